@@ -1,0 +1,20 @@
+/**
+ * `npm run bench [group...]`: runs the benchmark groups (all by default) and prints medians.
+ * Benchmarks are measurements, not tests: nothing here fails on a slow machine.
+ */
+import { benchExecutor } from "./executor.bench.ts";
+
+const groups: Record<string, () => Promise<void>> = {
+  executor: benchExecutor,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in groups)) {
+    process.stderr.write(`bench: unknown group '${name}'; available: ${Object.keys(groups).join(", ")}\n`);
+    process.exit(2);
+  }
+}
+for (const [name, fn] of Object.entries(groups)) {
+  if (wanted.length === 0 || wanted.includes(name)) await fn();
+}

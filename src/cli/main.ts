@@ -1,0 +1,46 @@
+/**
+ * The `zswap-ts` command. Each subcommand lives in its own file and registers itself here.
+ * Exit codes: 0 ok, 1 check failed or invariant broken, 2 usage or input error.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("zswap-ts")
+    .description(
+      "Linux zswap, executable: check acomp_ctx lifecycle designs for use-after-free and deadlock\n" +
+        "on a deterministic multi-CPU kernel model, or run zswap on real pages with real compressors.",
+    )
+    .version(version(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`zswap-ts: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

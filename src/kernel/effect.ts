@@ -1,0 +1,75 @@
+/**
+ * Effects: what kernel-side code yields to its executor.
+ *
+ * Kernel-side code (src/kernel, src/mm, src/zswap, src/crypto) is written as generators. Every
+ * point where the real kernel could be preempted, block, or make a nondeterministic choice is a
+ * `yield` of one of these effects. The executor (simulated or real) answers it.
+ */
+
+/** What kind of decision a `choose` is: the decision log and the strategies see this. */
+export type ChoiceKind =
+  | "schedule" // which runnable task runs next (0: the current one, if it can go on)
+  | "migrate" // which online CPU a preempted task continues on (0: stay)
+  | "fault" // whether an allocation fails (0: succeed)
+  | "reclaim" // whether an allocation enters direct reclaim (0: no)
+  | "pick"; // any other scenario-level choice (0: the first option)
+
+/** A preemption point: the scheduler may switch to another task here, or migrate this one. */
+export interface SchedEffect {
+  readonly t: "sched";
+  readonly label: string;
+}
+
+/**
+ * The current task has put itself on a wait queue (its state is already "blocked"); the
+ * executor must run something else until a kernel primitive wakes it.
+ */
+export interface BlockEffect {
+  readonly t: "block";
+  readonly label: string;
+}
+
+/** A nondeterministic choice among `n` options; the answer is the chosen index. 0 is "normal". */
+export interface ChooseEffect {
+  readonly t: "choose";
+  readonly n: number;
+  readonly kind: ChoiceKind;
+  readonly label: string;
+}
+
+/**
+ * Real I/O. The simulator runs `sync` (in-memory devices); the real executor awaits `async`.
+ * Both must produce the same result type.
+ */
+export interface IoEffect {
+  readonly t: "io";
+  readonly label: string;
+  readonly sync: () => unknown;
+  readonly async: () => Promise<unknown>;
+}
+
+export type Effect = SchedEffect | BlockEffect | ChooseEffect | IoEffect;
+
+/** A kernel-side operation returning T. Sub-operations are called with `yield*`. */
+export type Op<T> = Generator<Effect, T, unknown>;
+
+/** A yield point that does nothing else: the scheduler may preempt or migrate here. */
+export function* sched(label: string): Op<void> {
+  yield { t: "sched", label };
+}
+
+/** A nondeterministic choice; returns an index in 0..n-1. */
+export function* choose(n: number, kind: ChoiceKind, label: string): Op<number> {
+  if (n <= 1) return 0;
+  const answer = yield { t: "choose", n, kind, label };
+  return answer as number;
+}
+
+/** Runs an operation that must not yield (pure setup code) to completion. */
+export function runToCompletion<T>(op: Op<T>): T {
+  const step = op.next();
+  if (!step.done) {
+    throw new Error(`runToCompletion: operation yielded '${step.value.t}' (${step.value.label}) but must not`);
+  }
+  return step.value;
+}

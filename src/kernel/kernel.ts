@@ -1,0 +1,113 @@
+/**
+ * The simulated kernel's core: CPUs, tasks, the current task, and the hooks executors and
+ * detectors share. Subsystems (locks, memory, hotplug, RCU, ...) live in their own files and
+ * keep their state on the objects they manage; this class only holds what everything needs.
+ */
+import { CpuMasks } from "./cpus.ts";
+import type { Op } from "./effect.ts";
+import { KernelBug } from "./report.ts";
+import { Task } from "./task.ts";
+
+export interface KernelConfig {
+  /** Number of possible (and present) CPUs. */
+  readonly nrCpus: number;
+  /** CPUs online at boot (default: all). */
+  readonly onlineCpus?: readonly number[];
+  /** "sim" runs under SimExecutor (detectors on); "real" under RealExecutor. */
+  readonly mode?: "sim" | "real";
+}
+
+/** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
+export interface TraceSink {
+  note(task: Task | null, text: string): void;
+}
+
+export class Kernel {
+  readonly cpus: CpuMasks;
+  readonly mode: "sim" | "real";
+  readonly tasks: Task[] = [];
+  /** The task whose code is running now; set by the executor before every resumption. */
+  current: Task | null = null;
+  /** Set by the executor while it records a trace. */
+  trace: TraceSink | null = null;
+  /** Per-subsystem state, keyed by subsystem name, so subsystems stay in their own files. */
+  readonly subsystems = new Map<string, unknown>();
+  /** Describes what a blocked task waits for, for deadlock reports (set by lock subsystems). */
+  describeWait: (t: Task) => string = (t) => t.waitingFor ?? "unknown";
+  /** Called when every task is blocked; may throw a more precise report (wait-for cycle). */
+  onStall: ((blocked: readonly Task[]) => void) | null = null;
+  /** Called after all tasks finish; detectors (leaks, oracles) run here. */
+  readonly finishHooks: Array<() => void> = [];
+
+  constructor(config: KernelConfig) {
+    this.cpus = new CpuMasks(config.nrCpus, config.onlineCpus ?? []);
+    this.mode = config.mode ?? "sim";
+  }
+
+  /** Creates a task on `cpu` running `body`. */
+  spawn(name: string, cpu: number, body: Op<unknown>): Task {
+    if (!this.cpus.isOnline(cpu)) {
+      throw new RangeError(`Cannot spawn task '${name}' on CPU ${cpu}: it is not online`);
+    }
+    const task = new Task(this.tasks.length, name, cpu, body);
+    this.tasks.push(task);
+    return task;
+  }
+
+  /** The running task; asserts there is one. */
+  get task(): Task {
+    const t = this.current;
+    if (t === null) throw new Error("no current task: kernel code ran outside an executor");
+    return t;
+  }
+
+  /** smp_processor_id(): the CPU the current task is on right now. */
+  get cpu(): number {
+    return this.task.cpu;
+  }
+
+  /** Marks the current task blocked and yields to the executor until `wake` is called. */
+  *blockCurrent(waitingFor: string): Op<unknown> {
+    const t = this.task;
+    if (t.preemptDisableDepth > 0) {
+      throw new KernelBug("sleep-in-atomic", `BUG: sleeping function called from invalid context`, [
+        `in_atomic(): 1, task ${t.name} (cpu ${t.cpu}) would block on ${waitingFor}`,
+        ...heldLocksLines(t),
+      ]);
+    }
+    t.state = "blocked";
+    t.waitingFor = waitingFor;
+    return yield { t: "block", label: `wait ${waitingFor}` };
+  }
+
+  /** Makes a blocked task runnable; `value` is what its blocking yield returns. */
+  wake(t: Task, value?: unknown): void {
+    if (t.state !== "blocked") throw new Error(`wake: task ${t.name} is ${t.state}, not blocked`);
+    t.state = "runnable";
+    t.waitingFor = null;
+    t.resumeValue = value;
+  }
+
+  /** Adds a line to the trace (no scheduling point). */
+  note(text: string): void {
+    this.trace?.note(this.current, text);
+  }
+
+  /** Typed per-subsystem state, created on first use. */
+  subsystem<T>(name: string, create: () => T): T {
+    let s = this.subsystems.get(name) as T | undefined;
+    if (s === undefined) {
+      s = create();
+      this.subsystems.set(name, s);
+    }
+    return s;
+  }
+}
+
+export function heldLocksLines(t: Task): string[] {
+  if (t.heldLocks.length === 0) return [`no locks held by ${t.name}.`];
+  return [
+    `${t.heldLocks.length} lock${t.heldLocks.length > 1 ? "s" : ""} held by ${t.name}:`,
+    ...t.heldLocks.map((l, i) => ` #${i}: ${l}`),
+  ];
+}

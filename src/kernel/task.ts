@@ -1,0 +1,42 @@
+/**
+ * Tasks: the simulated kernel's threads of control.
+ *
+ * A task is a generator (an `Op`) plus the scheduler state the kernel keeps for it: the CPU it
+ * is on, whether it can run, and its preemption- and migration-disable depths.
+ */
+import type { Op } from "./effect.ts";
+
+export type TaskState = "runnable" | "blocked" | "done";
+
+export class Task {
+  state: TaskState = "runnable";
+  /** preempt_disable() depth: while > 0 the scheduler never switches away from this task. */
+  preemptDisableDepth = 0;
+  /** migrate_disable() depth: while > 0 the task stays on its CPU. */
+  migrateDisableDepth = 0;
+  /** rcu_read_lock() depth. */
+  rcuReadDepth = 0;
+  /** What this task waits for while blocked (for deadlock reports). */
+  waitingFor: string | null = null;
+  /** Value handed to the generator on its next resumption. */
+  resumeValue: unknown = undefined;
+  /** Locks held, innermost last (maintained by the lock primitives, for reports). */
+  readonly heldLocks: string[] = [];
+  /** Function-name stack maintained by `k.fn()` for reports (innermost last). */
+  readonly callStack: string[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    public cpu: number,
+    readonly body: Op<unknown>,
+  ) {}
+
+  get preemptible(): boolean {
+    return this.preemptDisableDepth === 0;
+  }
+
+  get migratable(): boolean {
+    return this.preemptDisableDepth === 0 && this.migrateDisableDepth === 0;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * SimExecutor: runs the tasks of one Kernel to the end, one effect at a time, with every
+ * nondeterministic decision taken by a Strategy and recorded in a DecisionLog.
+ *
+ * Scheduling model (simplified from the kernel, on purpose): one task runs at a time; several
+ * CPUs exist so that "which CPU am I on" matters. A running task can be switched away from only
+ * at an effect; a task can migrate only when it is switched away (preempted or blocked), which
+ * is when the real load balancer can move it. Preempt-disabled tasks are never switched away
+ * from; migrate-disabled tasks never move.
+ */
+import type { ChoiceKind, Effect } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { heldLocksLines } from "../kernel/kernel.ts";
+import { isKernelBug, KernelBug } from "../kernel/report.ts";
+import type { Task } from "../kernel/task.ts";
+import { DecisionLog } from "./decisions.ts";
+import type { Strategy } from "./strategy.ts";
+import { Trace } from "./trace.ts";
+
+export type Outcome = "ok" | "bug" | "step-bound";
+
+export interface ExecutionResult {
+  readonly outcome: Outcome;
+  readonly bug: KernelBug | null;
+  readonly steps: number;
+  readonly log: DecisionLog;
+  readonly trace: Trace | null;
+  /** Number of preemptions (switches away from a task that could have gone on). */
+  readonly preemptions: number;
+  readonly message: string;
+}
+
+export interface ExecutorOptions {
+  /** Bound on effects per execution (default 100,000). */
+  readonly stepsMax?: number;
+  /** Record a trace (costs time; explorations record only when replaying a failure). */
+  readonly trace?: boolean;
+}
+
+export class StepBoundError extends Error {
+  override name = "StepBoundError";
+}
+
+export class SimExecutor {
+  readonly log = new DecisionLog();
+  readonly trace: Trace | null;
+  private readonly stepsMax: number;
+  private step = 0;
+  private preemptions = 0;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly strategy: Strategy,
+    options: ExecutorOptions = {},
+  ) {
+    this.stepsMax = options.stepsMax ?? 100_000;
+    this.trace = options.trace ? new Trace() : null;
+    k.trace = this.trace;
+  }
+
+  /** Runs until every task is done, a detector fires, or the step bound is hit. */
+  run(): ExecutionResult {
+    try {
+      this.loop();
+      for (const hook of this.k.finishHooks) hook();
+      return this.result("ok", null, "all tasks finished");
+    } catch (e) {
+      if (isKernelBug(e)) {
+        this.trace?.add(this.k.current, "bug", e.title);
+        return this.result("bug", e, e.title);
+      }
+      if (e instanceof StepBoundError) return this.result("step-bound", null, e.message);
+      throw e;
+    }
+  }
+
+  private result(outcome: Outcome, bug: KernelBug | null, message: string): ExecutionResult {
+    return { outcome, bug, steps: this.step, log: this.log, trace: this.trace, preemptions: this.preemptions, message };
+  }
+
+  private loop(): void {
+    let cur = this.pickNext(null);
+    while (cur !== null) {
+      if (++this.step > this.stepsMax) {
+        throw new StepBoundError(
+          `Step bound hit: execution exceeded ${this.stepsMax} steps (a livelock, or raise --steps-max)`,
+        );
+      }
+      if (this.trace) this.trace.step = this.step;
+      this.k.current = cur;
+      const value = cur.resumeValue;
+      cur.resumeValue = undefined;
+      const r = cur.body.next(value);
+      if (r.done) {
+        cur.state = "done";
+        this.trace?.add(cur, "done", "");
+        cur = this.pickNext(null);
+        continue;
+      }
+      cur = this.handle(cur, r.value);
+    }
+    this.k.current = null;
+    const blocked = this.k.tasks.filter((t) => t.state === "blocked");
+    if (blocked.length > 0) this.stall(blocked);
+  }
+
+  /** Answers one effect; returns the task that runs next. */
+  private handle(cur: Task, effect: Effect): Task | null {
+    switch (effect.t) {
+      case "sched":
+        this.trace?.add(cur, "sched", effect.label);
+        return this.pickNext(cur);
+      case "block":
+        this.trace?.add(cur, "block", effect.label);
+        return this.pickNext(cur);
+      case "choose": {
+        const v = this.choose(effect.n, effect.kind, effect.label, cur);
+        this.trace?.add(cur, "choose", `${effect.label} = ${v}`);
+        cur.resumeValue = v;
+        return cur;
+      }
+      case "io":
+        this.trace?.add(cur, "io", effect.label);
+        cur.resumeValue = effect.sync();
+        return cur;
+    }
+  }
+
+  private choose(n: number, kind: ChoiceKind, label: string, cur: Task | null, taskIds?: number[]): number {
+    const ctx = { currentTaskId: cur?.id ?? null, step: this.step, label, ...(taskIds ? { taskIds } : {}) };
+    const v = this.strategy.choose(n, kind, ctx);
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      throw new Error(`strategy ${this.strategy.name} answered ${v} to a ${kind} decision with ${n} options`);
+    }
+    this.log.record(v, n, kind);
+    return v;
+  }
+
+  /**
+   * Chooses the next task. Option 0 is `prev` when it can go on, else the lowest-id runnable
+   * task. If `prev` is switched away from (preempted or blocked), it may migrate.
+   */
+  private pickNext(prev: Task | null): Task | null {
+    if (prev !== null && prev.state === "runnable" && !prev.preemptible) return prev;
+    const candidates: Task[] = [];
+    if (prev !== null && prev.state === "runnable") candidates.push(prev);
+    for (const t of this.k.tasks) if (t.state === "runnable" && t !== prev) candidates.push(t);
+    let next: Task | null = null;
+    if (candidates.length === 1) next = candidates[0] as Task;
+    else if (candidates.length > 1) {
+      const ids = candidates.map((t) => t.id);
+      next = candidates[this.choose(candidates.length, "schedule", "pick next task", prev, ids)] as Task;
+    }
+    if (prev !== null && prev !== next && prev.state !== "done") {
+      if (prev.state === "runnable") this.preemptions++;
+      this.maybeMigrate(prev);
+    }
+    return next;
+  }
+
+  private maybeMigrate(t: Task): void {
+    if (!t.migratable) return;
+    const others = this.k.cpus.onlineList().filter((c) => c !== t.cpu);
+    if (others.length === 0) return;
+    const v = this.choose(others.length + 1, "migrate", `migrate ${t.name}`, t);
+    if (v === 0) return;
+    const to = others[v - 1] as number;
+    this.trace?.add(t, "migrate", `cpu${t.cpu} -> cpu${to}`);
+    t.cpu = to;
+  }
+
+  /** Nothing can run but some tasks are blocked: a deadlock (or a lost wakeup). */
+  private stall(blocked: Task[]): never {
+    this.k.onStall?.(blocked);
+    const lines = [`All runnable tasks are blocked; ${blocked.length} task(s) can never run again:`];
+    for (const t of blocked) {
+      lines.push(`task:${t.name} state:D cpu:${t.cpu} waiting for ${this.k.describeWait(t)}`);
+      lines.push(...heldLocksLines(t).map((l) => `  ${l}`));
+    }
+    throw new KernelBug("deadlock", "INFO: task hung: deadlock detected, no task can make progress", lines);
+  }
+}

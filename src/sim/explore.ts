@@ -1,0 +1,70 @@
+/**
+ * Exploration: runs a program many times under an exploration strategy until a bug is found or
+ * the strategy or the execution bound is exhausted.
+ */
+import { Kernel, type KernelConfig } from "../kernel/kernel.ts";
+import { type ExecutionResult, type ExecutorOptions, SimExecutor } from "./executor.ts";
+import type { ExplorationStrategy, Strategy } from "./strategy.ts";
+
+/** A program under test: builds its tasks on a fresh kernel (no effects may run here). */
+export interface Program {
+  readonly name: string;
+  readonly config: KernelConfig;
+  setup(k: Kernel): void;
+}
+
+export interface ExploreOptions extends ExecutorOptions {
+  /** Bound on executions (default 10,000). */
+  readonly executionsMax?: number;
+  /** Called every `progressEvery` executions (default 1,000). */
+  readonly onProgress?: (executions: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface ExploreResult {
+  /** "bug": a detector fired; "exhausted": the strategy covered its space; "bound": executionsMax hit. */
+  readonly verdict: "bug" | "exhausted" | "bound";
+  readonly executions: number;
+  readonly failing: ExecutionResult | null;
+  readonly token: string | null;
+  readonly message: string;
+  /** Step-bound executions seen (reported, not bugs). */
+  readonly stepBoundHits: number;
+}
+
+/** Runs one execution of `program` under `strategy`. */
+export function runOnce(program: Program, strategy: Strategy, options: ExecutorOptions = {}): ExecutionResult {
+  const k = new Kernel(program.config);
+  program.setup(k);
+  return new SimExecutor(k, strategy, options).run();
+}
+
+export function explore(program: Program, exploration: ExplorationStrategy, options: ExploreOptions = {}): ExploreResult {
+  const executionsMax = options.executionsMax ?? 10_000;
+  const every = options.progressEvery ?? 1_000;
+  let stepBoundHits = 0;
+  let i = 0;
+  for (; i < executionsMax; i++) {
+    const strategy = exploration.next(i);
+    if (strategy === null) {
+      const cover = exploration.coverage?.() ?? `${i} executions`;
+      return { verdict: "exhausted", executions: i, failing: null, token: null, stepBoundHits, message: `verified: ${cover}` };
+    }
+    const r = runOnce(program, strategy, { ...options, trace: false });
+    exploration.done?.(r.log, r.steps);
+    if (r.outcome === "step-bound") stepBoundHits++;
+    if (r.outcome === "bug") {
+      const token = r.log.token();
+      return { verdict: "bug", executions: i + 1, failing: r, token, stepBoundHits, message: r.message };
+    }
+    if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1);
+  }
+  return {
+    verdict: "bound",
+    executions: i,
+    failing: null,
+    token: null,
+    stepBoundHits,
+    message: `Execution bound hit: ${executionsMax} executions of ${program.name} under ${exploration.name} found no bug (this is not a proof; raise --executions or use --strategy dfs)`,
+  };
+}

@@ -7,5 +7,10 @@ import { median, perSecond } from "./harness.ts";
 export async function benchExecutor(): Promise<void> {
   const program = stepper(2, 20);
   let seed = 0;
-  await median("executor", "2 tasks x 20 steps, random, no trace", () => runOnce(program, new RandomStrategy(seed++)), perSecond("executions"));
+  await median(
+    "executor",
+    "2 tasks x 20 steps, random, no trace",
+    () => runOnce(program, new RandomStrategy(seed++)),
+    perSecond("executions"),
+  );
 }

@@ -16,11 +16,18 @@ export interface Row {
 export const rows: Row[] = [];
 
 /** Measures `fn` and records its median time per call. */
-export async function median(group: string, name: string, fn: () => unknown, figure?: (ns: number) => string): Promise<number> {
+export async function median(
+  group: string,
+  name: string,
+  fn: () => unknown,
+  figure?: (ns: number) => string,
+): Promise<number> {
   const stats = await measure(fn, { min_cpu_time: 300 * 1e6 });
   const ns = stats.p50;
   rows.push({ group, name, medianNs: ns, ...(figure ? { figure: figure(ns) } : {}) });
-  process.stdout.write(`${group.padEnd(12)} ${name.padEnd(44)} median ${fmtNs(ns).padStart(10)}${figure ? `  ${figure(ns)}` : ""}\n`);
+  process.stdout.write(
+    `${group.padEnd(12)} ${name.padEnd(44)} median ${fmtNs(ns).padStart(10)}${figure ? `  ${figure(ns)}` : ""}\n`,
+  );
   return ns;
 }
 

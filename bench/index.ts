@@ -11,7 +11,9 @@ const groups: Record<string, () => Promise<void>> = {
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in groups)) {
-    process.stderr.write(`bench: unknown group '${name}'; available: ${Object.keys(groups).join(", ")}\n`);
+    process.stderr.write(
+      `bench: unknown group '${name}'; available: ${Object.keys(groups).join(", ")}\n`,
+    );
     process.exit(2);
   }
 }

@@ -9,7 +9,15 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
-const KERNEL_SIDE = ["src/kernel", "src/mm", "src/zsmalloc", "src/crypto", "src/zswap", "src/sim", "src/check"];
+const KERNEL_SIDE = [
+  "src/kernel",
+  "src/mm",
+  "src/zsmalloc",
+  "src/crypto",
+  "src/zswap",
+  "src/sim",
+  "src/check",
+];
 
 interface Rule {
   readonly name: string;
@@ -18,13 +26,41 @@ interface Rule {
 }
 
 const RULES: readonly Rule[] = [
-  { name: "await", pattern: /\bawait\b|\basync\s+(function|\(|[a-zA-Z_$][\w$]*\s*=>)/, instead: "yield an effect (Op<T>) and let the executor wait" },
-  { name: "Date", pattern: /\bDate\b/, instead: "virtual time from the kernel (k.clock) or the executor" },
-  { name: "Math.random", pattern: /\bMath\.random\b/, instead: "a decision through choose() or the seeded Rng (src/sim/rng.ts)" },
-  { name: "timers", pattern: /\b(setTimeout|setInterval|setImmediate|queueMicrotask|performance\.now)\b/, instead: "a workqueue task or a sched() yield point" },
-  { name: "console", pattern: /\bconsole\./, instead: "k.note() for traces, or return a report to the CLI" },
-  { name: "process", pattern: /\bprocess\./, instead: "parameters passed in from the CLI or the library facade" },
-  { name: "node-import", pattern: /(from\s+|import\s*\(\s*|require\s*\(\s*)["']node:/, instead: "an adapter passed in through the kernel object (src/real provides the Node side)" },
+  {
+    name: "await",
+    pattern: /\bawait\b|\basync\s+(function|\(|[a-zA-Z_$][\w$]*\s*=>)/,
+    instead: "yield an effect (Op<T>) and let the executor wait",
+  },
+  {
+    name: "Date",
+    pattern: /\bDate\b/,
+    instead: "virtual time from the kernel (k.clock) or the executor",
+  },
+  {
+    name: "Math.random",
+    pattern: /\bMath\.random\b/,
+    instead: "a decision through choose() or the seeded Rng (src/sim/rng.ts)",
+  },
+  {
+    name: "timers",
+    pattern: /\b(setTimeout|setInterval|setImmediate|queueMicrotask|performance\.now)\b/,
+    instead: "a workqueue task or a sched() yield point",
+  },
+  {
+    name: "console",
+    pattern: /\bconsole\./,
+    instead: "k.note() for traces, or return a report to the CLI",
+  },
+  {
+    name: "process",
+    pattern: /\bprocess\./,
+    instead: "parameters passed in from the CLI or the library facade",
+  },
+  {
+    name: "node-import",
+    pattern: /(from\s+|import\s*\(\s*|require\s*\(\s*)["']node:/,
+    instead: "an adapter passed in through the kernel object (src/real provides the Node side)",
+  },
 ];
 
 /** Blanks out comments and string/template contents, keeping line structure. */
@@ -38,7 +74,8 @@ export function stripCommentsAndStrings(src: string): string {
       while (i < src.length && src[i] !== "\n") i++;
     } else if (c === "/" && n === "*") {
       i += 2;
-      while (i < src.length && !(src[i] === "*" && src[i + 1] === "/")) out += src[i++] === "\n" ? "\n" : "";
+      while (i < src.length && !(src[i] === "*" && src[i + 1] === "/"))
+        out += src[i++] === "\n" ? "\n" : "";
       i += 2;
     } else if (c === '"' || c === "'" || c === "`") {
       const q = c;
@@ -70,7 +107,9 @@ export function tidyFile(path: string, src: string): string[] {
       const text = rule.name === "node-import" ? raw.replace(/\/\/.*$/, "") : line;
       if (!rule.pattern.test(text)) continue;
       if (new RegExp(`tidy:allow ${rule.name.replace(".", "\\.")}\\b`).test(raw)) continue;
-      findings.push(`${path}:${idx + 1}: ${rule.name} is not allowed in kernel-side code; use ${rule.instead}`);
+      findings.push(
+        `${path}:${idx + 1}: ${rule.name} is not allowed in kernel-side code; use ${rule.instead}`,
+      );
     }
   });
   return findings;
@@ -86,7 +125,8 @@ function walk(dir: string, out: string[]): void {
   for (const e of entries) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) walk(p, out);
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith("_test_util.ts")) out.push(p);
+    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith("_test_util.ts"))
+      out.push(p);
   }
 }
 

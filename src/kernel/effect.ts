@@ -69,7 +69,9 @@ export function* choose(n: number, kind: ChoiceKind, label: string): Op<number> 
 export function runToCompletion<T>(op: Op<T>): T {
   const step = op.next();
   if (!step.done) {
-    throw new Error(`runToCompletion: operation yielded '${step.value.t}' (${step.value.label}) but must not`);
+    throw new Error(
+      `runToCompletion: operation yielded '${step.value.t}' (${step.value.label}) but must not`,
+    );
   }
   return step.value;
 }

@@ -5,6 +5,7 @@
  */
 import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
+import { LockdepGraph } from "./lockdep.ts";
 import { KernelBug } from "./report.ts";
 import { Task } from "./task.ts";
 
@@ -15,6 +16,8 @@ export interface KernelConfig {
   readonly onlineCpus?: readonly number[];
   /** "sim" runs under SimExecutor (detectors on); "real" under RealExecutor. */
   readonly mode?: "sim" | "real";
+  /** Lock-order graph; pass one graph to every execution of an exploration to keep it across them. */
+  readonly lockdep?: LockdepGraph;
 }
 
 /** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
@@ -25,23 +28,29 @@ export interface TraceSink {
 export class Kernel {
   readonly cpus: CpuMasks;
   readonly mode: "sim" | "real";
+  readonly lockdep: LockdepGraph;
   readonly tasks: Task[] = [];
   /** The task whose code is running now; set by the executor before every resumption. */
   current: Task | null = null;
   /** Set by the executor while it records a trace. */
   trace: TraceSink | null = null;
+  /** The executor's step counter (for report sites). */
+  step = 0;
   /** Per-subsystem state, keyed by subsystem name, so subsystems stay in their own files. */
   readonly subsystems = new Map<string, unknown>();
   /** Describes what a blocked task waits for, for deadlock reports (set by lock subsystems). */
   describeWait: (t: Task) => string = (t) => t.waitingFor ?? "unknown";
   /** Called when every task is blocked; may throw a more precise report (wait-for cycle). */
   onStall: ((blocked: readonly Task[]) => void) | null = null;
+  /** Called by `wake` (the real executor resumes the woken operation from here). */
+  onWake: ((t: Task) => void) | null = null;
   /** Called after all tasks finish; detectors (leaks, oracles) run here. */
   readonly finishHooks: Array<() => void> = [];
 
   constructor(config: KernelConfig) {
     this.cpus = new CpuMasks(config.nrCpus, config.onlineCpus ?? []);
     this.mode = config.mode ?? "sim";
+    this.lockdep = config.lockdep ?? new LockdepGraph();
   }
 
   /** Creates a task on `cpu` running `body`. */
@@ -86,6 +95,7 @@ export class Kernel {
     t.state = "runnable";
     t.waitingFor = null;
     t.resumeValue = value;
+    this.onWake?.(t);
   }
 
   /** Adds a line to the trace (no scheduling point). */
@@ -108,6 +118,9 @@ export function heldLocksLines(t: Task): string[] {
   if (t.heldLocks.length === 0) return [`no locks held by ${t.name}.`];
   return [
     `${t.heldLocks.length} lock${t.heldLocks.length > 1 ? "s" : ""} held by ${t.name}:`,
-    ...t.heldLocks.map((l, i) => ` #${i}: ${l}`),
+    ...t.heldLocks.map(
+      (l, i) =>
+        ` #${i}: (${l.name}){${l.read ? "read" : "write"}}, class ${l.cls}, at: ${l.site.stack[l.site.stack.length - 1] ?? l.site.task}`,
+    ),
   ];
 }

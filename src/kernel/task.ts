@@ -5,6 +5,24 @@
  * is on, whether it can run, and its preemption- and migration-disable depths.
  */
 import type { Op } from "./effect.ts";
+import type { Site } from "./site.ts";
+
+/** A lock the task holds, as lockdep records it. */
+export interface HeldLock {
+  /** Lock class (lockdep key): all per-CPU ctx mutexes share one class. */
+  readonly cls: string;
+  /** This instance, e.g. "ctx(pool1,cpu0)->mutex". */
+  readonly name: string;
+  readonly read: boolean;
+  readonly site: Site;
+}
+
+/** Something a task can block on; deadlock reports follow owners through these. */
+export interface Waitable {
+  readonly name: string;
+  /** The tasks that must release it before the waiter can go on. */
+  holders(): readonly Task[];
+}
 
 export type TaskState = "runnable" | "blocked" | "done";
 
@@ -20,8 +38,10 @@ export class Task {
   waitingFor: string | null = null;
   /** Value handed to the generator on its next resumption. */
   resumeValue: unknown = undefined;
-  /** Locks held, innermost last (maintained by the lock primitives, for reports). */
-  readonly heldLocks: string[] = [];
+  /** Locks held, innermost last (maintained by lockdep, for ordering checks and reports). */
+  readonly heldLocks: HeldLock[] = [];
+  /** What the task is blocked on, if anything (for wait-for cycle detection). */
+  blockedOn: Waitable | null = null;
   /** Function-name stack maintained by `k.fn()` for reports (innermost last). */
   readonly callStack: string[] = [];
 

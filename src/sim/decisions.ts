@@ -14,7 +14,13 @@
 import type { ChoiceKind } from "../kernel/effect.ts";
 import type { DecisionLogView } from "./strategy.ts";
 
-const KIND_CODES: Record<ChoiceKind, number> = { schedule: 1, migrate: 2, fault: 3, reclaim: 4, pick: 5 };
+const KIND_CODES: Record<ChoiceKind, number> = {
+  schedule: 1,
+  migrate: 2,
+  fault: 3,
+  reclaim: 4,
+  pick: 5,
+};
 
 export class DecisionLog implements DecisionLogView {
   readonly values: number[] = [];
@@ -76,10 +82,14 @@ export class TokenError extends Error {
 /** Parses a token into its values and checksum; throws TokenError with the position on bad input. */
 export function decodeToken(token: string): { values: number[]; checksum: number } {
   const dot = token.lastIndexOf(".");
-  if (dot < 0) throw new TokenError(`Invalid replay token: expected '<decisions>.<checksum>', found no '.' in '${token}'`);
+  if (dot < 0)
+    throw new TokenError(
+      `Invalid replay token: expected '<decisions>.<checksum>', found no '.' in '${token}'`,
+    );
   const body = token.slice(0, dot);
   const sumText = token.slice(dot + 1);
-  if (!/^[0-9a-z]+$/.test(sumText)) throw new TokenError(`Invalid replay token: checksum '${sumText}' is not base 36`);
+  if (!/^[0-9a-z]+$/.test(sumText))
+    throw new TokenError(`Invalid replay token: checksum '${sumText}' is not base 36`);
   const values: number[] = [];
   let i = 0;
   while (i < body.length) {
@@ -88,7 +98,9 @@ export function decodeToken(token: string): { values: number[]; checksum: number
       const end = body.indexOf(c, i + 1);
       const digits = end < 0 ? "" : body.slice(i + 1, end);
       if (!/^[0-9a-z]+$/.test(digits)) {
-        throw new TokenError(`Invalid replay token: unterminated or empty '${c}' group at position ${i}`);
+        throw new TokenError(
+          `Invalid replay token: unterminated or empty '${c}' group at position ${i}`,
+        );
       }
       const n = Number.parseInt(digits, 36);
       if (c === "-") for (let k = 0; k < n; k++) values.push(0);
@@ -96,7 +108,8 @@ export function decodeToken(token: string): { values: number[]; checksum: number
       i = end + 1;
       continue;
     }
-    if (!/[0-9a-z]/.test(c)) throw new TokenError(`Invalid replay token: unexpected '${c}' at position ${i}`);
+    if (!/[0-9a-z]/.test(c))
+      throw new TokenError(`Invalid replay token: unexpected '${c}' at position ${i}`);
     values.push(Number.parseInt(c, 36));
     i++;
   }

@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { DecisionLog, decodeToken, encodeValues, TokenError } from "./decisions.ts";
 import { explore, runOnce } from "./explore.ts";
 import { lostUpdate, stepper } from "./programs_test_util.ts";
-import { RandomStrategy, random } from "./strategy_random.ts";
 import { PctStrategy, pct } from "./strategy_pct.ts";
+import { RandomStrategy, random } from "./strategy_random.ts";
 import { ReplayDivergedError, ReplayStrategy, replay } from "./strategy_replay.ts";
 
 describe("determinism", () => {
@@ -17,7 +17,10 @@ describe("determinism", () => {
       assert.equal(a.trace?.render(2), b.trace?.render(2));
       hashes.add(a.trace?.hash() ?? "");
     }
-    assert.ok(hashes.size > 50, `expected different seeds to give different traces, got ${hashes.size} distinct`);
+    assert.ok(
+      hashes.size > 50,
+      `expected different seeds to give different traces, got ${hashes.size} distinct`,
+    );
   });
 
   it("a replay token reproduces its run exactly", () => {
@@ -54,7 +57,9 @@ describe("replay tokens", () => {
       rs.finish();
     }, ReplayDivergedError);
     const log = new DecisionLog();
-    a.log.values.forEach((v, i) => log.record(v === 0 ? 1 : 0, a.log.ns[i] as number, a.log.kinds[i] as never));
+    for (const [i, v] of a.log.values.entries()) {
+      log.record(v === 0 ? 1 : 0, a.log.ns[i] as number, a.log.kinds[i] as never);
+    }
     const edited = `${encodeValues(log.values)}.${token.split(".")[1]}`;
     const rs2 = new ReplayStrategy(edited);
     assert.throws(() => {
@@ -94,7 +99,11 @@ describe("interleavings", () => {
       const seen = new Set<string>();
       for (let seed = 0; seed < 300; seed++) {
         const r = runOnce(stepper(2, 5), make(seed), { trace: true });
-        const order = r.trace?.events.filter((e) => e.effect === "sched").map((e) => e.taskId).join("") ?? "";
+        const order =
+          r.trace?.events
+            .filter((e) => e.effect === "sched")
+            .map((e) => e.taskId)
+            .join("") ?? "";
         seen.add(order);
       }
       assert.ok(seen.size >= 20, `${name}: only ${seen.size} distinct interleavings in 300 runs`);

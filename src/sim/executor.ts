@@ -75,7 +75,15 @@ export class SimExecutor {
   }
 
   private result(outcome: Outcome, bug: KernelBug | null, message: string): ExecutionResult {
-    return { outcome, bug, steps: this.step, log: this.log, trace: this.trace, preemptions: this.preemptions, message };
+    return {
+      outcome,
+      bug,
+      steps: this.step,
+      log: this.log,
+      trace: this.trace,
+      preemptions: this.preemptions,
+      message,
+    };
   }
 
   private loop(): void {
@@ -86,6 +94,7 @@ export class SimExecutor {
           `Step bound hit: execution exceeded ${this.stepsMax} steps (a livelock, or raise --steps-max)`,
         );
       }
+      this.k.step = this.step;
       if (this.trace) this.trace.step = this.step;
       this.k.current = cur;
       const value = cur.resumeValue;
@@ -126,11 +135,24 @@ export class SimExecutor {
     }
   }
 
-  private choose(n: number, kind: ChoiceKind, label: string, cur: Task | null, taskIds?: number[]): number {
-    const ctx = { currentTaskId: cur?.id ?? null, step: this.step, label, ...(taskIds ? { taskIds } : {}) };
+  private choose(
+    n: number,
+    kind: ChoiceKind,
+    label: string,
+    cur: Task | null,
+    taskIds?: number[],
+  ): number {
+    const ctx = {
+      currentTaskId: cur?.id ?? null,
+      step: this.step,
+      label,
+      ...(taskIds ? { taskIds } : {}),
+    };
     const v = this.strategy.choose(n, kind, ctx);
     if (!Number.isInteger(v) || v < 0 || v >= n) {
-      throw new Error(`strategy ${this.strategy.name} answered ${v} to a ${kind} decision with ${n} options`);
+      throw new Error(
+        `strategy ${this.strategy.name} answered ${v} to a ${kind} decision with ${n} options`,
+      );
     }
     this.log.record(v, n, kind);
     return v;
@@ -149,7 +171,9 @@ export class SimExecutor {
     if (candidates.length === 1) next = candidates[0] as Task;
     else if (candidates.length > 1) {
       const ids = candidates.map((t) => t.id);
-      next = candidates[this.choose(candidates.length, "schedule", "pick next task", prev, ids)] as Task;
+      next = candidates[
+        this.choose(candidates.length, "schedule", "pick next task", prev, ids)
+      ] as Task;
     }
     if (prev !== null && prev !== next && prev.state !== "done") {
       if (prev.state === "runnable") this.preemptions++;
@@ -172,11 +196,17 @@ export class SimExecutor {
   /** Nothing can run but some tasks are blocked: a deadlock (or a lost wakeup). */
   private stall(blocked: Task[]): never {
     this.k.onStall?.(blocked);
-    const lines = [`All runnable tasks are blocked; ${blocked.length} task(s) can never run again:`];
+    const lines = [
+      `All runnable tasks are blocked; ${blocked.length} task(s) can never run again:`,
+    ];
     for (const t of blocked) {
       lines.push(`task:${t.name} state:D cpu:${t.cpu} waiting for ${this.k.describeWait(t)}`);
       lines.push(...heldLocksLines(t).map((l) => `  ${l}`));
     }
-    throw new KernelBug("deadlock", "INFO: task hung: deadlock detected, no task can make progress", lines);
+    throw new KernelBug(
+      "deadlock",
+      "INFO: task hung: deadlock detected, no task can make progress",
+      lines,
+    );
   }
 }

@@ -33,13 +33,21 @@ export interface ExploreResult {
 }
 
 /** Runs one execution of `program` under `strategy`. */
-export function runOnce(program: Program, strategy: Strategy, options: ExecutorOptions = {}): ExecutionResult {
+export function runOnce(
+  program: Program,
+  strategy: Strategy,
+  options: ExecutorOptions = {},
+): ExecutionResult {
   const k = new Kernel(program.config);
   program.setup(k);
   return new SimExecutor(k, strategy, options).run();
 }
 
-export function explore(program: Program, exploration: ExplorationStrategy, options: ExploreOptions = {}): ExploreResult {
+export function explore(
+  program: Program,
+  exploration: ExplorationStrategy,
+  options: ExploreOptions = {},
+): ExploreResult {
   const executionsMax = options.executionsMax ?? 10_000;
   const every = options.progressEvery ?? 1_000;
   let stepBoundHits = 0;
@@ -48,14 +56,28 @@ export function explore(program: Program, exploration: ExplorationStrategy, opti
     const strategy = exploration.next(i);
     if (strategy === null) {
       const cover = exploration.coverage?.() ?? `${i} executions`;
-      return { verdict: "exhausted", executions: i, failing: null, token: null, stepBoundHits, message: `verified: ${cover}` };
+      return {
+        verdict: "exhausted",
+        executions: i,
+        failing: null,
+        token: null,
+        stepBoundHits,
+        message: `verified: ${cover}`,
+      };
     }
     const r = runOnce(program, strategy, { ...options, trace: false });
     exploration.done?.(r.log, r.steps);
     if (r.outcome === "step-bound") stepBoundHits++;
     if (r.outcome === "bug") {
       const token = r.log.token();
-      return { verdict: "bug", executions: i + 1, failing: r, token, stepBoundHits, message: r.message };
+      return {
+        verdict: "bug",
+        executions: i + 1,
+        failing: r,
+        token,
+        stepBoundHits,
+        message: r.message,
+      };
     }
     if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1);
   }

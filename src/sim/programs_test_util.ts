@@ -26,7 +26,10 @@ export function lostUpdate(racy: boolean, nrCpus = 2): Program {
       k.spawn("B", nrCpus > 1 ? 1 : 0, incr());
       k.finishHooks.push(() => {
         if (shared.counter !== 2) {
-          throw new KernelBug("assertion", `BUG: lost update: counter is ${shared.counter}, expected 2`);
+          throw new KernelBug(
+            "assertion",
+            `BUG: lost update: counter is ${shared.counter}, expected 2`,
+          );
         }
       });
     },
@@ -40,9 +43,13 @@ export function stepper(tasks: number, steps: number): Program {
     config: { nrCpus: 2 },
     setup(k: Kernel) {
       for (let t = 0; t < tasks; t++) {
-        k.spawn(`T${t}`, t % 2, (function* () {
-          for (let s = 0; s < steps; s++) yield* sched(`s${s}`);
-        })());
+        k.spawn(
+          `T${t}`,
+          t % 2,
+          (function* () {
+            for (let s = 0; s < steps; s++) yield* sched(`s${s}`);
+          })(),
+        );
       }
     },
   };

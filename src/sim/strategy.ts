@@ -52,7 +52,12 @@ export const FAULT_PROBABILITY = 0.15;
  * How randomized strategies answer non-scheduling decisions: migrations are uniform (they are
  * cheap and often decisive), faults and reclaim are rare so that executions mostly make progress.
  */
-export function randomNonSchedule(rng: Rng, n: number, kind: ChoiceKind, faultProbability: number): number {
+export function randomNonSchedule(
+  rng: Rng,
+  n: number,
+  kind: ChoiceKind,
+  faultProbability: number,
+): number {
   if (kind === "fault" || kind === "reclaim") {
     return rng.chance(faultProbability) ? 1 + rng.below(n - 1) : 0;
   }

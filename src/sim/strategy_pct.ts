@@ -35,7 +35,8 @@ export class PctStrategy implements Strategy {
   ) {
     this.rng = new Rng(seed);
     this.changePoints = [];
-    for (let i = 0; i < depth - 1; i++) this.changePoints.push(1 + this.rng.below(Math.max(1, stepsEstimate)));
+    for (let i = 0; i < depth - 1; i++)
+      this.changePoints.push(1 + this.rng.below(Math.max(1, stepsEstimate)));
   }
 
   private priority(taskId: number): number {
@@ -70,8 +71,13 @@ export class PctStrategy implements Strategy {
 }
 
 /** `pct(seed, depth)`: execution i uses seed (seed, i); k adapts to the longest execution. */
-export function pct(seed: number, depth: number, faultProbability = FAULT_PROBABILITY): ExplorationStrategy {
-  if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`PCT depth: expected an integer >= 1, got ${depth}`);
+export function pct(
+  seed: number,
+  depth: number,
+  faultProbability = FAULT_PROBABILITY,
+): ExplorationStrategy {
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new RangeError(`PCT depth: expected an integer >= 1, got ${depth}`);
   let stepsEstimate = 50;
   return {
     name: `pct(seed=${seed}, depth=${depth})`,

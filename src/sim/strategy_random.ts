@@ -1,7 +1,13 @@
 /** The random strategy: every decision uniform (faults rare), one PRNG stream per execution. */
 import type { ChoiceKind } from "../kernel/effect.ts";
 import { Rng } from "./rng.ts";
-import { type ChoiceContext, type ExplorationStrategy, FAULT_PROBABILITY, randomNonSchedule, type Strategy } from "./strategy.ts";
+import {
+  type ChoiceContext,
+  type ExplorationStrategy,
+  FAULT_PROBABILITY,
+  randomNonSchedule,
+  type Strategy,
+} from "./strategy.ts";
 
 export class RandomStrategy implements Strategy {
   readonly name = "random";

@@ -36,12 +36,16 @@ export class Trace implements TraceSink {
 
   /** Stable text: one line per event, the event in its CPU's column. */
   render(nrCpus: number, columnWidth = 38): string {
-    const head = ["step ", ...Array.from({ length: nrCpus }, (_, c) => `CPU${c}`.padEnd(columnWidth))];
+    const head = [
+      "step ",
+      ...Array.from({ length: nrCpus }, (_, c) => `CPU${c}`.padEnd(columnWidth)),
+    ];
     const lines = [head.join("| ").trimEnd()];
     for (const e of this.events) {
       const cols = Array.from({ length: nrCpus }, () => "".padEnd(columnWidth));
       const text = `${e.task}: ${e.effect === "note" ? "" : `${e.effect} `}${e.detail}`;
-      const cell = text.length > columnWidth ? `${text.slice(0, columnWidth - 1)}…` : text.padEnd(columnWidth);
+      const cell =
+        text.length > columnWidth ? `${text.slice(0, columnWidth - 1)}…` : text.padEnd(columnWidth);
       if (e.cpu >= 0 && e.cpu < nrCpus) cols[e.cpu] = cell;
       else cols[0] = cell;
       lines.push([String(e.step).padStart(5), ...cols].join("| ").trimEnd());
@@ -51,7 +55,9 @@ export class Trace implements TraceSink {
 
   /** Canonical one-event-per-line form, used for hashing and diffing. */
   canonical(): string {
-    return this.events.map((e) => `${e.step} ${e.taskId} ${e.cpu} ${e.effect} ${e.detail}`).join("\n");
+    return this.events
+      .map((e) => `${e.step} ${e.taskId} ${e.cpu} ${e.effect} ${e.detail}`)
+      .join("\n");
   }
 
   /** cyrb53 hash of the canonical form, as 14 hex digits. */

@@ -1,0 +1,253 @@
+/**
+ * Memory: kmalloc/kfree and per-CPU allocations with KASAN-style lifetime tracking, GFP flags,
+ * fault injection and direct reclaim.
+ *
+ * Every allocation is a `KObj` that remembers its allocation and free sites. Kernel-side code
+ * reaches the object's fields only through `use(k, obj, access)`, which reports a
+ * use-after-free in the kernel's format if the object was freed. Objects are never reused, so a
+ * stale pointer always stays detectable (KASAN's quarantine, made infinite).
+ *
+ * A sleeping allocation (GFP_KERNEL) is a decision point in simulation: it may fail (fault
+ * injection) or enter direct reclaim, which holds the fs_reclaim pseudo-lock and runs the
+ * registered reclaim hooks (zswap's shrinker and store path) on the same task. Which
+ * allocations are eligible is set by the scenario (`faultable`, `reclaimable`), so the
+ * explorer spends its decisions where the scenario says failures matter.
+ */
+import { choose, type Op, sched } from "./effect.ts";
+import type { Kernel } from "./kernel.ts";
+import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
+import { KernelBug } from "./report.ts";
+import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
+
+export const PAGE_SIZE = 4096;
+
+/** GFP flags (a subset of include/linux/gfp_types.h). */
+export const __GFP_DIRECT_RECLAIM = 1 << 0;
+export const __GFP_IO = 1 << 1;
+export const __GFP_FS = 1 << 2;
+export const __GFP_NORETRY = 1 << 3;
+export const __GFP_ZERO = 1 << 4;
+export const __GFP_NOWARN = 1 << 5;
+export const GFP_NOWAIT = 0;
+export const GFP_ATOMIC = 0;
+export const GFP_KERNEL = __GFP_DIRECT_RECLAIM | __GFP_IO | __GFP_FS;
+
+export type Gfp = number;
+
+export function gfpMaySleep(gfp: Gfp): boolean {
+  return (gfp & __GFP_DIRECT_RECLAIM) !== 0;
+}
+
+/** A tracked kernel object holding `data`. */
+export class KObj<T = unknown> {
+  freeSite: Site | null = null;
+  constructor(
+    readonly id: number,
+    /** What it is, e.g. "acomp_req" or "zswap_entry". */
+    readonly label: string,
+    /** The slab cache it comes from, e.g. "kmalloc-96". */
+    readonly cache: string,
+    readonly sizeBytes: number,
+    readonly allocSite: Site,
+    readonly data: T,
+  ) {}
+
+  get freed(): boolean {
+    return this.freeSite !== null;
+  }
+}
+
+/** A direct-reclaim hook: runs on the allocating task while fs_reclaim is held. */
+export type ReclaimHook = (k: Kernel) => Op<void>;
+
+export interface MemoryPolicy {
+  /** Allocations with these labels may fail (a "fault" decision). */
+  faultable: Set<string>;
+  /** Allocations with these labels may enter direct reclaim (a "reclaim" decision). */
+  reclaimable: Set<string>;
+  /** Any sleeping allocation may reclaim (overrides `reclaimable`). */
+  reclaimAll: boolean;
+}
+
+export class Memory {
+  private nextId = 1;
+  readonly live = new Set<KObj>();
+  readonly reclaimHooks: Array<{ name: string; hook: ReclaimHook }> = [];
+  readonly policy: MemoryPolicy = {
+    faultable: new Set(),
+    reclaimable: new Set(),
+    reclaimAll: false,
+  };
+  /** Pages accounted as used by the kernel (zsmalloc pages, buffers); see totalramPages. */
+  usedPages = 0;
+  totalramPages = 1 << 20;
+  /** Depth of direct reclaim on each task (reclaim does not recurse into reclaim: PF_MEMALLOC). */
+  readonly inReclaim = new Set<number>();
+
+  newObj<T>(k: Kernel, label: string, sizeBytes: number, data: T): KObj<T> {
+    const obj = new KObj(this.nextId++, label, slabCache(sizeBytes), sizeBytes, siteOf(k), data);
+    this.live.add(obj);
+    return obj;
+  }
+}
+
+export function memory(k: Kernel): Memory {
+  return k.subsystem("memory", () => new Memory());
+}
+
+export function slabCache(sizeBytes: number): string {
+  if (sizeBytes > 8192) return "kmalloc-large";
+  let c = 8;
+  while (c < sizeBytes)
+    c = c === 64 ? 96 : c === 96 ? 128 : c === 128 ? 192 : c === 192 ? 256 : c * 2;
+  return `kmalloc-${c}`;
+}
+
+/**
+ * kmalloc(size, gfp): returns a new object holding `init()`, or null when the allocation fails.
+ * A sleeping allocation is a preemption point and may fail or reclaim if the policy allows.
+ */
+export function* kmalloc<T>(
+  k: Kernel,
+  label: string,
+  sizeBytes: number,
+  gfp: Gfp,
+  init: () => T,
+): Op<KObj<T> | null> {
+  const mem = memory(k);
+  if (gfpMaySleep(gfp)) {
+    mightSleep(k, `kmalloc(${label})`);
+    if (k.current !== null) {
+      fsReclaimMightAcquire(k);
+      yield* sched(`kmalloc ${label}`);
+      const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
+      if (reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0) {
+        if ((yield* choose(2, "reclaim", `reclaim in kmalloc(${label})`)) === 1)
+          yield* directReclaim(k);
+      }
+      if (mem.policy.faultable.has(label)) {
+        if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) {
+          k.note(`kmalloc(${label}) failed (injected)`);
+          return null;
+        }
+      }
+    }
+  } else if (k.current !== null && mem.policy.faultable.has(label)) {
+    if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
+  }
+  const obj = mem.newObj(k, label, sizeBytes, init());
+  k.note(`kmalloc ${label}#${obj.id}`);
+  return obj;
+}
+
+/** Direct reclaim on the current task: holds fs_reclaim and runs every reclaim hook. */
+export function* directReclaim(k: Kernel): Op<void> {
+  const mem = memory(k);
+  const id = k.task.id;
+  mem.inReclaim.add(id);
+  lockAcquire(k, FS_RECLAIM, FS_RECLAIM);
+  k.note("enter direct reclaim");
+  try {
+    for (const { hook } of mem.reclaimHooks) yield* hook(k);
+  } finally {
+    lockRelease(k, FS_RECLAIM);
+    mem.inReclaim.delete(id);
+  }
+}
+
+/** Registers a function that direct reclaim calls (zswap's shrinker, the swap-out path). */
+export function registerReclaimHook(k: Kernel, name: string, hook: ReclaimHook): void {
+  memory(k).reclaimHooks.push({ name, hook });
+}
+
+/** kfree(obj): null is a no-op; a second free or a free of a non-kmalloc object is reported. */
+export function kfree(k: Kernel, obj: KObj | null | undefined): void {
+  if (obj === null || obj === undefined) return;
+  const site = siteOf(k);
+  if (obj.freeSite !== null) {
+    throw new KernelBug("double-free", `BUG: KASAN: double-free in ${whereOf(site)}`, [
+      `Free of addr ${objAddr(obj)} by task ${site.task}`,
+      "",
+      ...objectHistory(obj),
+      "",
+      ...siteLines("Second free attempted", site),
+    ]);
+  }
+  obj.freeSite = site;
+  memory(k).live.delete(obj);
+  k.note(`kfree ${obj.label}#${obj.id}`);
+}
+
+/**
+ * Accesses an object's data. `access` says what is read or written ("read req->dlen"), and
+ * appears in the report. A freed object gives a KASAN slab-use-after-free report.
+ */
+export function use<T>(k: Kernel, obj: KObj<T>, access: string): T {
+  if (obj.freeSite !== null) throw uafReport(k, obj, access);
+  return obj.data;
+}
+
+function uafReport(k: Kernel, obj: KObj, access: string): KernelBug {
+  const site = siteOf(k);
+  const write = access.startsWith("write");
+  return new KernelBug("use-after-free", `BUG: KASAN: slab-use-after-free in ${whereOf(site)}`, [
+    `${write ? "Write" : "Read"} of ${obj.label} (${access}) at addr ${objAddr(obj)} by task ${site.task}/${site.taskId}`,
+    "",
+    ...siteLines("Accessed", site),
+    "",
+    ...objectHistory(obj),
+    "",
+    `The buggy address belongs to the object at ${objAddr(obj)}`,
+    ` which belongs to the cache ${obj.cache} of size ${obj.sizeBytes}`,
+  ]);
+}
+
+function objectHistory(obj: KObj): string[] {
+  const lines = siteLines("Allocated", obj.allocSite);
+  if (obj.freeSite) lines.push("", ...siteLines("Freed", obj.freeSite));
+  return lines;
+}
+
+export function objAddr(obj: KObj): string {
+  return `ffff8880${(0x1000 + obj.id * 0x60).toString(16).padStart(8, "0")} (${obj.label}#${obj.id})`;
+}
+
+/** might_sleep(): sleeping with preemption disabled or inside an RCU reader is a bug. */
+export function mightSleep(k: Kernel, what: string): void {
+  const t = k.current;
+  if (t === null) return;
+  if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) {
+    const site = siteOf(k);
+    throw new KernelBug(
+      "sleep-in-atomic",
+      `BUG: sleeping function called from invalid context at ${whereOf(site)}`,
+      [
+        `in_atomic(): ${t.preemptDisableDepth > 0 ? 1 : 0}, rcu_read_lock depth: ${t.rcuReadDepth}, pid: ${t.id}, name: ${t.name}`,
+        `${what} may sleep`,
+        ...siteLines("Call path", site),
+      ],
+    );
+  }
+}
+
+/** Live objects whose label matches, for leak checks at the end of a scenario. */
+export function liveObjects(k: Kernel, filter: (o: KObj) => boolean = () => true): KObj[] {
+  return [...memory(k).live].filter(filter);
+}
+
+/** Reports every live object that `filter` selects as a leak (kmemleak style). */
+export function checkLeaks(k: Kernel, what: string, filter: (o: KObj) => boolean): void {
+  const leaked = liveObjects(k, filter);
+  if (leaked.length === 0) return;
+  const lines: string[] = [];
+  for (const o of leaked)
+    lines.push(
+      `unreferenced object ${objAddr(o)} (size ${o.sizeBytes}):`,
+      ...siteLines("  allocated", o.allocSite).map((l) => `  ${l}`),
+    );
+  throw new KernelBug(
+    "leak",
+    `kmemleak: ${leaked.length} new suspected memory leak(s) (${what})`,
+    lines,
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Sleeping mutexes (kernel/locking/mutex.c), with owners, FIFO waiters and lockdep.
+ *
+ * Simplification: unlock hands the mutex to the first waiter (no optimistic spinning or lock
+ * stealing). That only removes schedules where a newcomer overtakes a waiter, which the
+ * lifecycle bugs do not depend on.
+ */
+import { type Op, sched } from "./effect.ts";
+import type { Kernel } from "./kernel.ts";
+import { heldLocksLines } from "./kernel.ts";
+import { lockAcquire, lockRelease } from "./lockdep.ts";
+import { mightSleep } from "./memory.ts";
+import { KernelBug } from "./report.ts";
+import { siteLines, siteOf } from "./site.ts";
+import type { Task, Waitable } from "./task.ts";
+import { checkWaitCycle } from "./waitfor.ts";
+
+export class Mutex implements Waitable {
+  owner: Task | null = null;
+  readonly waiters: Task[] = [];
+  /** Times mutex_init ran on this mutex (C2: never while held). */
+  inits = 0;
+
+  constructor(
+    /** This instance, e.g. "ctx(pool1,cpu0)->mutex". */
+    readonly name: string,
+    /** The lockdep class shared by all mutexes initialized at one place. */
+    readonly cls: string = name,
+  ) {}
+
+  holders(): readonly Task[] {
+    return this.owner === null ? [] : [this.owner];
+  }
+}
+
+/** mutex_init(): re-initializing a held mutex loses its state and is reported. */
+export function mutexInit(k: Kernel, m: Mutex): void {
+  if (m.owner !== null) {
+    const site = siteOf(k);
+    throw new KernelBug("assertion", `WARNING: mutex_init() on locked mutex ${m.name}`, [
+      `${m.name} is held by ${m.owner.name} (cpu ${m.owner.cpu}); re-initializing it would let a second task in`,
+      `and lose ${m.waiters.length} waiter(s).`,
+      ...heldLocksLines(m.owner),
+      "",
+      ...siteLines("mutex_init called", site),
+    ]);
+  }
+  m.waiters.length = 0;
+  m.inits++;
+}
+
+/** mutex_lock(): a preemption point, then acquire or sleep until handed the lock. */
+export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
+  mightSleep(k, `mutex_lock(${m.name})`);
+  yield* sched(`mutex_lock ${m.name}`);
+  const t = k.task;
+  lockAcquire(k, m.cls, m.name);
+  if (m.owner === null) {
+    m.owner = t;
+    return;
+  }
+  m.waiters.push(t);
+  t.blockedOn = m;
+  checkWaitCycle(k, t);
+  yield* k.blockCurrent(m.name);
+  t.blockedOn = null;
+  if (m.owner !== t) throw new Error(`mutex ${m.name}: woken waiter ${t.name} does not own it`);
+}
+
+/** mutex_trylock(): takes the mutex if it is free; never sleeps. */
+export function mutexTrylock(k: Kernel, m: Mutex): boolean {
+  if (m.owner !== null) return false;
+  lockAcquire(k, m.cls, m.name, { trylock: true });
+  m.owner = k.task;
+  return true;
+}
+
+/** mutex_unlock(): only the owner may unlock; hands off to the first waiter. */
+export function mutexUnlock(k: Kernel, m: Mutex): void {
+  const t = k.task;
+  if (m.owner !== t) {
+    throw new KernelBug(
+      "assertion",
+      `WARNING: DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current) for ${m.name}`,
+      [`${t.name} unlocks ${m.name}, owned by ${m.owner?.name ?? "nobody"}`],
+    );
+  }
+  lockRelease(k, m.name);
+  const next = m.waiters.shift() ?? null;
+  m.owner = next;
+  if (next !== null) k.wake(next);
+}
+
+export function mutexIsLocked(m: Mutex): boolean {
+  return m.owner !== null;
+}
+
+/** lockdep_assert_held(): for functions named ...Locked. */
+export function mutexAssertHeld(k: Kernel, m: Mutex): void {
+  if (m.owner !== k.task) {
+    throw new KernelBug("assertion", `WARNING: lockdep_assert_held(${m.name}) failed`, [
+      `held by ${m.owner?.name ?? "nobody"}`,
+    ]);
+  }
+}

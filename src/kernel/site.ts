@@ -1,0 +1,47 @@
+/**
+ * Call sites for reports: which task, on which CPU, at which step, through which functions.
+ *
+ * Kernel-side functions that should appear in reports wrap their body with `traced(k, name, op)`;
+ * the innermost traced function names the place in "BUG: KASAN: ... in <function>".
+ */
+import type { Op } from "./effect.ts";
+import type { Kernel } from "./kernel.ts";
+
+export interface Site {
+  readonly task: string;
+  readonly taskId: number;
+  readonly cpu: number;
+  readonly step: number;
+  /** Outermost first. */
+  readonly stack: readonly string[];
+}
+
+export function siteOf(k: Kernel): Site {
+  const t = k.current;
+  if (t === null) return { task: "(setup)", taskId: -1, cpu: -1, step: k.step, stack: [] };
+  return { task: t.name, taskId: t.id, cpu: t.cpu, step: k.step, stack: [...t.callStack] };
+}
+
+/** The innermost function name, or the task name when nothing is traced. */
+export function whereOf(site: Site): string {
+  return site.stack[site.stack.length - 1] ?? site.task;
+}
+
+/** Report lines for a site, kernel style: header then the call path innermost first. */
+export function siteLines(header: string, site: Site): string[] {
+  const lines = [`${header} by task ${site.task} on cpu ${site.cpu} at step ${site.step}:`];
+  for (const fn of [...site.stack].reverse()) lines.push(` ${fn}`);
+  return lines;
+}
+
+/** Runs `op` with `name` pushed on the current task's call stack (for reports). */
+export function* traced<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
+  const stack = k.task.callStack;
+  stack.push(name);
+  try {
+    return yield* op;
+  } finally {
+    // The task may have been the only one to touch its stack; pop our frame.
+    stack.pop();
+  }
+}

@@ -4,13 +4,16 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { corpusCommand } from "./cmd_corpus.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -23,6 +26,7 @@ export function buildProgram(): Command {
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  program.addCommand(corpusCommand());
   return program;
 }
 
@@ -34,7 +38,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      if (
+        e.code === "commander.helpDisplayed" ||
+        e.code === "commander.version" ||
+        e.code === "commander.help"
+      )
+        return 0;
       return 2;
     }
     if (e instanceof UsageError) {

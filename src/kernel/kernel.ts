@@ -7,6 +7,7 @@ import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
 import { LockdepGraph } from "./lockdep.ts";
 import { KernelBug } from "./report.ts";
+import { siteLines, siteOf, whereOf } from "./site.ts";
 import { Task } from "./task.ts";
 
 export interface KernelConfig {
@@ -39,7 +40,7 @@ export class Kernel {
   /** Per-subsystem state, keyed by subsystem name, so subsystems stay in their own files. */
   readonly subsystems = new Map<string, unknown>();
   /** Describes what a blocked task waits for, for deadlock reports (set by lock subsystems). */
-  describeWait: (t: Task) => string = (t) => t.waitingFor ?? "unknown";
+  describeWait: (t: Task) => string = describeWaitDefault;
   /** Called when every task is blocked; may throw a more precise report (wait-for cycle). */
   onStall: ((blocked: readonly Task[]) => void) | null = null;
   /** Called by `wake` (the real executor resumes the woken operation from here). */
@@ -75,14 +76,15 @@ export class Kernel {
     return this.task.cpu;
   }
 
-  /** Marks the current task blocked and yields to the executor until `wake` is called. */
+  /**
+   * Marks the current task blocked and yields to the executor until `wake` is called.
+   * Blocking with preemption disabled (a spinlock held) or inside an RCU read-side critical
+   * section is reported, as schedule() would in the kernel.
+   */
   *blockCurrent(waitingFor: string): Op<unknown> {
     const t = this.task;
-    if (t.preemptDisableDepth > 0) {
-      throw new KernelBug("sleep-in-atomic", `BUG: sleeping function called from invalid context`, [
-        `in_atomic(): 1, task ${t.name} (cpu ${t.cpu}) would block on ${waitingFor}`,
-        ...heldLocksLines(t),
-      ]);
+    if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) {
+      throw sleepInAtomicBug(this, `schedule() to wait for ${waitingFor}`);
     }
     t.state = "blocked";
     t.waitingFor = waitingFor;
@@ -94,6 +96,8 @@ export class Kernel {
     if (t.state !== "blocked") throw new Error(`wake: task ${t.name} is ${t.state}, not blocked`);
     t.state = "runnable";
     t.waitingFor = null;
+    // Woken means no longer waiting, even before it runs: wait-for checks must not see it.
+    t.blockedOn = null;
     t.resumeValue = value;
     this.onWake?.(t);
   }
@@ -112,6 +116,37 @@ export class Kernel {
     }
     return s;
   }
+}
+
+/** "waits for X (held by A, B)" when the task is blocked on a Waitable, else its wait label. */
+function describeWaitDefault(t: Task): string {
+  const label = t.waitingFor ?? "unknown";
+  const w = t.blockedOn;
+  if (w === null) return label;
+  const holders = w.holders().map((h) => `${h.name}/${h.id}`);
+  return `${label} (held by ${holders.length > 0 ? holders.join(", ") : "nobody"})`;
+}
+
+/**
+ * The report of might_sleep() / schedule() in atomic context, in the kernel's format: the
+ * preemption and RCU nesting depths, the locks held, and the call path.
+ */
+export function sleepInAtomicBug(k: Kernel, what: string): KernelBug {
+  const t = k.task;
+  const site = siteOf(k);
+  return new KernelBug(
+    "sleep-in-atomic",
+    `BUG: sleeping function called from invalid context at ${whereOf(site)}`,
+    [
+      `in_atomic(): ${t.preemptDisableDepth > 0 ? 1 : 0}, irqs_disabled(): 0, non_block: 0, pid: ${t.id}, name: ${t.name}`,
+      `preempt_count: ${t.preemptDisableDepth}, expected: 0`,
+      `RCU nest depth: ${t.rcuReadDepth}, expected: 0`,
+      `${what} may sleep`,
+      ...heldLocksLines(t),
+      "",
+      ...siteLines("Call path", site),
+    ],
+  );
 }
 
 export function heldLocksLines(t: Task): string[] {

@@ -75,18 +75,26 @@ export class LockdepGraph {
 export interface AcquireOptions {
   readonly read?: boolean;
   readonly trylock?: boolean;
+  /**
+   * Whether a read acquisition may nest in a read hold of its own class (lockdep's read == 2,
+   * e.g. rwlock_t readers). Default true. percpu-rwsem and rw_semaphore readers are
+   * non-recursive (read == 1): a nested read can deadlock behind a pending writer, and lockdep
+   * reports it as recursive locking.
+   */
+  readonly recursiveRead?: boolean;
 }
 
 /** Records an acquisition of `name` (class `cls`) by the current task; reports inversions. */
 export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireOptions = {}): void {
   const t = k.task;
   const read = opts.read ?? false;
+  const recursiveRead = read && (opts.recursiveRead ?? true);
   const site = siteOf(k);
   const held: HeldLock = { cls, name, read, site };
   if (!opts.trylock) {
     for (const h of t.heldLocks) {
       if (h.cls === cls) {
-        if (read && h.read) continue; // recursive read of a read-held class
+        if (recursiveRead && h.read) continue; // recursive read of a read-held class
         throw recursiveReport(k, held, h);
       }
     }

@@ -14,7 +14,7 @@
  * explorer spends its decisions where the scenario says failures matter.
  */
 import { choose, type Op, sched } from "./effect.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
 import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
 import { KernelBug } from "./report.ts";
 import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
@@ -118,7 +118,9 @@ export function* kmalloc<T>(
   if (gfpMaySleep(gfp)) {
     mightSleep(k, `kmalloc(${label})`);
     if (k.current !== null) {
-      fsReclaimMightAcquire(k);
+      // Inside reclaim (PF_MEMALLOC) an allocation never recurses into reclaim, so lockdep's
+      // might_alloc annotation skips it (__need_reclaim() is false).
+      if (!mem.inReclaim.has(k.task.id)) fsReclaimMightAcquire(k);
       yield* sched(`kmalloc ${label}`);
       const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
       if (reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0) {
@@ -216,18 +218,7 @@ export function objAddr(obj: KObj): string {
 export function mightSleep(k: Kernel, what: string): void {
   const t = k.current;
   if (t === null) return;
-  if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) {
-    const site = siteOf(k);
-    throw new KernelBug(
-      "sleep-in-atomic",
-      `BUG: sleeping function called from invalid context at ${whereOf(site)}`,
-      [
-        `in_atomic(): ${t.preemptDisableDepth > 0 ? 1 : 0}, rcu_read_lock depth: ${t.rcuReadDepth}, pid: ${t.id}, name: ${t.name}`,
-        `${what} may sleep`,
-        ...siteLines("Call path", site),
-      ],
-    );
-  }
+  if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) throw sleepInAtomicBug(k, what);
 }
 
 /** Live objects whose label matches, for leak checks at the end of a scenario. */

@@ -9,6 +9,7 @@ export type BugKind =
   | "use-after-free"
   | "double-free"
   | "invalid-free"
+  | "null-deref"
   | "leak"
   | "circular-locking"
   | "recursive-locking"

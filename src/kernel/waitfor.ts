@@ -16,7 +16,7 @@ export function checkWaitCycle(k: Kernel, t: Task): void {
 function findCycle(start: Task, cur: Task, path: Task[]): Task[] | null {
   if (path.includes(cur)) return null;
   const w = cur.blockedOn;
-  if (w === null) return null;
+  if (w === null || (cur !== start && cur.state !== "blocked")) return null;
   for (const h of w.holders()) {
     if (h === start) return [...path, cur];
     const c = findCycle(start, h, [...path, cur]);

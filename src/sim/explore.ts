@@ -1,8 +1,13 @@
 /**
  * Exploration: runs a program many times under an exploration strategy until a bug is found or
  * the strategy or the execution bound is exhausted.
+ *
+ * One lockdep graph serves every execution of an exploration (as lockdep's graph outlives one
+ * syscall), so a lock-order inversion whose two halves happen in different executions is still
+ * reported, even when no execution deadlocks.
  */
 import { Kernel, type KernelConfig } from "../kernel/kernel.ts";
+import { LockdepGraph } from "../kernel/lockdep.ts";
 import { type ExecutionResult, type ExecutorOptions, SimExecutor } from "./executor.ts";
 import type { ExplorationStrategy, Strategy } from "./strategy.ts";
 
@@ -30,6 +35,12 @@ export interface ExploreResult {
   readonly message: string;
   /** Step-bound executions seen (reported, not bugs). */
   readonly stepBoundHits: number;
+  /**
+   * The lockdep graph shared by the executions. A circular-locking report can depend on edges
+   * from earlier executions (`lockdep.contributing`): replay the token with this graph in the
+   * program's config to reproduce it.
+   */
+  readonly lockdep?: LockdepGraph;
 }
 
 /** Runs one execution of `program` under `strategy`. */
@@ -38,7 +49,16 @@ export function runOnce(
   strategy: Strategy,
   options: ExecutorOptions = {},
 ): ExecutionResult {
-  const k = new Kernel(program.config);
+  return runWithConfig(program, program.config, strategy, options);
+}
+
+function runWithConfig(
+  program: Program,
+  config: KernelConfig,
+  strategy: Strategy,
+  options: ExecutorOptions,
+): ExecutionResult {
+  const k = new Kernel(config);
   program.setup(k);
   return new SimExecutor(k, strategy, options).run();
 }
@@ -50,6 +70,8 @@ export function explore(
 ): ExploreResult {
   const executionsMax = options.executionsMax ?? 10_000;
   const every = options.progressEvery ?? 1_000;
+  const lockdep = program.config.lockdep ?? new LockdepGraph();
+  const config: KernelConfig = { ...program.config, lockdep };
   let stepBoundHits = 0;
   let i = 0;
   for (; i < executionsMax; i++) {
@@ -65,7 +87,8 @@ export function explore(
         message: `verified: ${cover}`,
       };
     }
-    const r = runOnce(program, strategy, { ...options, trace: false });
+    lockdep.execution = i;
+    const r = runWithConfig(program, config, strategy, { ...options, trace: false });
     exploration.done?.(r.log, r.steps);
     if (r.outcome === "step-bound") stepBoundHits++;
     if (r.outcome === "bug") {
@@ -77,6 +100,7 @@ export function explore(
         token,
         stepBoundHits,
         message: r.message,
+        lockdep,
       };
     }
     if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1);

@@ -1,0 +1,94 @@
+/**
+ * The harness that turns (design, scenario) into a Program for the explorer: a kernel with the
+ * simulator's compressors, zswap on the chosen design, an in-memory swap device, the scenario's
+ * actors, and the oracles that run when they are done (data integrity, ctx-resource leaks).
+ *
+ * Setup (the first pool) runs in an init task before any actor exists, so exploration spends
+ * its decisions on the scenario, not on boot.
+ */
+import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
+import { simCompressorFactory } from "../crypto/algorithms/sim.ts";
+import type { CompressorFactory } from "../crypto/algorithms/types.ts";
+import { setCryptoAlgorithms } from "../crypto/acomp.ts";
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel, KernelConfig } from "../kernel/kernel.ts";
+import { memory } from "../kernel/memory.ts";
+import { KernelBug } from "../kernel/report.ts";
+import { swapon } from "../mm/swap.ts";
+import { MemoryStorage } from "../mm/swap_storage.ts";
+import type { Program } from "../sim/explore.ts";
+import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
+import type { ZswapState } from "../zswap/state.ts";
+import { zswapInit, zswapSetup } from "../zswap/zswap.ts";
+import { checkCtxLeaks } from "./leaks.ts";
+import { DataOracle } from "./oracle.ts";
+
+/** A second name for the sim compressor, so scenarios can switch pools. */
+export const SIM_B: CompressorFactory = { ...simCompressorFactory, name: "sim-b" };
+
+export interface ScenarioEnv {
+  readonly k: Kernel;
+  readonly z: ZswapState;
+  readonly oracle: DataOracle;
+  readonly design: AcompCtxDesign;
+}
+
+export interface Actor {
+  readonly name: string;
+  readonly cpu: number;
+  readonly body: Op<void>;
+}
+
+export interface Scenario {
+  /** "C1". */
+  readonly id: string;
+  readonly title: string;
+  /** What can go wrong, for reports. */
+  readonly bad: string;
+  readonly nrCpus: number;
+  /** CPUs online at boot (default: all). */
+  readonly onlineCpus?: readonly number[];
+  /** Designs the scenario does not apply to ("–" in the matrix). */
+  readonly notApplicable?: readonly string[];
+  /** Called after setup, before the actors start: fault and reclaim policy. */
+  arm?(env: ScenarioEnv): void;
+  actors(env: ScenarioEnv): Actor[];
+  /** Runs after every actor finished, before the oracle verifies the data. */
+  finish?(env: ScenarioEnv): Op<void>;
+}
+
+export function scenarioProgram(design: AcompCtxDesign, scenario: Scenario): Program {
+  const config: KernelConfig = { nrCpus: scenario.nrCpus, ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}) };
+  return {
+    name: `${design.name} x ${scenario.id}`,
+    config,
+    setup(k: Kernel) {
+      setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, SIM_B]));
+      const z = zswapInit(k, { design, params: { compressor: "sim", enabled: true, shrinker_enabled: true } });
+      memory(k).totalramPages = 1 << 16;
+      swapon(k, new MemoryStorage(256));
+      const env: ScenarioEnv = { k, z, oracle: new DataOracle(), design };
+      const bootCpu = k.cpus.onlineList()[0] as number;
+      k.spawn("init", bootCpu, init(env, scenario));
+      k.finishHooks.push(() => checkCtxLeaks(k));
+    },
+  };
+}
+
+function* init(env: ScenarioEnv, scenario: Scenario): Op<void> {
+  const ret = yield* zswapSetup(env.k);
+  if (ret !== 0) throw new KernelBug("assertion", `zswap setup failed with ${ret} before the scenario started`);
+  scenario.arm?.(env);
+  const actors = scenario.actors(env);
+  let remaining = actors.length;
+  for (const a of actors) {
+    env.k.spawn(a.name, a.cpu, (function* () {
+      yield* a.body;
+      if (--remaining === 0) {
+        // The last actor to finish runs the end phase on its own task.
+        if (scenario.finish) yield* scenario.finish(env);
+        yield* env.oracle.verify(env.k);
+      }
+    })());
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * C3. cpus_read_lock in the store path: kswapd reclaims (holding fs_reclaim) into zswap while
+ * H brings a CPU up, which allocates under cpu_hotplug_lock (workqueue_prepare_cpu).
+ */
+import { cpuUp } from "../../kernel/cpuhp.ts";
+import { directReclaim } from "../../kernel/memory.ts";
+import type { Scenario } from "../harness.ts";
+import { reclaimIntoZswap } from "./common.ts";
+
+export const C3: Scenario = {
+  id: "C3",
+  title: "hotplug lock taken in the reclaim path (D1)",
+  bad: "fs_reclaim -> cpu_hotplug_lock against cpu_hotplug_lock -> fs_reclaim: deadlock",
+  nrCpus: 3,
+  onlineCpus: [0, 1],
+  arm: (env) => reclaimIntoZswap(env, 30),
+  actors: ({ k }) => [
+    {
+      name: "kswapd0",
+      cpu: 0,
+      body: (function* () {
+        yield* directReclaim(k);
+      })(),
+    },
+    {
+      name: "H",
+      cpu: 1,
+      body: (function* () {
+        yield* cpuUp(k, 2);
+      })(),
+    },
+  ],
+};

@@ -1,0 +1,36 @@
+/**
+ * C4. Reclaim recursion from prepare onto the ctx mutex: prepare's allocations may reclaim into
+ * zswap_store, which takes a ctx mutex. A design that allocates under its ctx mutex gives
+ * lockdep the chain ctx mutex -> fs_reclaim -> ctx mutex (one lock class).
+ */
+import { cpuUp } from "../../kernel/cpuhp.ts";
+import type { Scenario } from "../harness.ts";
+import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
+
+export const C4: Scenario = {
+  id: "C4",
+  title: "reclaim recursion from prepare onto the ctx mutex",
+  bad: "a ctx mutex held across a GFP_KERNEL allocation that can recurse into zswap",
+  nrCpus: 3,
+  onlineCpus: [0, 1],
+  arm(env) {
+    reclaimIntoZswap(env, 40);
+    reclaimable(env, ...PREPARE_ALLOCS);
+  },
+  actors: (env) => [
+    {
+      name: "S",
+      cpu: 0,
+      body: (function* () {
+        yield* switchCompressor(env, "sim-b");
+      })(),
+    },
+    {
+      name: "H",
+      cpu: 1,
+      body: (function* () {
+        yield* cpuUp(env.k, 2);
+      })(),
+    },
+  ],
+};

@@ -1,0 +1,32 @@
+/**
+ * C8. Pool destroy racing CPU online: the old pool, empty after a compressor switch, is
+ * released by a worker while H brings a CPU up. Freeing the ctxs before removing the cpuhp
+ * instance lets prepare allocate into a pool that is being destroyed.
+ */
+import { cpuUp } from "../../kernel/cpuhp.ts";
+import type { Scenario } from "../harness.ts";
+import { switchCompressor } from "./common.ts";
+
+export const C8: Scenario = {
+  id: "C8",
+  title: "pool destroy racing CPU online",
+  bad: "prepare allocates between dealloc and remove_instance: leak",
+  nrCpus: 3,
+  onlineCpus: [0, 1],
+  actors: (env) => [
+    {
+      name: "S",
+      cpu: 0,
+      body: (function* () {
+        yield* switchCompressor(env, "sim-b");
+      })(),
+    },
+    {
+      name: "H",
+      cpu: 1,
+      body: (function* () {
+        yield* cpuUp(env.k, 2);
+      })(),
+    },
+  ],
+};

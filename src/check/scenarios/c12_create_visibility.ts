@@ -1,0 +1,26 @@
+/**
+ * C12. Reclaim recursion during pool creation: prepare's allocations for a new pool may reclaim
+ * into zswap_store, which must find the old (current) pool, never the one being created.
+ */
+import type { Scenario } from "../harness.ts";
+import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
+
+export const C12: Scenario = {
+  id: "C12",
+  title: "reclaim recursion during pool creation (visibility)",
+  bad: "a store sees a pool whose creation has not completed",
+  nrCpus: 2,
+  arm(env) {
+    reclaimIntoZswap(env, 60);
+    reclaimable(env, ...PREPARE_ALLOCS);
+  },
+  actors: (env) => [
+    {
+      name: "S",
+      cpu: 0,
+      body: (function* () {
+        yield* switchCompressor(env, "sim-b");
+      })(),
+    },
+  ],
+};

@@ -1,0 +1,23 @@
+/** The lifecycle scenarios (reference §4), selectable by id. */
+import type { Scenario } from "../harness.ts";
+import { C1 } from "./c01_uaf_offline.ts";
+import { C2 } from "./c02_mutex_reinit.ts";
+import { C3 } from "./c03_hotplug_lock.ts";
+import { C4 } from "./c04_prepare_reclaim.ts";
+import { C5 } from "./c05_scomp_abba.ts";
+import { C6 } from "./c06_retry_offline.ts";
+import { C7 } from "./c07_partial_add.ts";
+import { C8 } from "./c08_destroy_online.ts";
+import { C9 } from "./c09_final_offline.ts";
+import { C10 } from "./c10_cycle.ts";
+import { C11 } from "./c11_dangling_prepare.ts";
+import { C12 } from "./c12_create_visibility.ts";
+import { C23 } from "./c23_ref_fail.ts";
+
+export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C23];
+
+export function scenarioById(id: string): Scenario {
+  const s = LIFECYCLE_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());
+  if (s === undefined) throw new RangeError(`Unknown scenario '${id}'; available: ${LIFECYCLE_SCENARIOS.map((x) => x.id).join(", ")}`);
+  return s;
+}

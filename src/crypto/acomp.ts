@@ -1,0 +1,164 @@
+/**
+ * The asynchronous compression API (include/crypto/acompress.h), as zswap uses it.
+ *
+ * Objects are tracked kernel allocations, so the lifecycle bugs (freeing a request or tfm that
+ * a migrated task still uses) are caught. Compress and decompress complete through
+ * `crypto_wait_req`, a point where the caller waits for completion and can be preempted or
+ * migrated; a synchronous software algorithm completes at once, an asynchronous accelerator
+ * later (see iaa.ts).
+ *
+ * scomp_lock: in the kernels that had the C5 ABBA (6.13-6.14), every software (scomp) tfm's
+ * init took the global scomp_lock and, for the first user, allocated the per-CPU scratch
+ * buffers under it (GFP_KERNEL, so it may reclaim); freeing a tfm took scomp_lock too
+ * (crypto_exit_scomp_ops_async). We model exactly that. Later kernels reworked scomp scratch
+ * handling; `scompLockModel: false` turns the lock off for the profiles that do not have it.
+ */
+import { type Op, sched } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { GFP_KERNEL, type Gfp, type KObj, kfree, kmalloc, use } from "../kernel/memory.ts";
+import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import type { CompressorRegistry } from "./algorithms/registry.ts";
+import type { CompressorBackend } from "./algorithms/types.ts";
+
+export const ENOSPC = 28;
+export const EINVAL = 22;
+export const ENOENT = 2;
+export const ENOMEM = 12;
+
+/** Where algorithms come from: the real side registers the native ones, the simulator "sim". */
+export type AlgorithmSource = CompressorRegistry;
+
+export class CryptoState {
+  readonly scompLock = new Mutex("scomp_lock", "scomp_lock");
+  scompScratchUsers = 0;
+  scompScratch: KObj<null> | null = null;
+  /** Model scomp_lock and its scratch allocation (kernels 6.13-6.14). */
+  scompLockModel = true;
+  constructor(public algorithms: AlgorithmSource) {}
+}
+
+export function cryptoState(k: Kernel): CryptoState {
+  const s = k.subsystems.get("crypto") as CryptoState | undefined;
+  if (s === undefined) throw new Error("crypto: no algorithms registered; call setCryptoAlgorithms(k, source) first");
+  return s;
+}
+
+export function setCryptoAlgorithms(k: Kernel, source: AlgorithmSource): CryptoState {
+  const s = new CryptoState(source);
+  k.subsystems.set("crypto", s);
+  return s;
+}
+
+export interface CryptoAcomp {
+  readonly name: string;
+  readonly backend: CompressorBackend;
+  /** What the kernel's wrapper returns when the output does not fit (-EINVAL or -ENOSPC). */
+  readonly noSpaceErrno: number;
+}
+
+export type Tfm = KObj<CryptoAcomp>;
+
+export interface AcompReq {
+  readonly tfm: Tfm;
+  /** Output length after a completed request (req->dlen). */
+  dlen: number;
+}
+
+export type Req = KObj<AcompReq>;
+
+/** crypto_has_acomp(). */
+export function cryptoHasAcomp(k: Kernel, name: string): boolean {
+  return cryptoState(k).algorithms.has(name);
+}
+
+/** A clear error for an unknown algorithm name. */
+export function unknownAlgorithmMessage(k: Kernel, name: string): string {
+  return `Unknown compressor '${name}'; available: ${cryptoState(k).algorithms.names().join(", ")}`;
+}
+
+/** crypto_alloc_acomp_node(): null on allocation failure, -ENOENT via `error` for unknown names. */
+export function* cryptoAllocAcomp(k: Kernel, name: string, gfp: Gfp = GFP_KERNEL): Op<Tfm | null> {
+  const cs = cryptoState(k);
+  if (!cs.algorithms.has(name)) return null;
+  const factory = cs.algorithms.get(name);
+  const tfm = yield* kmalloc(k, "crypto_acomp", 256, gfp, () => ({
+    name,
+    backend: factory.create(),
+    noSpaceErrno: factory.kernelNoSpaceErrno,
+  }));
+  if (tfm === null) return null;
+  if (cs.scompLockModel && !(yield* scompInitTfm(k, cs))) {
+    kfree(k, tfm);
+    return null;
+  }
+  return tfm;
+}
+
+/** crypto_scomp_init_tfm(): the first user allocates scratch buffers while holding scomp_lock. */
+function* scompInitTfm(k: Kernel, cs: CryptoState): Op<boolean> {
+  yield* mutexLock(k, cs.scompLock);
+  let ok = true;
+  if (cs.scompScratchUsers++ === 0) {
+    cs.scompScratch = yield* kmalloc(k, "scomp_scratch", 2 * 4096, GFP_KERNEL, () => null);
+    if (cs.scompScratch === null) {
+      cs.scompScratchUsers--;
+      ok = false;
+    }
+  }
+  mutexUnlock(k, cs.scompLock);
+  return ok;
+}
+
+/** crypto_free_acomp(): takes scomp_lock (crypto_exit_scomp_ops_async); the last user frees scratch. */
+export function* cryptoFreeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
+  if (tfm === null) return;
+  const cs = cryptoState(k);
+  use(k, tfm, "read tfm->base");
+  if (cs.scompLockModel) {
+    yield* mutexLock(k, cs.scompLock);
+    if (--cs.scompScratchUsers === 0) {
+      kfree(k, cs.scompScratch);
+      cs.scompScratch = null;
+    }
+    mutexUnlock(k, cs.scompLock);
+  }
+  kfree(k, tfm);
+}
+
+/** acomp_request_alloc(): GFP_KERNEL, may fail or reclaim. */
+export function* acompRequestAlloc(k: Kernel, tfm: Tfm): Op<Req | null> {
+  use(k, tfm, "read tfm->reqsize");
+  return yield* kmalloc(k, "acomp_req", 96, GFP_KERNEL, () => ({ tfm, dlen: 0 }));
+}
+
+/** acomp_request_free(). */
+export function acompRequestFree(k: Kernel, req: Req | null): void {
+  kfree(k, req);
+}
+
+/**
+ * crypto_wait_req(crypto_acomp_compress(req)): compresses `src` into `dst`; returns dlen or a
+ * negative errno (-ENOSPC when it does not fit). The wait is a scheduling point, and the
+ * caller reads req->dlen after it, which is where the historical UAF struck.
+ */
+export function* acompCompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8Array): Op<number> {
+  const r = use(k, req, "write req->src/dst");
+  const tfm = use(k, r.tfm, "read tfm->compress");
+  let ret = tfm.backend.compress(src, dst);
+  if (ret === -ENOSPC) ret = tfm.noSpaceErrno;
+  if (k.mode === "sim") yield* sched("crypto_wait_req compress");
+  const done = use(k, req, "read req->dlen");
+  done.dlen = ret > 0 ? ret : 0;
+  return ret < 0 ? ret : done.dlen;
+}
+
+/** crypto_wait_req(crypto_acomp_decompress(req)): returns dlen or a negative errno. */
+export function* acompDecompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8Array): Op<number> {
+  const r = use(k, req, "write req->src/dst");
+  const backend = use(k, r.tfm, "read tfm->decompress").backend;
+  const ret = backend.decompress(src, dst);
+  if (k.mode === "sim") yield* sched("crypto_wait_req decompress");
+  const done = use(k, req, "read req->dlen");
+  done.dlen = ret > 0 ? ret : 0;
+  return ret < 0 ? ret : done.dlen;
+}

@@ -1,0 +1,96 @@
+/**
+ * zstd (crypto/zstd.c) over zstd-napi's low-level binding.
+ *
+ * The kernel compresses a one-segment request (a page into one buffer) with
+ *   zstd_compress_cctx(cctx, dst, dlen, src, slen, &params),
+ *   params = zstd_get_params(ZSTD_DEF_LEVEL = 3, ZSTD_MAX_SIZE = 1 << 18)
+ *          = ZSTD_getParams(3, 256 KiB, 0)      (the "srcSize <= 256 KB" row of clevels.h)
+ *          = {windowLog 18, chainLog 16, hashLog 16, searchLog 1, minMatch 4, targetLength 0,
+ *             strategy dfast; contentSizeFlag 1, checksumFlag 0, noDictIDFlag 0},
+ * and lib/zstd/zstd_compress_module.c's zstd_compress_cctx is zstd_cctx_init() (reset, pledge
+ * slen, set each of those parameters with ZSTD_CCtx_setParameter) then ZSTD_compress2().
+ * ZSTD_compress2 shrinks the window and tables to the pledged size (for a page: windowLog 12,
+ * hashLog 13, chainLog 12). We make the same calls: the parameters are set once per context
+ * (ZSTD_compress2 resets only the session, so they persist) and every page is one
+ * ZSTD_compress2 into the caller's buffer.
+ *
+ * Decompression is ZSTD_decompressDCtx, as zstd_decompress_dctx. The kernel folds every failure
+ * into -EINVAL; here a compression that does not fit is -ENOSPC.
+ */
+import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
+import {
+  loadZstd,
+  ZSTD_DST_SIZE_TOO_SMALL,
+  type ZstdBinding,
+  type ZstdCCtx,
+  type ZstdDCtx,
+} from "./load.ts";
+
+/** crypto/zstd.c ZSTD_DEF_LEVEL. */
+export const ZSTD_DEF_LEVEL = 3;
+
+/**
+ * zstd_get_params(ZSTD_DEF_LEVEL, ZSTD_MAX_SIZE), as zstd_cctx_init sets them. Before crypto/zstd.c
+ * was converted to acomp it used zstd_get_params(3, 0) (the default row: windowLog 21,
+ * hashLog 17, minMatch 5); after shrinking to a page the only difference is minMatch 5.
+ */
+export const ZSTD_KERNEL_PARAMS = {
+  windowLog: 18,
+  chainLog: 16,
+  hashLog: 16,
+  searchLog: 1,
+  minMatch: 4,
+  targetLength: 0,
+  strategy: "dfast",
+  contentSizeFlag: 1,
+  checksumFlag: 0,
+  dictIDFlag: 1,
+} as const;
+
+class ZstdBackend implements CompressorBackend {
+  readonly name = "zstd";
+  private readonly cctx: ZstdCCtx;
+  private readonly dctx: ZstdDCtx;
+
+  constructor(zstd: ZstdBinding) {
+    this.cctx = new zstd.CCtx();
+    this.dctx = new zstd.DCtx();
+    const p = ZSTD_KERNEL_PARAMS;
+    const set = (param: number, value: number) => this.cctx.setParameter(param, value);
+    const C = zstd.CParameter;
+    set(C.windowLog, p.windowLog);
+    set(C.hashLog, p.hashLog);
+    set(C.chainLog, p.chainLog);
+    set(C.searchLog, p.searchLog);
+    set(C.minMatch, p.minMatch);
+    set(C.targetLength, p.targetLength);
+    set(C.strategy, zstd.Strategy[p.strategy]);
+    set(C.contentSizeFlag, p.contentSizeFlag);
+    set(C.checksumFlag, p.checksumFlag);
+    set(C.dictIDFlag, p.dictIDFlag);
+  }
+
+  compress(src: Uint8Array, dst: Uint8Array): number {
+    try {
+      return this.cctx.compress2(dst, src);
+    } catch (err) {
+      return (err as Error).message === ZSTD_DST_SIZE_TOO_SMALL ? -ENOSPC : -EINVAL;
+    }
+  }
+
+  decompress(src: Uint8Array, dst: Uint8Array): number {
+    try {
+      return this.dctx.decompress(dst, src);
+    } catch {
+      return -EINVAL;
+    }
+  }
+}
+
+export const zstdCompressorFactory: CompressorFactory = {
+  name: "zstd",
+  kernelParams:
+    "ZSTD_DEF_LEVEL 3; zstd_get_params(3, 256 KiB) = dfast wlog 18 clog 16 hlog 16 slog 1 mml 4; content size on, checksum off; ZSTD_compress2",
+  kernelNoSpaceErrno: -EINVAL,
+  create: () => new ZstdBackend(loadZstd()),
+};

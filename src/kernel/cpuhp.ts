@@ -1,0 +1,432 @@
+/**
+ * CPU hotplug (kernel/cpu.c): per-CPU hotplug states, multi-instance states with their
+ * add/remove rules, and CPU online/offline on a control task.
+ *
+ * Faithful to kernel/cpu.c where the zswap lifecycle depends on it:
+ * - cpuhp_state_add_instance() takes cpus_read_lock, then cpuhp_state_mutex, and calls the
+ *   startup callback on the calling task for each present CPU whose hotplug state is at or above
+ *   the state, in CPU-id order. On a failure at CPU n it rolls back, *only if the state has a
+ *   teardown*, the CPUs below n that had reached the state (cpuhp_rollback_install()), and
+ *   returns the error without adding the node.
+ * - cpuhp_state_remove_instance() calls teardown (if any) on the CPUs at or above the state,
+ *   then unlinks the node. Removing a node that was never added is reported (the kernel's
+ *   hlist_del() would dereference the unhashed node's NULL pprev).
+ * - cpu_up() (under cpu_add_remove_lock and cpus_write_lock) runs the PREPARE-section startups
+ *   on the control task before the CPU is online, so no task runs on the new CPU before them;
+ *   a failure rolls back the states already brought up (teardowns, reverse order) and leaves
+ *   the CPU offline. A built-in CPUHP_WORKQUEUE_PREP step allocates a worker pool with
+ *   GFP_KERNEL the first time a CPU comes up, as workqueue_prepare_cpu() does, so lockdep
+ *   learns cpu_hotplug_lock --> fs_reclaim.
+ * - cpu_down() refuses the last online CPU (-EBUSY), runs the ONLINE-section teardowns, waits
+ *   for tasks that disabled migration on the dying CPU, takes the CPU out of the online mask
+ *   and migrates every task off it (a "migrate" choice per task), then runs the PREPARE-section
+ *   teardowns ("dead" callbacks) on the control task, in reverse state order.
+ *
+ * Simplified: the AP-side machinery (the per-CPU hotplug thread, STARTING/DYING states,
+ * stop_machine, cpu_active_mask) is not modelled. ONLINE-section callbacks run on the control
+ * task right after the CPU is online (startup) or while it still is (teardown), so tasks may
+ * already run on the CPU while they do; in the kernel only per-CPU kthreads could, until
+ * CPUHP_AP_ACTIVE. zswap uses only PREPARE-section states.
+ */
+import { choose, type Op, sched } from "./effect.ts";
+import type { Kernel } from "./kernel.ts";
+import { heldLocksLines } from "./kernel.ts";
+import { GFP_KERNEL, kmalloc } from "./memory.ts";
+import { Mutex, mutexLock, mutexUnlock } from "./mutex.ts";
+import { cpusReadLock, cpusReadUnlock, cpusWriteLock, cpusWriteUnlock } from "./percpu_rwsem.ts";
+import { waitCpuUnpinned } from "./preempt.ts";
+import { KernelBug } from "./report.ts";
+import { siteLines, siteOf, traced } from "./site.ts";
+
+// ---------------------------------------------------------------------------------------------
+// States (enum cpuhp_state; values from a 6.x enum with every option, kept for their order)
+// ---------------------------------------------------------------------------------------------
+
+export const CPUHP_OFFLINE = 0;
+/** workqueue_prepare_cpu(): creates the CPU's worker pools (allocates). */
+export const CPUHP_WORKQUEUE_PREP = 39;
+/** zswap_cpu_comp_prepare() / zswap_cpu_comp_dead(): per-pool, per-CPU acomp contexts. */
+export const CPUHP_MM_ZSWP_POOL_PREPARE = 59;
+export const CPUHP_BP_PREPARE_DYN = 65;
+/** The boundary: states below run on the control CPU while the target CPU is down. */
+export const CPUHP_BRINGUP_CPU = 87;
+export const CPUHP_AP_ONLINE_DYN = 193;
+export const CPUHP_ONLINE = 227;
+
+const EBUSY = 16;
+const EINVAL = 22;
+const ENOMEM = 12;
+
+/** A hotplug callback: 0 or a negative errno. `node` is the instance (null for single states). */
+export type CpuhpCallback = (k: Kernel, cpu: number, node: unknown) => Op<number>;
+
+interface CpuhpStep {
+  readonly state: number;
+  readonly name: string;
+  readonly startup: CpuhpCallback | null;
+  readonly teardown: CpuhpCallback | null;
+  readonly multi: boolean;
+  /** Registered instances, newest first (hlist_add_head). */
+  readonly instances: unknown[];
+}
+
+class Cpuhp {
+  readonly steps = new Map<number, CpuhpStep>();
+  /** Per possible CPU: the hotplug state it has reached (st->state). */
+  readonly cpuState: number[];
+  readonly stateMutex = new Mutex("cpuhp_state_mutex");
+  readonly addRemoveLock = new Mutex("cpu_add_remove_lock");
+  /** CPUs whose worker pools exist (created at boot for boot-online CPUs). */
+  readonly workerPools: boolean[];
+
+  constructor(k: Kernel) {
+    this.cpuState = k.cpus.possible.map((c) => (k.cpus.isOnline(c) ? CPUHP_ONLINE : CPUHP_OFFLINE));
+    this.workerPools = k.cpus.possible.map((c) => k.cpus.isOnline(c));
+    this.steps.set(CPUHP_WORKQUEUE_PREP, {
+      state: CPUHP_WORKQUEUE_PREP,
+      name: "workqueue:prepare",
+      startup: (k2, cpu) => workqueuePrepareCpu(k2, this, cpu),
+      teardown: null,
+      multi: false,
+      instances: [],
+    });
+  }
+
+  /** Steps in ascending state order. */
+  ordered(): CpuhpStep[] {
+    return [...this.steps.values()].sort((a, b) => a.state - b.state);
+  }
+}
+
+function cpuhp(k: Kernel): Cpuhp {
+  return k.subsystem("cpuhp", () => new Cpuhp(k));
+}
+
+/**
+ * workqueue_prepare_cpu(): the first bring-up of a CPU creates its worker pool. The pool lives
+ * forever (label "worker_pool": leave it out of leak checks).
+ */
+function* workqueuePrepareCpu(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
+  if (hp.workerPools[cpu]) return 0;
+  const pool = yield* kmalloc(k, "worker_pool", 512, GFP_KERNEL, () => ({ cpu }));
+  if (pool === null) return -ENOMEM;
+  hp.workerPools[cpu] = true;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries and setup
+// ---------------------------------------------------------------------------------------------
+
+/** Where a CPU is in its hotplug life: "prepared" means PREPARE states done, not yet online. */
+export function cpuhpState(k: Kernel, cpu: number): "offline" | "prepared" | "online" {
+  if (k.cpus.isOnline(cpu)) return "online";
+  return (cpuhp(k).cpuState[cpu] ?? CPUHP_OFFLINE) > CPUHP_OFFLINE ? "prepared" : "offline";
+}
+
+/** The instances registered on a multi state, newest first (for tests and invariants). */
+export function cpuhpInstances(k: Kernel, state: number): readonly unknown[] {
+  return cpuhp(k).steps.get(state)?.instances ?? [];
+}
+
+/**
+ * cpuhp_setup_state_multi(): declares a multi-instance state; no callback runs. Setup time.
+ * A state can be set up once (the kernel answers -EBUSY); the model throws.
+ */
+export function cpuhpSetupStateMulti(
+  k: Kernel,
+  state: number,
+  name: string,
+  startup: CpuhpCallback | null,
+  teardown: CpuhpCallback | null,
+): void {
+  if (
+    !Number.isInteger(state) ||
+    state <= CPUHP_OFFLINE ||
+    state >= CPUHP_ONLINE ||
+    state === CPUHP_BRINGUP_CPU
+  ) {
+    throw new RangeError(
+      `Cannot set up cpuhp state '${name}': expected a state in 1..${CPUHP_ONLINE - 1} other than CPUHP_BRINGUP_CPU, got ${state}`,
+    );
+  }
+  const hp = cpuhp(k);
+  const existing = hp.steps.get(state);
+  if (existing !== undefined) {
+    throw new Error(
+      `Cannot set up cpuhp state ${state} as '${name}': already used by '${existing.name}'`,
+    );
+  }
+  hp.steps.set(state, { state, name, startup, teardown, multi: true, instances: [] });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callback invocation
+// ---------------------------------------------------------------------------------------------
+
+function* invokeCallback(
+  k: Kernel,
+  sp: CpuhpStep,
+  cpu: number,
+  bringup: boolean,
+  node: unknown,
+): Op<number> {
+  const cb = bringup ? sp.startup : sp.teardown;
+  if (cb === null) return 0;
+  k.note(`cpuhp ${sp.name} ${bringup ? "startup" : "teardown"} cpu${cpu}`);
+  const ret = yield* traced(
+    k,
+    bringup ? `${sp.name}:startup` : `${sp.name}:teardown`,
+    cb(k, cpu, node),
+  );
+  if (!Number.isInteger(ret) || ret > 0) {
+    throw new Error(`cpuhp ${sp.name}: callback returned ${ret}; expected 0 or a negative errno`);
+  }
+  if (ret !== 0 && !bringup) {
+    throw new KernelBug("assertion", `kernel BUG at kernel/cpu.c: teardown of ${sp.name} failed`, [
+      `teardown callbacks are not allowed to fail (BUG_ON(ret && !bringup)); cpu${cpu} returned ${ret}`,
+      ...siteLines("cpuhp_issue_call", siteOf(k)),
+    ]);
+  }
+  return ret;
+}
+
+/**
+ * cpuhp_invoke_callback() for a whole step on one CPU: every instance of a multi state (newest
+ * first); a failing startup rolls back the instances before it.
+ */
+function* invokeStep(k: Kernel, sp: CpuhpStep, cpu: number, bringup: boolean): Op<number> {
+  if (!sp.multi) return yield* invokeCallback(k, sp, cpu, bringup, null);
+  const nodes = [...sp.instances];
+  for (const [i, node] of nodes.entries()) {
+    const ret = yield* invokeCallback(k, sp, cpu, bringup, node);
+    if (ret === 0) continue;
+    for (const done of nodes.slice(0, i)) yield* invokeCallback(k, sp, cpu, false, done);
+    return ret;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-instance add / remove
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * cpuhp_state_add_instance(): startup on every present CPU at or above the state, in id
+ * order; 0 or the first error. On error the node is not added, and only a state with a
+ * teardown rolls back the CPUs below the failing one.
+ */
+export function* cpuhpStateAddInstance(k: Kernel, state: number, node: unknown): Op<number> {
+  return yield* traced(k, "cpuhp_state_add_instance", addInstance(k, state, node));
+}
+
+function* addInstance(k: Kernel, state: number, node: unknown): Op<number> {
+  const hp = cpuhp(k);
+  yield* cpusReadLock(k);
+  const sp = hp.steps.get(state);
+  if (sp === undefined || !sp.multi) {
+    cpusReadUnlock(k);
+    return -EINVAL;
+  }
+  yield* mutexLock(k, hp.stateMutex);
+  let ret = 0;
+  if (sp.startup !== null) {
+    for (const cpu of presentCpus(k)) {
+      if ((hp.cpuState[cpu] as number) < state) continue;
+      ret = yield* invokeCallback(k, sp, cpu, true, node);
+      if (ret === 0) continue;
+      if (sp.teardown !== null) yield* rollbackInstall(k, hp, sp, cpu, node);
+      break;
+    }
+  }
+  if (ret === 0) sp.instances.unshift(node);
+  else k.note(`cpuhp_state_add_instance ${sp.name} failed (${ret}): node not added`);
+  mutexUnlock(k, hp.stateMutex);
+  cpusReadUnlock(k);
+  return ret;
+}
+
+/** cpuhp_rollback_install(): teardown on present CPUs below `failedCpu` that reached the state. */
+function* rollbackInstall(
+  k: Kernel,
+  hp: Cpuhp,
+  sp: CpuhpStep,
+  failedCpu: number,
+  node: unknown,
+): Op<void> {
+  for (const cpu of presentCpus(k)) {
+    if (cpu >= failedCpu) break;
+    if ((hp.cpuState[cpu] as number) >= sp.state) yield* invokeCallback(k, sp, cpu, false, node);
+  }
+}
+
+/** cpuhp_state_remove_instance(): teardown (if any) on CPUs at or above the state, then unlink. */
+export function* cpuhpStateRemoveInstance(k: Kernel, state: number, node: unknown): Op<number> {
+  return yield* traced(k, "cpuhp_state_remove_instance", removeInstance(k, state, node));
+}
+
+function* removeInstance(k: Kernel, state: number, node: unknown): Op<number> {
+  const hp = cpuhp(k);
+  const sp = hp.steps.get(state);
+  if (sp === undefined || !sp.multi) return -EINVAL;
+  yield* cpusReadLock(k);
+  yield* mutexLock(k, hp.stateMutex);
+  const index = sp.instances.indexOf(node);
+  if (index < 0) throw unregisteredNodeBug(k, sp);
+  if (sp.teardown !== null) {
+    for (const cpu of presentCpus(k)) {
+      if ((hp.cpuState[cpu] as number) >= state) yield* invokeCallback(k, sp, cpu, false, node);
+    }
+  }
+  sp.instances.splice(sp.instances.indexOf(node), 1);
+  mutexUnlock(k, hp.stateMutex);
+  cpusReadUnlock(k);
+  return 0;
+}
+
+function unregisteredNodeBug(k: Kernel, sp: CpuhpStep): KernelBug {
+  return new KernelBug(
+    "assertion",
+    `WARNING: cpuhp_state_remove_instance(${sp.name}) on an unregistered node: remove_instance on an unregistered node`,
+    [
+      `the node was never added to state ${sp.state} (${sp.name}), or was already removed:`,
+      "cpuhp_state_add_instance() does not add the node when it fails, so its error path must not remove it;",
+      "hlist_del() on the unhashed node would dereference its NULL pprev.",
+      `${sp.instances.length} node(s) registered on ${sp.name}.`,
+      ...heldLocksLines(k.task),
+      "",
+      ...siteLines("cpuhp_state_remove_instance called", siteOf(k)),
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU online / offline
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * cpu_up(): brings `cpu` online from the calling (control) task. PREPARE-section startups run
+ * before the CPU is online; returns 0 or the failing callback's error (the CPU stays offline).
+ */
+export function* cpuUp(k: Kernel, cpu: number): Op<number> {
+  return yield* traced(k, "_cpu_up", cpuUpLocked(k, cpu));
+}
+
+function* cpuUpLocked(k: Kernel, cpu: number): Op<number> {
+  if (!k.cpus.present.has(cpu)) return -EINVAL;
+  const hp = cpuhp(k);
+  yield* mutexLock(k, hp.addRemoveLock);
+  yield* cpusWriteLock(k);
+  const ret = k.cpus.isOnline(cpu) ? 0 : yield* bringUp(k, hp, cpu);
+  cpusWriteUnlock(k);
+  mutexUnlock(k, hp.addRemoveLock);
+  return ret;
+}
+
+function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
+  k.note(`cpu_up cpu${cpu}`);
+  const steps = hp.ordered();
+  const prepare = steps.filter((s) => s.state < CPUHP_BRINGUP_CPU);
+  const online = steps.filter((s) => s.state > CPUHP_BRINGUP_CPU);
+  let ret = yield* runSteps(k, hp, cpu, prepare);
+  if (ret !== 0) {
+    hp.cpuState[cpu] = CPUHP_OFFLINE;
+    return ret;
+  }
+  hp.cpuState[cpu] = CPUHP_BRINGUP_CPU;
+  k.cpus.online.add(cpu);
+  k.note(`cpu${cpu} online`);
+  ret = yield* runSteps(k, hp, cpu, online);
+  if (ret !== 0) {
+    // The kernel rolls the AP back down to offline: the same path as cpu_down from here.
+    yield* takeDown(k, hp, cpu);
+    return ret;
+  }
+  hp.cpuState[cpu] = CPUHP_ONLINE;
+  return 0;
+}
+
+/** Runs startups of `steps` in order; on failure tears down the steps done (reverse order). */
+function* runSteps(k: Kernel, hp: Cpuhp, cpu: number, steps: CpuhpStep[]): Op<number> {
+  for (const [i, sp] of steps.entries()) {
+    hp.cpuState[cpu] = sp.state;
+    const ret = yield* invokeStep(k, sp, cpu, true);
+    if (ret === 0) continue;
+    k.note(`cpu_up cpu${cpu}: ${sp.name} failed (${ret}), rolling back`);
+    for (const done of steps.slice(0, i).reverse()) {
+      hp.cpuState[cpu] = done.state;
+      yield* invokeStep(k, done, cpu, false);
+    }
+    hp.cpuState[cpu] = (steps[0]?.state ?? CPUHP_OFFLINE + 1) - 1;
+    return ret;
+  }
+  return 0;
+}
+
+/**
+ * cpu_down(): takes `cpu` offline from the calling (control) task. Returns -EBUSY for the last
+ * online CPU, 0 otherwise (also when the CPU already is offline).
+ */
+export function* cpuDown(k: Kernel, cpu: number): Op<number> {
+  return yield* traced(k, "_cpu_down", cpuDownLocked(k, cpu));
+}
+
+function* cpuDownLocked(k: Kernel, cpu: number): Op<number> {
+  if (!k.cpus.present.has(cpu)) return -EINVAL;
+  const hp = cpuhp(k);
+  yield* mutexLock(k, hp.addRemoveLock);
+  let ret = 0;
+  if (k.cpus.isOnline(cpu) && k.cpus.online.size === 1) ret = -EBUSY;
+  else if (k.cpus.isOnline(cpu)) {
+    yield* cpusWriteLock(k);
+    k.note(`cpu_down cpu${cpu}`);
+    const online = hp.ordered().filter((s) => s.state > CPUHP_BRINGUP_CPU);
+    for (const sp of online.reverse()) {
+      hp.cpuState[cpu] = sp.state;
+      yield* invokeStep(k, sp, cpu, false);
+    }
+    // The AP keeps running tasks until stop_machine takes it down: a preemption point here.
+    // None after the pinned-task wait, so no task can pin itself to the CPU before it dies.
+    yield* sched(`takedown_cpu cpu${cpu}`);
+    yield* waitCpuUnpinned(k, cpu);
+    yield* takeDown(k, hp, cpu);
+    cpusWriteUnlock(k);
+  }
+  mutexUnlock(k, hp.addRemoveLock);
+  return ret;
+}
+
+/** The CPU dies: out of the online mask, tasks migrated off, then the dead callbacks. */
+function* takeDown(k: Kernel, hp: Cpuhp, cpu: number): Op<void> {
+  k.cpus.online.delete(cpu);
+  hp.cpuState[cpu] = CPUHP_BRINGUP_CPU;
+  k.note(`cpu${cpu} dead`);
+  yield* migrateTasksOff(k, cpu);
+  const prepare = hp.ordered().filter((s) => s.state < CPUHP_BRINGUP_CPU);
+  for (const sp of prepare.reverse()) {
+    hp.cpuState[cpu] = sp.state;
+    yield* invokeStep(k, sp, cpu, false);
+  }
+  hp.cpuState[cpu] = CPUHP_OFFLINE;
+}
+
+/** Every task on the dying CPU moves to an online CPU (a "migrate" choice; 0: the lowest). */
+function* migrateTasksOff(k: Kernel, cpu: number): Op<void> {
+  const targets = k.cpus.onlineList();
+  for (const t of k.tasks) {
+    if (t.cpu !== cpu) continue;
+    if (t.state === "done") {
+      t.cpu = targets[0] as number;
+      continue;
+    }
+    const to = targets[
+      yield* choose(targets.length, "migrate", `migrate ${t.name} off cpu${cpu}`)
+    ] as number;
+    k.note(`migrate ${t.name} cpu${cpu} -> cpu${to}`);
+    t.cpu = to;
+  }
+}
+
+function presentCpus(k: Kernel): number[] {
+  return k.cpus.possible.filter((c) => k.cpus.present.has(c));
+}

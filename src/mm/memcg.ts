@@ -1,0 +1,62 @@
+/**
+ * Memory cgroups, as far as zswap sees them: a root and children, each with the cgroup v2 knobs
+ * memory.zswap.max and memory.zswap.writeback, and the zswap bytes charged to it.
+ *
+ * Simplified: no hierarchy limits beyond the parent walk, no objcg indirection (entries point
+ * at their memcg directly), no NUMA nodes.
+ */
+export class Memcg {
+  /** memory.zswap.max in bytes (Infinity = "max"). */
+  zswapMax = Number.POSITIVE_INFINITY;
+  /** memory.zswap.writeback. */
+  zswapWriteback = true;
+  /** Compressed bytes charged (MEMCG_ZSWAP_B). */
+  zswapBytes = 0;
+  /** Entries charged (MEMCG_ZSWAPPED). */
+  zswapped = 0;
+  online = true;
+  /** Per-lruvec disk swap-in count that feeds back into the shrinker (nr_disk_swapins). */
+  nrDiskSwapins = 0;
+  readonly children: Memcg[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly parent: Memcg | null = null,
+  ) {
+    parent?.children.push(this);
+  }
+
+  /** obj_cgroup_may_zswap(): every ancestor must be under its memory.zswap.max. */
+  mayZswap(): boolean {
+    for (let m: Memcg | null = this; m !== null; m = m.parent) {
+      if (m.zswapBytes >= m.zswapMax) return false;
+    }
+    return true;
+  }
+
+  /** mem_cgroup_zswap_writeback_enabled(): writeback is allowed if no ancestor disabled it. */
+  writebackEnabled(): boolean {
+    for (let m: Memcg | null = this; m !== null; m = m.parent) if (!m.zswapWriteback) return false;
+    return true;
+  }
+
+  charge(bytes: number): void {
+    for (let m: Memcg | null = this; m !== null; m = m.parent) {
+      m.zswapBytes += bytes;
+      m.zswapped++;
+    }
+  }
+
+  uncharge(bytes: number): void {
+    for (let m: Memcg | null = this; m !== null; m = m.parent) {
+      m.zswapBytes -= bytes;
+      m.zswapped--;
+    }
+  }
+
+  /** Pre-order walk (mem_cgroup_iter order). */
+  *walk(): Generator<Memcg> {
+    yield this;
+    for (const c of this.children) yield* c.walk();
+  }
+}

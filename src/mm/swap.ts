@@ -1,0 +1,282 @@
+/**
+ * The swap layer around zswap (mm/swapfile.c, mm/swap_state.c, mm/page_io.c, mm/memory.c's
+ * do_swap_page), reduced to what zswap interacts with:
+ *
+ * - swap devices with slot allocation; a slot stays allocated while the page table references it
+ *   (swap count) or a swapcache folio exists for it (SWAP_HAS_CACHE); when both are gone the slot
+ *   is released and zswap_invalidate() runs, as in swap_entry_range_free();
+ * - the zero-page bitmap (zero pages never reach zswap);
+ * - swap-out: zswap_store(), else write to the device; swap-in: zswap_load(), else read it.
+ *
+ * zswap sits above this layer (imports flow downward), so the swap layer calls it through
+ * `SwapHooks`, which zswap registers at setup.
+ */
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
+import type { Memcg } from "./memcg.ts";
+import { type SwpEntry, swpEntry } from "./swap_entry.ts";
+import { EEXIST, EIO, ENOENT, ENOSPC, PAGE_SIZE, type SwapStorage, storageRead, storageWrite } from "./swap_storage.ts";
+import { newVmEvents, type VmEvents } from "./vmstat.ts";
+
+export interface SwapHooks {
+  /** zswap_store(folio): true if zswap took every page. */
+  store(k: Kernel, folio: Folio): Op<boolean>;
+  /** zswap_load(folio): 0, -ENOENT (not in zswap), -EIO, -EINVAL. */
+  load(k: Kernel, folio: Folio): Op<number>;
+  /** zswap_invalidate(swp). */
+  invalidate(k: Kernel, swp: SwpEntry): Op<void>;
+}
+
+export class SwapDevice {
+  /** Page-table references per slot (swap_map count, 0 or 1 here). */
+  readonly count: Uint8Array;
+  /** SWAP_HAS_CACHE per slot. */
+  readonly hasCache: Uint8Array;
+  /** The zero-page bitmap (one byte per slot). */
+  readonly zeromap: Uint8Array;
+  readonly swapcache = new Map<number, Folio>();
+  nrFree: number;
+  private cursor = 0;
+
+  constructor(
+    readonly type: number,
+    readonly storage: SwapStorage,
+  ) {
+    const n = storage.nrSlots;
+    this.count = new Uint8Array(n);
+    this.hasCache = new Uint8Array(n);
+    this.zeromap = new Uint8Array(n);
+    this.nrFree = n;
+  }
+
+  get nrSlots(): number {
+    return this.storage.nrSlots;
+  }
+
+  inUse(offset: number): boolean {
+    return this.count[offset] !== 0 || this.hasCache[offset] !== 0;
+  }
+
+  /** Finds `nr` free contiguous slots (naturally aligned for large folios, as the kernel's clusters do). */
+  allocRange(nr: number): number {
+    const n = this.nrSlots;
+    for (let tried = 0; tried < n; tried += nr) {
+      const start = this.cursor - (this.cursor % nr);
+      this.cursor = (start + nr) % n;
+      if (start + nr > n) continue;
+      let free = true;
+      for (let i = start; i < start + nr && free; i++) free = !this.inUse(i);
+      if (free) return start;
+    }
+    return -1;
+  }
+}
+
+export class SwapState {
+  readonly devices: SwapDevice[] = [];
+  hooks: SwapHooks | null = null;
+  readonly events: VmEvents = newVmEvents();
+}
+
+export function swapState(k: Kernel): SwapState {
+  return k.subsystem("swap", () => new SwapState());
+}
+
+/** swapon(): adds a device; zswap is told through `onSwapon`. */
+export function swapon(k: Kernel, storage: SwapStorage): SwapDevice {
+  const s = swapState(k);
+  const dev = new SwapDevice(s.devices.length, storage);
+  s.devices.push(dev);
+  return dev;
+}
+
+export function swapDevice(k: Kernel, type: number): SwapDevice {
+  const dev = swapState(k).devices[type];
+  if (dev === undefined) throw new RangeError(`no swap device of type ${type}`);
+  return dev;
+}
+
+function isZeroFilled(data: Uint8Array): boolean {
+  // Compare 8 bytes at a time where alignment allows.
+  if (data.byteOffset % 8 === 0 && data.byteLength % 8 === 0) {
+    const w = new BigUint64Array(data.buffer, data.byteOffset, data.byteLength / 8);
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
+    return true;
+  }
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+/** Releases a slot once neither a page table nor the swapcache references it. */
+function* maybeReleaseSlot(k: Kernel, dev: SwapDevice, offset: number): Op<void> {
+  if (dev.inUse(offset)) return;
+  dev.zeromap[offset] = 0;
+  dev.nrFree++;
+  const hooks = swapState(k).hooks;
+  if (hooks !== null) yield* hooks.invalidate(k, swpEntry(dev.type, offset));
+}
+
+/** Adds a new locked folio to the swapcache for `swp` (SWAP_HAS_CACHE). */
+export function swapcacheAdd(k: Kernel, dev: SwapDevice, folio: Folio): void {
+  for (let i = 0; i < folio.nrPages; i++) {
+    dev.hasCache[folio.swap.offset + i] = 1;
+    dev.swapcache.set(folio.swap.offset + i, folio);
+  }
+  if (!folioTrylock(k, folio)) throw new Error("a new folio must be lockable");
+}
+
+/** delete_from_swap_cache(): drops SWAP_HAS_CACHE and releases slots nobody references. */
+export function* swapcacheDelete(k: Kernel, dev: SwapDevice, folio: Folio): Op<void> {
+  for (let i = 0; i < folio.nrPages; i++) {
+    const off = folio.swap.offset + i;
+    if (dev.swapcache.get(off) === folio) dev.swapcache.delete(off);
+    dev.hasCache[off] = 0;
+    yield* maybeReleaseSlot(k, dev, off);
+  }
+}
+
+/**
+ * swap_cache_alloc_folio() as writeback uses it: a new locked folio for `swp`, or -EEXIST if one
+ * is already cached, or -ENOENT if the slot is no longer in use.
+ */
+export function swapCacheAllocFolio(k: Kernel, swp: SwpEntry, memcg: Memcg | null): Folio | number {
+  const dev = swapDevice(k, swp.type);
+  if (dev.swapcache.has(swp.offset)) return -EEXIST;
+  if (!dev.inUse(swp.offset)) return -ENOENT;
+  const folio = new Folio(swp, 1, memcg);
+  swapcacheAdd(k, dev, folio);
+  return folio;
+}
+
+/**
+ * swap_writeout() of a locked swapcache folio: zero pages go to the bitmap, otherwise zswap,
+ * otherwise the device. Returns 0 or a negative errno (the folio then stays dirty in memory).
+ */
+export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
+  const s = swapState(k);
+  const dev = swapDevice(k, folio.swap.type);
+  const off = folio.swap.offset;
+  if (isZeroFilled(folio.data)) {
+    for (let i = 0; i < folio.nrPages; i++) dev.zeromap[off + i] = 1;
+    s.events.swpout_zero += folio.nrPages;
+    // A stale zswap copy must not survive a zero write (the kernel invalidates via zswap_store's
+    // disabled path only when it is called; the zero path skips it, so drop stale copies here).
+    if (s.hooks !== null) for (let i = 0; i < folio.nrPages; i++) yield* s.hooks.invalidate(k, swpEntry(dev.type, off + i));
+    return 0;
+  }
+  for (let i = 0; i < folio.nrPages; i++) dev.zeromap[off + i] = 0;
+  if (s.hooks !== null && (yield* s.hooks.store(k, folio))) return 0;
+  for (let i = 0; i < folio.nrPages; i++) {
+    const ret = yield* storageWrite(dev.storage, off + i, folio.page(i));
+    if (ret < 0) return ret;
+    s.events.pswpout++;
+  }
+  return 0;
+}
+
+/**
+ * Swap a page (or a large folio of nr pages) out: allocate slots, put a locked folio in the
+ * swapcache, write it out, drop it from the swapcache. Returns the swap entry, or -ENOSPC.
+ */
+export function* swapOut(k: Kernel, type: number, data: Uint8Array, memcg: Memcg | null): Op<SwpEntry | number> {
+  const dev = swapDevice(k, type);
+  const nr = data.length / PAGE_SIZE;
+  if (!Number.isInteger(nr) || nr < 1) throw new RangeError(`swapOut: expected a multiple of ${PAGE_SIZE} bytes, got ${data.length}`);
+  const start = dev.allocRange(nr);
+  if (start < 0) return -ENOSPC;
+  for (let i = 0; i < nr; i++) dev.count[start + i] = 1;
+  dev.nrFree -= nr;
+  const folio = new Folio(swpEntry(type, start), nr, memcg, data.slice());
+  folio.dirty = true;
+  swapcacheAdd(k, dev, folio);
+  const ret = yield* swapWriteout(k, folio);
+  folioUnlock(k, folio);
+  if (ret < 0) {
+    // The data could not be written: release the slots, the caller keeps the page.
+    for (let i = 0; i < nr; i++) dev.count[start + i] = 0;
+    yield* swapcacheDelete(k, dev, folio);
+    return ret;
+  }
+  yield* swapcacheDelete(k, dev, folio);
+  return folio.swap;
+}
+
+/**
+ * A redirtied page written out again to the slot it already has (the folio stayed in the
+ * swapcache): this is how a stale zswap entry can exist for a slot (scenario C18).
+ */
+export function* swapRewrite(k: Kernel, swp: SwpEntry, data: Uint8Array, memcg: Memcg | null): Op<number> {
+  const dev = swapDevice(k, swp.type);
+  for (;;) {
+    const cached = dev.swapcache.get(swp.offset);
+    if (cached === undefined) break;
+    yield* folioLock(k, cached);
+    folioUnlock(k, cached);
+  }
+  const folio = new Folio(swp, 1, memcg, data.slice());
+  folio.dirty = true;
+  swapcacheAdd(k, dev, folio);
+  const ret = yield* swapWriteout(k, folio);
+  folioUnlock(k, folio);
+  yield* swapcacheDelete(k, dev, folio);
+  return ret;
+}
+
+/**
+ * Swap a page in (do_swap_page for one page): find or create the swapcache folio, fill it from
+ * the zero bitmap, zswap or the device, then drop the page table's reference to the slot.
+ * Returns the page's bytes, or a negative errno (-EIO: SIGBUS).
+ */
+export function* swapIn(k: Kernel, swp: SwpEntry, memcg: Memcg | null): Op<Uint8Array | number> {
+  const s = swapState(k);
+  const dev = swapDevice(k, swp.type);
+  for (;;) {
+    const cached = dev.swapcache.get(swp.offset);
+    if (cached === undefined) break;
+    // Someone else (writeback, another fault) owns the slot's folio: wait for it.
+    yield* folioLock(k, cached);
+    const done = cached.uptodate;
+    const bytes = cached.page(swp.offset - cached.swap.offset).slice();
+    folioUnlock(k, cached);
+    if (done) return yield* finishSwapIn(k, dev, swp, bytes);
+  }
+  if (!dev.inUse(swp.offset)) return -ENOENT;
+  const folio = new Folio(swp, 1, memcg);
+  swapcacheAdd(k, dev, folio);
+  let ret = 0;
+  if (dev.zeromap[swp.offset]) {
+    s.events.swpin_zero++;
+    folio.uptodate = true;
+  } else {
+    ret = s.hooks !== null ? yield* s.hooks.load(k, folio) : -ENOENT;
+    if (ret === -ENOENT) {
+      ret = yield* storageRead(dev.storage, swp.offset, folio.page(0));
+      if (ret === 0) {
+        s.events.pswpin++;
+        if (memcg !== null) memcg.nrDiskSwapins++;
+        folio.uptodate = true;
+      }
+    }
+  }
+  // zswap_load unlocks the folio itself on every outcome but -ENOENT; we unlock here for all.
+  if (folio.owner === k.task) folioUnlock(k, folio);
+  const bytes = folio.data.slice();
+  yield* swapcacheDelete(k, dev, folio);
+  if (ret < 0 || !folio.uptodate) return ret < 0 ? ret : -EIO;
+  return yield* finishSwapIn(k, dev, swp, bytes);
+}
+
+function* finishSwapIn(k: Kernel, dev: SwapDevice, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Array> {
+  yield* swapFree(k, swp);
+  void dev;
+  return bytes;
+}
+
+/** swap_free(): the page table drops its reference; the slot is released when unused. */
+export function* swapFree(k: Kernel, swp: SwpEntry): Op<void> {
+  const dev = swapDevice(k, swp.type);
+  if (dev.count[swp.offset] === 0) return;
+  dev.count[swp.offset] = 0;
+  yield* maybeReleaseSlot(k, dev, swp.offset);
+}

@@ -1,0 +1,292 @@
+/**
+ * RealExecutor: runs kernel-side operations (`Op<T>` generators) on the Node event loop, for a
+ * Kernel created with `mode: "real"`.
+ *
+ * Where SimExecutor explores interleavings, this executor takes the "normal" answer at every
+ * decision and runs each operation straight through:
+ *
+ * - `sched`: continue at once (no preemption, no migration);
+ * - `choose`: answer 0 (allocations succeed, no direct reclaim, no migration);
+ * - `io`: await `effect.async()` and resume with its result (a rejection is thrown into the
+ *   operation, so its `finally` blocks run);
+ * - `block`: a kernel primitive has put the task on a wait queue (a mutex held by another
+ *   in-flight operation): park it; `k.wake(task)` calls `k.onWake`, which resumes it from a
+ *   microtask (never nested inside the waker's step).
+ *
+ * Operations interleave on the event loop, so `k.current` is set to the task before every
+ * resumption and restored afterwards. Tasks are not added to `k.tasks` (which would grow by one
+ * entry per page over millions of operations): each operation gets a `Task` of its own, with ids
+ * from this executor's counter, and nothing is kept once it settles.
+ *
+ * A KernelBug (or any other exception) thrown by an operation rejects its promise. Like a BUG()
+ * in the kernel, it kills only that task: locks it held stay held.
+ *
+ * @example
+ * const k = new Kernel({ nrCpus: 2, mode: "real" });
+ * const ex = new RealExecutor(k);
+ * const n = ex.runSync("store", 0, zswapStore(k, pool, page)); // hot path: no promise
+ * const m = await ex.run("writeback", 1, zswapWritebackEntry(k, pool, entry)); // may await I/O
+ */
+import type { Effect, Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { Task } from "../kernel/task.ts";
+
+export interface RealExecutorOptions {
+  /**
+   * Bound on effects answered for one operation (default 100,000,000): an operation that never
+   * finishes (a `sched` loop) fails with a message instead of hanging the event loop.
+   */
+  readonly stepsMax?: number;
+}
+
+/** runSync met an effect it cannot answer synchronously (a wait queue or asynchronous I/O). */
+export class WouldBlockError<T = unknown> extends Error {
+  override name = "WouldBlockError";
+  constructor(
+    message: string,
+    /**
+     * The operation is not abandoned (that would leave it on a wait queue, or holding locks):
+     * it goes on asynchronously, and this promise settles with its result.
+     */
+    readonly pending: Promise<T>,
+  ) {
+    super(message);
+  }
+}
+
+/** An operation started by `run` (or handed over by `runSync`) that has not settled yet. */
+interface InFlight {
+  readonly task: Task;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  /** Effects answered so far (bounded by stepsMax). */
+  steps: number;
+  /** An error to throw into the operation at its next resumption (a rejected io). */
+  error: { readonly e: unknown } | null;
+}
+
+export class RealExecutor {
+  private readonly k: Kernel;
+  private readonly stepsMax: number;
+  /** Ids for this executor's tasks (they are not in k.tasks, so k.spawn's ids do not apply). */
+  private nextId: number;
+  /** Blocked operations, by task; bounded by the number in flight. */
+  private readonly parked = new Map<Task, InFlight>();
+  private inFlightCount = 0;
+
+  constructor(k: Kernel, options: RealExecutorOptions = {}) {
+    if (k.mode !== "real") {
+      throw new Error(`RealExecutor: expected a kernel created with mode "real", got "${k.mode}"`);
+    }
+    if (k.onWake !== null) {
+      throw new Error(
+        "RealExecutor: this kernel already has a wake handler (one executor per kernel)",
+      );
+    }
+    this.k = k;
+    this.stepsMax = options.stepsMax ?? 100_000_000;
+    this.nextId = k.tasks.length;
+    k.onWake = (t) => this.onWake(t);
+  }
+
+  /** Operations started and not yet settled (running, awaiting I/O, or blocked). */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Operations now blocked on a wait queue (for diagnostics: a lost wakeup leaves them here). */
+  get blocked(): number {
+    return this.parked.size;
+  }
+
+  /**
+   * Runs `op` as a new task on `cpu` (must be online); resolves with its result, rejects with
+   * what it throws (a KernelBug report, usually). The operation starts synchronously.
+   */
+  run<T>(name: string, cpu: number, op: Op<T>): Promise<T> {
+    let task: Task;
+    try {
+      task = this.newTask(name, cpu, op);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.start(task, 0);
+  }
+
+  /**
+   * Synchronous fast path: runs `op` to completion when it never blocks and never does I/O,
+   * with no promise and no allocation beyond its Task. Throws WouldBlockError if it would
+   * block or await; the operation then goes on asynchronously (see `WouldBlockError.pending`),
+   * so callers that can block should use `run`, or fall back to `await e.pending`.
+   */
+  runSync<T>(name: string, cpu: number, op: Op<T>): T {
+    const k = this.k;
+    const task = this.newTask(name, cpu, op);
+    const prev = k.current;
+    let r: IteratorResult<Effect, T>;
+    let steps = 0;
+    k.current = task;
+    try {
+      r = op.next();
+      while (!r.done) {
+        const e = r.value;
+        if (e.t === "sched") r = op.next();
+        else if (e.t === "choose") r = op.next(0);
+        else break;
+        if (++steps > this.stepsMax) throw this.stepBound(task);
+      }
+    } catch (e) {
+      task.state = "done";
+      k.current = prev;
+      throw e;
+    }
+    k.current = prev;
+    if (r.done) {
+      task.state = "done";
+      return r.value;
+    }
+    throw this.handOver(task, r.value, steps);
+  }
+
+  private newTask(name: string, cpu: number, op: Op<unknown>): Task {
+    if (!this.k.cpus.isOnline(cpu)) {
+      throw new RangeError(`Cannot run operation '${name}' on CPU ${cpu}: it is not online`);
+    }
+    return new Task(this.nextId++, name, cpu, op);
+  }
+
+  /** Starts driving `task`; `first` is an effect it already yielded (handed over by runSync). */
+  private start<T>(task: Task, steps: number, first?: Effect): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const f: InFlight = {
+        task,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        steps,
+        error: null,
+      };
+      this.inFlightCount++;
+      if (first === undefined) {
+        this.drive(f);
+        return;
+      }
+      try {
+        if (this.answer(f, first)) this.drive(f);
+      } catch (e) {
+        this.settle(f);
+        reject(e);
+      }
+    });
+  }
+
+  /** runSync met `effect`: hand the operation to the asynchronous path and explain. */
+  private handOver(task: Task, effect: Effect, steps: number): WouldBlockError {
+    const what =
+      effect.t === "io"
+        ? `does asynchronous I/O (${effect.label})`
+        : `blocks (${effect.label}, contended by another in-flight operation)`;
+    const pending = this.start(task, steps, effect);
+    return new WouldBlockError(
+      `runSync: operation '${task.name}' on CPU ${task.cpu} ${what}; use run() for operations that can block or await`,
+      pending,
+    );
+  }
+
+  /**
+   * Resumes `f` and answers its effects until it finishes, throws, blocks or awaits I/O.
+   * Never called nested inside another operation's step: wakeups and I/O completions come
+   * back through microtasks.
+   */
+  private drive(f: InFlight): void {
+    const k = this.k;
+    const t = f.task;
+    const prev = k.current;
+    try {
+      for (;;) {
+        k.current = t;
+        k.step++;
+        if (++f.steps > this.stepsMax) throw this.stepBound(t);
+        const value = t.resumeValue;
+        t.resumeValue = undefined;
+        const error = f.error;
+        f.error = null;
+        const r = error === null ? t.body.next(value) : t.body.throw(error.e);
+        if (r.done) {
+          this.settle(f);
+          f.resolve(r.value);
+          return;
+        }
+        if (!this.answer(f, r.value)) return;
+      }
+    } catch (e) {
+      this.settle(f);
+      f.reject(e);
+    } finally {
+      k.current = prev;
+    }
+  }
+
+  /**
+   * Answers one effect. Returns true when the task can go on at once; false when it is parked
+   * (blocked) or awaiting I/O, and will be driven again from a microtask.
+   */
+  private answer(f: InFlight, e: Effect): boolean {
+    const t = f.task;
+    switch (e.t) {
+      case "sched":
+        return true;
+      case "choose":
+        t.resumeValue = 0;
+        return true;
+      case "block":
+        if (t.state !== "blocked") {
+          throw new Error(`task ${t.name} yielded '${e.label}' but is ${t.state}, not blocked`);
+        }
+        this.parked.set(t, f);
+        return false;
+      case "io":
+        this.awaitIo(f, e.async);
+        return false;
+    }
+  }
+
+  private awaitIo(f: InFlight, io: () => Promise<unknown>): void {
+    let p: Promise<unknown>;
+    try {
+      p = io();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      (v) => {
+        f.task.resumeValue = v;
+        this.drive(f);
+      },
+      (e: unknown) => {
+        f.error = { e };
+        this.drive(f);
+      },
+    );
+  }
+
+  /** k.wake() landed here: resume the parked task from a microtask, not inside the waker. */
+  private onWake(t: Task): void {
+    const f = this.parked.get(t);
+    if (f === undefined) {
+      throw new Error(`RealExecutor: woke task ${t.name}, which is not parked in this executor`);
+    }
+    this.parked.delete(t);
+    queueMicrotask(() => this.drive(f));
+  }
+
+  private settle(f: InFlight): void {
+    f.task.state = "done";
+    this.inFlightCount--;
+  }
+
+  private stepBound(t: Task): Error {
+    return new Error(
+      `RealExecutor: operation '${t.name}' exceeded ${this.stepsMax} effects without finishing (a livelock, or raise stepsMax)`,
+    );
+  }
+}

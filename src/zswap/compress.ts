@@ -1,0 +1,108 @@
+/**
+ * zswap_compress() and zswap_decompress(): the only users of the per-CPU acomp_ctx.
+ *
+ * Both get the ctx through the design's acquire (raw_cpu_ptr + mutex, plus whatever the design
+ * adds) and may be preempted or migrated while they wait for the crypto request, still using
+ * the ctx of the CPU they started on: the lifecycle designs differ in whether that is safe.
+ */
+import { acompCompress, acompDecompress, ENOSPC } from "../crypto/acomp.ts";
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE, use } from "../kernel/memory.ts";
+import { KernelBug } from "../kernel/report.ts";
+import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
+import type { Memcg } from "../mm/memcg.ts";
+import { zswapState } from "./state.ts";
+import type { AcompCtx, PoolObj, ZswapEntry } from "./types.ts";
+import { zsAlloc, zsRead, zsWrite } from "./zs.ts";
+
+const EINVAL = 22;
+
+/** Compresses `page` into a new zsmalloc object of `pool`; fills entry.handle and entry.length. */
+export function zswapCompress(k: Kernel, page: Uint8Array, entry: ZswapEntry, pool: PoolObj, memcg: Memcg | null): Op<boolean> {
+  return traced(k, "zswap_compress", compress(k, page, entry, pool, memcg));
+}
+
+function ctxReq(k: Kernel, ctx: AcompCtx) {
+  if (ctx.req === null) throw nullDeref(k, ctx, "acomp_ctx->req");
+  return ctx.req;
+}
+
+function ctxBuffer(k: Kernel, ctx: AcompCtx): Uint8Array {
+  if (ctx.buffer === null) throw nullDeref(k, ctx, "acomp_ctx->buffer");
+  return use(k, ctx.buffer, "write acomp_ctx->buffer");
+}
+
+function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
+  const site = siteOf(k);
+  return new KernelBug("null-deref", `BUG: kernel NULL pointer dereference in ${whereOf(site)}`, [
+    `${field} of ctx(cpu${ctx.cpu}) is NULL: the ctx was never prepared, or its resources were released`,
+    ...siteLines("Call path", site),
+  ]);
+}
+
+function* compress(k: Kernel, page: Uint8Array, entry: ZswapEntry, pool: PoolObj, memcg: Memcg | null): Op<boolean> {
+  const z = zswapState(k);
+  const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
+  const ctx = yield* z.design.acquire(k, pool);
+  const buffer = ctxBuffer(k, ctx);
+  // 6.12 compressed into two pages ("over-compression"); the newest code into one.
+  const dstLen = z.profile === "6.12" ? Math.min(buffer.length, 2 * PAGE_SIZE) : PAGE_SIZE;
+  let compRet = yield* acompCompress(k, ctxReq(k, ctx), page, buffer.subarray(0, dstLen));
+  let dlen = compRet > 0 ? compRet : 0;
+  compRet = compRet < 0 ? compRet : 0;
+  let src = buffer;
+  let allocRet = 0;
+  if (z.profile === "latest" && (compRet !== 0 || dlen === 0 || dlen >= PAGE_SIZE)) {
+    // Store incompressible pages as they are, unless they could never be written back.
+    if (memcg !== null && !memcg.writebackEnabled()) {
+      compRet = compRet !== 0 ? compRet : -EINVAL;
+    } else {
+      compRet = 0;
+      dlen = PAGE_SIZE;
+      src = page;
+    }
+  }
+  if (compRet === 0) {
+    const handle = zsAlloc(zsPool, dlen);
+    if (handle < 0) allocRet = handle;
+    else {
+      zsWrite(zsPool, handle, src, dlen);
+      entry.handle = handle;
+      entry.length = dlen;
+    }
+  }
+  if (compRet === -ENOSPC || allocRet === -ENOSPC) z.stats.reject_compress_poor++;
+  else if (compRet !== 0) z.stats.reject_compress_fail++;
+  else if (allocRet !== 0) z.stats.reject_alloc_fail++;
+  z.design.release(k, ctx);
+  return compRet === 0 && allocRet === 0;
+}
+
+/** Decompresses `entry` into `dst` (one page); false on failure (decompress_fail). */
+export function zswapDecompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
+  return traced(k, "zswap_decompress", decompress(k, entry, dst));
+}
+
+function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
+  const z = zswapState(k);
+  const pool = entry.pool as PoolObj;
+  const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
+  const ctx = yield* z.design.acquire(k, pool);
+  let dlen: number;
+  if (entry.length === PAGE_SIZE) {
+    dlen = zsRead(zsPool, entry.handle, dst);
+  } else {
+    // zs_obj_read_sg_begin: an object spanning two pages is read through the ctx buffer.
+    const buffer = ctxBuffer(k, ctx);
+    const len = zsRead(zsPool, entry.handle, buffer);
+    dlen = yield* acompDecompress(k, ctxReq(k, ctx), buffer.subarray(0, len), dst);
+  }
+  z.design.release(k, ctx);
+  if (dlen !== PAGE_SIZE) {
+    z.stats.decompress_fail++;
+    k.note(`zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`);
+    return false;
+  }
+  return true;
+}

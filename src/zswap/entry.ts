@@ -1,0 +1,52 @@
+/**
+ * zswap entries: allocation from the entry cache, freeing (which unlinks the LRU, frees the
+ * zsmalloc object, uncharges the memcg and drops the pool reference), and the LRU helpers.
+ */
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
+import type { SwpEntry } from "../mm/swap_entry.ts";
+import { zswapPoolPut } from "./pool.ts";
+import { zswapState } from "./state.ts";
+import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
+import { zsFreeObj } from "./zs.ts";
+
+/** zswap_entry_cache_alloc(). */
+export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
+  return yield* kmalloc<ZswapEntry>(k, "zswap_entry", 56, GFP_KERNEL, () => ({
+    swpentry,
+    length: 0,
+    referenced: false,
+    pool: null,
+    handle: 0,
+    memcg: null,
+    lruPrev: null,
+    lruNext: null,
+    onLru: false,
+  }));
+}
+
+/** zswap_lru_add(): the entry becomes visible to writeback here (publish last). */
+export function zswapLruAdd(k: Kernel, entry: EntryObj): void {
+  const z = zswapState(k);
+  z.lru.add(k, entry.data.memcg, entry);
+}
+
+export function zswapLruDel(k: Kernel, entry: EntryObj): void {
+  const z = zswapState(k);
+  z.lru.del(k, entry.data.memcg, entry);
+}
+
+/** zswap_entry_free(): the caller owns `entry` (it erased it from the tree). */
+export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
+  const z = zswapState(k);
+  const e = use(k, entry, "read entry");
+  zswapLruDel(k, entry);
+  const pool = e.pool as PoolObj;
+  zsFreeObj(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
+  if (e.memcg !== null) e.memcg.uncharge(e.length);
+  z.stats.stored_pages--;
+  if (e.length === 4096) z.stats.stored_incompressible_pages--;
+  kfree(k, entry);
+  yield* zswapPoolPut(k, pool);
+}

@@ -1,0 +1,60 @@
+/**
+ * zswap_load() and zswap_invalidate().
+ */
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { traced } from "../kernel/site.ts";
+import { type Folio, folioAssertLocked } from "../mm/folio.ts";
+import type { SwpEntry } from "../mm/swap_entry.ts";
+import { zswapDecompress } from "./compress.ts";
+import { zswapEntryFree } from "./entry.ts";
+import { zswapState } from "./state.ts";
+
+const ENOENT = 2;
+const EIO = 5;
+const EINVAL = 22;
+
+/**
+ * zswap_load(): 0 (the folio is filled and uptodate; the entry is erased: loads are exclusive),
+ * -ENOENT (not in zswap), -EIO (decompression failed), -EINVAL (a large folio).
+ */
+export function zswapLoad(k: Kernel, folio: Folio): Op<number> {
+  return traced(k, "zswap_load", load(k, folio));
+}
+
+function* load(k: Kernel, folio: Folio): Op<number> {
+  const z = zswapState(k);
+  folioAssertLocked(k, folio);
+  const tree = z.tree(folio.swap.type);
+  const entry = tree.get(folio.swap.offset);
+  if (entry === undefined) return -ENOENT;
+  if (folio.nrPages > 1) {
+    // Large folios are not loaded from zswap (WARN); never a partial fill.
+    k.note("WARN_ON_ONCE(folio_test_large(folio)) in zswap_load");
+    return -EINVAL;
+  }
+  // The folio lock keeps the entry in the tree while we decompress it.
+  if (!(yield* zswapDecompress(k, entry.data, folio.page(0)))) return -EIO;
+  z.events.zswpin++;
+  tree.delete(folio.swap.offset);
+  yield* zswapEntryFree(k, entry);
+  folio.uptodate = true;
+  folio.dirty = true;
+  return 0;
+}
+
+/** zswap_invalidate(): the slot was freed; drop its entry if any. */
+export function zswapInvalidate(k: Kernel, swp: SwpEntry): Op<void> {
+  return traced(k, "zswap_invalidate", invalidate(k, swp));
+}
+
+function* invalidate(k: Kernel, swp: SwpEntry): Op<void> {
+  const tree = zswapState(k).tree(swp.type);
+  if (tree.size === 0) return;
+  const entry = tree.get(swp.offset);
+  if (entry === undefined) return;
+  tree.delete(swp.offset);
+  yield* zswapEntryFree(k, entry);
+}
+
+export { EIO };

@@ -1,0 +1,212 @@
+/**
+ * zswap pools (mm/zswap.c "pool functions"): creation with its per-CPU contexts, the RCU list
+ * with the current pool at the head, reference counting with percpu_ref, release through a work
+ * item after an RCU grace period, and the compressor parameter switch.
+ */
+import { cryptoHasAcomp } from "../crypto/acomp.ts";
+import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateAddInstance } from "../kernel/cpuhp.ts";
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
+import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import {
+  percpuRefExit,
+  percpuRefGet,
+  percpuRefInit,
+  percpuRefIsZero,
+  percpuRefKill,
+  percpuRefPut,
+  percpuRefResurrect,
+  percpuRefTryget,
+} from "../kernel/percpu_ref.ts";
+import { rcuReadLock, rcuReadUnlock, synchronizeRcu } from "../kernel/rcu.ts";
+import { KernelBug } from "../kernel/report.ts";
+import { traced } from "../kernel/site.ts";
+import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
+import { queueWork, Work } from "../kernel/workqueue.ts";
+import { type ZswapState, zswapState } from "./state.ts";
+import type { PoolObj, ZswapPool } from "./types.ts";
+import { zsCreate, zsDestroy, zsTotalPages } from "./zs.ts";
+
+const ENOENT = 2;
+const ENODEV = 19;
+const EINVAL = 22;
+const ENOMEM = 12;
+
+/** zswap_pool_create(): a new pool with ready per-CPU contexts, not yet on the list. */
+export function zswapPoolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
+  return traced(k, "zswap_pool_create", poolCreate(k, compressor));
+}
+
+function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
+  const z = zswapState(k);
+  const name = `zswap${(z.poolsCount++).toString(16)}`;
+  const pool = yield* kmalloc<ZswapPool>(k, "zswap_pool", 256, GFP_KERNEL, () => ({
+    name,
+    tfmName: compressor,
+    zsPool: zsCreate(name, z.zsChainSize),
+    acompCtx: null,
+    ref: null,
+    node: { pool: null },
+    releaseWork: null,
+    onList: false,
+  }));
+  if (pool === null) return null;
+  const p = pool.data;
+  p.node.pool = pool;
+  if (!(yield* z.design.allocCtxs(k, pool))) return freePoolShell(k, pool);
+  if ((yield* cpuhpStateAddInstance(k, CPUHP_MM_ZSWP_POOL_PREPARE, p.node)) !== 0) {
+    yield* z.design.createFailed(k, pool, "cpuhp_add_fail");
+    return freePoolShell(k, pool);
+  }
+  // The initial reference is "being the current pool"; it is dropped by percpu_ref_kill().
+  p.ref = yield* percpuRefInit(k, "zswap_pool ref", (k2) => zswapPoolEmpty(k2, pool));
+  if (p.ref === null) {
+    yield* z.design.createFailed(k, pool, "ref_fail");
+    return freePoolShell(k, pool);
+  }
+  p.releaseWork = new Work(`zswap_pool_release(${name})`, (k2) => zswapPoolRelease(k2, pool));
+  k.note(`pool ${name} (${compressor}) created`);
+  return pool;
+}
+
+function freePoolShell(k: Kernel, pool: PoolObj): null {
+  zsDestroy(pool.data.zsPool);
+  kfree(k, pool);
+  return null;
+}
+
+/** zswap_pool_destroy(): the design decides the order of remove_instance and freeing. */
+export function* zswapPoolDestroy(k: Kernel, pool: PoolObj): Op<void> {
+  const z = zswapState(k);
+  yield* z.design.destroyCtxs(k, pool);
+  zsDestroy(use(k, pool, "read pool->zs_pool").zsPool);
+  k.note(`pool ${pool.data.name} destroyed`);
+  kfree(k, pool);
+}
+
+/** __zswap_pool_release(): runs as work after the last reference is gone. */
+function* zswapPoolRelease(k: Kernel, pool: PoolObj): Op<void> {
+  yield* synchronizeRcu(k);
+  const p = use(k, pool, "read pool->ref");
+  if (p.ref === null || !percpuRefIsZero(p.ref)) {
+    throw new KernelBug("warning", `WARNING: zswap pool ${p.name} released with a non-zero reference count`);
+  }
+  percpuRefExit(k, p.ref);
+  yield* zswapPoolDestroy(k, pool);
+}
+
+/** __zswap_pool_empty(): the percpu_ref release callback (ref reached zero after kill). */
+function* zswapPoolEmpty(k: Kernel, pool: PoolObj): Op<void> {
+  const z = zswapState(k);
+  spinLock(k, z.poolsLock);
+  if (z.pools[0] === pool) {
+    spinUnlock(k, z.poolsLock);
+    throw new KernelBug("warning", `WARNING: pool ${pool.data.name} empty while it is the current pool`);
+  }
+  listDel(z, pool);
+  const work = use(k, pool, "read pool->release_work").releaseWork as Work;
+  queueWork(k, work);
+  spinUnlock(k, z.poolsLock);
+  yield* noop();
+}
+
+function* noop(): Op<void> {}
+
+function listDel(z: ZswapState, pool: PoolObj): void {
+  const i = z.pools.indexOf(pool);
+  if (i >= 0) z.pools.splice(i, 1);
+  pool.data.onList = false;
+}
+
+export function zswapPoolTryget(k: Kernel, pool: PoolObj | undefined): boolean {
+  if (pool === undefined) return false;
+  const ref = use(k, pool, "read pool->ref").ref;
+  return ref !== null && percpuRefTryget(k, ref);
+}
+
+/** zswap_pool_get(): for callers that already hold a reference. */
+export function zswapPoolGet(k: Kernel, pool: PoolObj): void {
+  percpuRefGet(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+}
+
+export function* zswapPoolPut(k: Kernel, pool: PoolObj): Op<void> {
+  yield* percpuRefPut(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+}
+
+/** zswap_pool_current_get(): the head of the list, if its reference can still be taken. */
+export function zswapPoolCurrentGet(k: Kernel): PoolObj | null {
+  const z = zswapState(k);
+  rcuReadLock(k);
+  const pool = z.pools[0];
+  const ok = zswapPoolTryget(k, pool);
+  rcuReadUnlock(k);
+  return ok ? (pool as PoolObj) : null;
+}
+
+/** zswap_pool_find_get(): a pool with this compressor whose reference is not yet zero. */
+function zswapPoolFindGetLocked(k: Kernel, z: ZswapState, compressor: string): PoolObj | null {
+  for (const pool of z.pools) {
+    if (pool.data.tfmName !== compressor) continue;
+    if (!zswapPoolTryget(k, pool)) continue; // about to be destroyed
+    return pool;
+  }
+  return null;
+}
+
+/** zswap_total_pages(): zsmalloc pages of every pool on the list. */
+export function zswapTotalPages(k: Kernel): number {
+  const z = zswapState(k);
+  let n = 0;
+  for (const pool of z.pools) n += zsTotalPages(pool.data.zsPool);
+  return n;
+}
+
+/**
+ * zswap_compressor_param_set(): switch to `compressor`, reusing a pool that still lives or
+ * creating one; the old current pool is killed and goes when its last entry is freed.
+ */
+export function* zswapCompressorParamSet(k: Kernel, compressor: string): Op<number> {
+  const z = zswapState(k);
+  yield* mutexLock(k, z.initLock);
+  try {
+    if (z.initState === "uninit") {
+      z.params.compressor = compressor;
+      return 0;
+    }
+    if (z.initState === "failed") return -ENODEV;
+    if (compressor === z.params.compressor && z.hasPool) return 0;
+    if (!cryptoHasAcomp(k, compressor)) return -ENOENT;
+    return yield* switchPool(k, z, compressor);
+  } finally {
+    mutexUnlock(k, z.initLock);
+  }
+}
+
+function* switchPool(k: Kernel, z: ZswapState, compressor: string): Op<number> {
+  spinLock(k, z.poolsLock);
+  let pool = zswapPoolFindGetLocked(k, z, compressor);
+  if (pool !== null) listDel(z, pool); // it must not be current while we resurrect it
+  spinUnlock(k, z.poolsLock);
+  if (pool === null) {
+    pool = yield* zswapPoolCreate(k, compressor);
+  } else {
+    percpuRefResurrect(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+    yield* zswapPoolPut(k, pool); // drop the find_get reference
+  }
+  let putPool: PoolObj | null = null;
+  spinLock(k, z.poolsLock);
+  if (pool !== null) {
+    putPool = z.pools[0] ?? null;
+    z.pools.unshift(pool);
+    pool.data.onList = true;
+    z.hasPool = true;
+    z.params.compressor = compressor;
+  }
+  spinUnlock(k, z.poolsLock);
+  // Drop the old current pool's initial reference; it is destroyed when its last entry goes.
+  if (putPool !== null) yield* percpuRefKill(k, use(k, putPool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+  return pool === null ? -ENOMEM : 0;
+}
+
+export { EINVAL };

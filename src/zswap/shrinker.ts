@@ -1,0 +1,171 @@
+/**
+ * Writeback and the shrinkers: zswap_writeback_entry(), the list_lru isolate callback
+ * shrink_memcg_cb(), the memcg-aware shrinker (count/scan), shrink_memcg() and the global
+ * shrink_worker() that runs when the pool limit is hit.
+ */
+import type { Op } from "../kernel/effect.ts";
+import { sched } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { traced } from "../kernel/site.ts";
+import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
+import { folioUnlock } from "../mm/folio.ts";
+import type { ListLruOne, LruStatus } from "../mm/list_lru.ts";
+import type { Memcg } from "../mm/memcg.ts";
+import { swapCacheAllocFolio, swapcacheDelete, swapDevice } from "../mm/swap.ts";
+import type { SwpEntry } from "../mm/swap_entry.ts";
+import { storageWrite } from "../mm/swap_storage.ts";
+import { zswapDecompress } from "./compress.ts";
+import { zswapEntryFree } from "./entry.ts";
+import { zswapTotalPages } from "./pool.ts";
+import { zswapState } from "./state.ts";
+import { zswapAcceptThrPages } from "./store.ts";
+import type { EntryObj } from "./types.ts";
+
+const ENOMEM = 12;
+const EEXIST = 17;
+const EIO = 5;
+const ENOENT = 2;
+const EAGAIN = 11;
+const MAX_RECLAIM_RETRIES = 16;
+const SWAP_CLUSTER_MAX = 32;
+
+/**
+ * zswap_writeback_entry(): `entry` may already be freed; it is not dereferenced until it is
+ * validated against the tree under the swapcache folio lock.
+ *
+ * Simplified: the page is written synchronously before the entry is erased, and a failed write
+ * keeps the entry (the kernel erases first and redirties the folio on an I/O error); both keep
+ * the data, and the folio lock covers the whole sequence either way.
+ */
+export function zswapWritebackEntry(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+  return traced(k, "zswap_writeback_entry", writeback(k, entry, swp));
+}
+
+function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+  const z = zswapState(k);
+  yield* sched("swap_cache_alloc_folio");
+  const folio = swapCacheAllocFolio(k, swp, null);
+  if (typeof folio === "number") return folio === -EEXIST ? -EEXIST : -ENOMEM;
+  const dev = swapDevice(k, swp.type);
+  const tree = z.tree(swp.type);
+  // Only now, with the folio locked, is the slot stable: check it still maps to our entry.
+  if (tree.get(swp.offset) !== entry) {
+    yield* abort(k, dev, folio);
+    return -ENOMEM;
+  }
+  if (!(yield* zswapDecompress(k, entry.data, folio.page(0)))) {
+    yield* abort(k, dev, folio);
+    return -EIO;
+  }
+  const ret = yield* storageWrite(dev.storage, swp.offset, folio.page(0));
+  if (ret < 0) {
+    yield* abort(k, dev, folio);
+    return ret;
+  }
+  tree.delete(swp.offset);
+  z.events.zswpwb++;
+  yield* zswapEntryFree(k, entry);
+  folio.uptodate = true;
+  folio.reclaim = true;
+  folioUnlock(k, folio);
+  yield* swapcacheDelete(k, dev, folio);
+  return 0;
+}
+
+function* abort(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Parameters<typeof folioUnlock>[1]): Op<void> {
+  folioUnlock(k, folio);
+  yield* swapcacheDelete(k, dev, folio);
+}
+
+/**
+ * shrink_memcg_cb(): called with the list_lru lock held. Gives referenced entries a second
+ * chance; otherwise rotates the entry (after unlocking nothing tells whether it still lives),
+ * copies swpentry, drops the lock and writes back.
+ */
+function* shrinkMemcgCb(k: Kernel, item: EntryObj, l: ListLruOne<EntryObj>, stopOnExist: { hit: boolean } | null): Op<LruStatus> {
+  const z = zswapState(k);
+  const e = item.data;
+  if (e.referenced) {
+    e.referenced = false;
+    return "rotate";
+  }
+  l.moveTail(item);
+  const swp = e.swpentry;
+  spinUnlock(k, z.lru.lock);
+  const ret = yield* zswapWritebackEntry(k, item, swp);
+  spinLock(k, z.lru.lock);
+  if (ret !== 0) {
+    z.stats.reject_reclaim_fail++;
+    if (ret === -EEXIST && stopOnExist !== null) {
+      stopOnExist.hit = true;
+      return "stop";
+    }
+    return "retry";
+  }
+  z.stats.written_back_pages++;
+  return "removed_retry";
+}
+
+/** shrink_memcg(): -ENOENT (writeback off / offline / nothing), 0 (shrunk), -EAGAIN. */
+export function* shrinkMemcg(k: Kernel, memcg: Memcg | null): Op<number> {
+  const z = zswapState(k);
+  if (memcg !== null && (!memcg.writebackEnabled() || !memcg.online)) return -ENOENT;
+  const before = z.lru.count(memcg);
+  if (before === 0) return -ENOENT;
+  const shrunk = yield* z.lru.walk(k, memcg, (item, l) => shrinkMemcgCb(k, item, l, null), SWAP_CLUSTER_MAX);
+  return shrunk > 0 ? 0 : -EAGAIN;
+}
+
+/** zswap_shrinker_count(): freeable entries scaled by the compression ratio. */
+export function zswapShrinkerCount(k: Kernel, memcg: Memcg | null): number {
+  const z = zswapState(k);
+  if (!z.params.shrinker_enabled || (memcg !== null && !memcg.writebackEnabled())) return 0;
+  const nrBacking = zswapTotalPages(k);
+  const nrStored = z.stats.stored_pages;
+  if (nrStored === 0) return 0;
+  let nrFreeable = z.lru.count(memcg);
+  if (memcg !== null) {
+    const used = Math.min(nrFreeable, memcg.nrDiskSwapins);
+    memcg.nrDiskSwapins -= used;
+    nrFreeable -= used;
+  }
+  return Math.floor((nrFreeable * nrBacking) / nrStored);
+}
+
+/** zswap_shrinker_scan(): writes back up to `nrToScan` entries; returns the number freed. */
+export function zswapShrinkerScan(k: Kernel, memcg: Memcg | null, nrToScan: number): Op<number> {
+  return traced(k, "zswap_shrinker_scan", shrinkerScan(k, memcg, nrToScan));
+}
+
+function* shrinkerScan(k: Kernel, memcg: Memcg | null, nrToScan: number): Op<number> {
+  const z = zswapState(k);
+  if (!z.params.shrinker_enabled || (memcg !== null && !memcg.writebackEnabled())) return 0;
+  const stop = { hit: false };
+  return yield* z.lru.walk(k, memcg, (item, l) => shrinkMemcgCb(k, item, l, stop), nrToScan);
+}
+
+/** shrink_worker(): global reclaim to the accept threshold, round-robin over memcgs. */
+export function* shrinkWorker(k: Kernel): Op<void> {
+  const z = zswapState(k);
+  const thr = zswapAcceptThrPages(k);
+  let failures = 0;
+  while (zswapTotalPages(k) > thr && failures < MAX_RECLAIM_RETRIES) {
+    spinLock(k, z.shrinkLock);
+    const memcg = nextOnlineMemcg(z.rootMemcg, z.nextShrink);
+    z.nextShrink = memcg;
+    spinUnlock(k, z.shrinkLock);
+    const ret = yield* shrinkMemcg(k, memcg);
+    if (ret !== 0 && ret !== -ENOENT) failures++;
+    if (ret === -ENOENT && z.lru.totalCount() === 0) break;
+    yield* sched("cond_resched in shrink_worker");
+  }
+}
+
+function nextOnlineMemcg(root: Memcg, cur: Memcg | null): Memcg {
+  const all = [...root.walk()].filter((m) => m.online);
+  if (all.length === 0) return root;
+  const i = cur === null ? -1 : all.indexOf(cur);
+  return all[(i + 1) % all.length] as Memcg;
+}
+
+export { EIO, ENOMEM };

@@ -1,0 +1,78 @@
+/**
+ * zswap's global state (the file-scope variables of mm/zswap.c), kept per kernel.
+ */
+import type { Kernel } from "../kernel/kernel.ts";
+import { Mutex } from "../kernel/mutex.ts";
+import { Spinlock } from "../kernel/spinlock.ts";
+import type { Work } from "../kernel/workqueue.ts";
+import { ListLru } from "../mm/list_lru.ts";
+import { Memcg } from "../mm/memcg.ts";
+import { swapState } from "../mm/swap.ts";
+import type { VmEvents } from "../mm/vmstat.ts";
+import type { AcompCtxDesign } from "./acomp_ctx/design.ts";
+import { defaultParams, type Profile, type ZswapParams } from "./params.ts";
+import { newDebugfs, type ZswapDebugfs } from "./stats.ts";
+import type { EntryObj, PoolObj } from "./types.ts";
+
+export type InitState = "uninit" | "succeed" | "failed";
+
+export interface ZswapOptions {
+  readonly design: AcompCtxDesign;
+  readonly profile?: Profile;
+  readonly params?: Partial<ZswapParams>;
+  /** zsmalloc chain size (CONFIG_ZSMALLOC_CHAIN_SIZE, default 8). */
+  readonly zsChainSize?: number;
+}
+
+export class ZswapState {
+  readonly params: ZswapParams;
+  readonly profile: Profile;
+  readonly design: AcompCtxDesign;
+  readonly zsChainSize: number;
+  /** zswap_pools: the head is the current pool. Changed under poolsLock, read under RCU. */
+  readonly pools: PoolObj[] = [];
+  readonly poolsLock = new Spinlock("zswap_pools_lock", "zswap_pools_lock");
+  poolsCount = 0;
+  readonly initLock = new Mutex("zswap_init_lock", "zswap_init_lock");
+  initState: InitState = "uninit";
+  hasPool = false;
+  /** zswap_trees: one map per swap type, indexed by offset (the xarrays). */
+  readonly trees = new Map<number, Map<number, EntryObj>>();
+  readonly lru = new ListLru<EntryObj>();
+  readonly stats: ZswapDebugfs = newDebugfs();
+  readonly events: VmEvents;
+  poolReachedFull = false;
+  shrinkWork: Work | null = null;
+  readonly shrinkLock = new Spinlock("zswap_shrink_lock", "zswap_shrink_lock");
+  /** zswap_next_shrink: the memcg cursor of the global shrink worker. */
+  nextShrink: Memcg | null = null;
+  readonly rootMemcg = new Memcg("/");
+  /** Live entries (stored_pages counts the same; kept to check it). */
+  everEnabled = false;
+
+  constructor(k: Kernel, o: ZswapOptions) {
+    this.params = { ...defaultParams(), ...(o.params ?? {}) };
+    this.profile = o.profile ?? "latest";
+    this.design = o.design;
+    this.zsChainSize = o.zsChainSize ?? 8;
+    this.events = swapState(k).events;
+  }
+
+  tree(type: number): Map<number, EntryObj> {
+    let t = this.trees.get(type);
+    if (t === undefined) this.trees.set(type, (t = new Map()));
+    return t;
+  }
+}
+
+export function zswapState(k: Kernel): ZswapState {
+  const z = k.subsystems.get("zswap") as ZswapState | undefined;
+  if (z === undefined) throw new Error("zswap is not set up on this kernel (call zswapInit first)");
+  return z;
+}
+
+export function initZswapState(k: Kernel, o: ZswapOptions): ZswapState {
+  const z = new ZswapState(k, o);
+  k.subsystems.set("zswap", z);
+  return z;
+}

@@ -1,0 +1,122 @@
+/**
+ * zswap_store(): store every page of a locked swapcache folio, or none (check_old).
+ */
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { kfree, memory } from "../kernel/memory.ts";
+import { traced } from "../kernel/site.ts";
+import { queueWork } from "../kernel/workqueue.ts";
+import { type Folio, folioAssertLocked } from "../mm/folio.ts";
+import type { Memcg } from "../mm/memcg.ts";
+import { swpEntry } from "../mm/swap_entry.ts";
+import { zswapCompress } from "./compress.ts";
+import { zswapEntryCacheAlloc, zswapEntryFree, zswapLruAdd } from "./entry.ts";
+import { zswapPoolCurrentGet, zswapPoolGet, zswapPoolPut, zswapTotalPages } from "./pool.ts";
+import { shrinkMemcg } from "./shrinker.ts";
+import { zswapState } from "./state.ts";
+import type { PoolObj } from "./types.ts";
+
+/** zswap_max_pages(). */
+export function zswapMaxPages(k: Kernel): number {
+  const z = zswapState(k);
+  return Math.floor((memory(k).totalramPages * z.params.max_pool_percent) / 100);
+}
+
+/** zswap_accept_thr_pages(). */
+export function zswapAcceptThrPages(k: Kernel): number {
+  const z = zswapState(k);
+  return Math.floor((zswapMaxPages(k) * z.params.accept_threshold_percent) / 100);
+}
+
+/** zswap_check_limits(): one-way hysteresis; true rejects the store. */
+export function zswapCheckLimits(k: Kernel): boolean {
+  const z = zswapState(k);
+  const cur = zswapTotalPages(k);
+  const max = zswapMaxPages(k);
+  if (cur >= max) {
+    z.stats.pool_limit_hit++;
+    z.poolReachedFull = true;
+  } else if (z.poolReachedFull && cur <= zswapAcceptThrPages(k)) {
+    z.poolReachedFull = false;
+  }
+  return z.poolReachedFull;
+}
+
+export function zswapStore(k: Kernel, folio: Folio): Op<boolean> {
+  return traced(k, "zswap_store", store(k, folio));
+}
+
+function* store(k: Kernel, folio: Folio): Op<boolean> {
+  const z = zswapState(k);
+  folioAssertLocked(k, folio);
+  let ret = false;
+  if (z.params.enabled) ret = yield* tryStore(k, folio);
+  if (!ret) yield* checkOld(k, folio);
+  return ret;
+}
+
+function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
+  const z = zswapState(k);
+  // Pages without a memcg are charged to the root (no per-memcg limit applies there).
+  const memcg = folio.memcg ?? z.rootMemcg;
+  if (!memcg.mayZswap()) {
+    if ((yield* shrinkMemcg(k, memcg)) !== 0) return false;
+  }
+  if (zswapCheckLimits(k)) {
+    if (z.shrinkWork !== null) queueWork(k, z.shrinkWork);
+    return false;
+  }
+  const pool = zswapPoolCurrentGet(k);
+  if (pool === null) return false;
+  let ok = true;
+  for (let i = 0; i < folio.nrPages && ok; i++) ok = yield* zswapStorePage(k, folio, i, memcg, pool);
+  if (ok) z.events.zswpout += folio.nrPages;
+  yield* zswapPoolPut(k, pool);
+  if (!ok && z.poolReachedFull && z.shrinkWork !== null) queueWork(k, z.shrinkWork);
+  return ok;
+}
+
+/** zswap_store_page(). */
+function* zswapStorePage(k: Kernel, folio: Folio, i: number, memcg: Memcg | null, pool: PoolObj): Op<boolean> {
+  const z = zswapState(k);
+  const swp = swpEntry(folio.swap.type, folio.swap.offset + i);
+  const entry = yield* zswapEntryCacheAlloc(k, swp);
+  if (entry === null) {
+    z.stats.reject_kmemcache_fail++;
+    return false;
+  }
+  const e = entry.data;
+  if (!(yield* zswapCompress(k, folio.page(i), e, pool, memcg))) {
+    kfree(k, entry);
+    return false;
+  }
+  // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
+  const tree = z.tree(swp.type);
+  const old = tree.get(swp.offset);
+  tree.set(swp.offset, entry);
+  if (old !== undefined) yield* zswapEntryFree(k, old);
+  zswapPoolGet(k, pool);
+  if (memcg !== null) memcg.charge(e.length);
+  z.stats.stored_pages++;
+  if (e.length === 4096) z.stats.stored_incompressible_pages++;
+  // Publishing order matters: writeback finds entries only through the LRU, so add it last.
+  e.pool = pool;
+  e.memcg = memcg;
+  e.referenced = true;
+  zswapLruAdd(k, entry);
+  return true;
+}
+
+/** check_old: drop any entry for the folio's slots, so no stale copy outlives a failed store. */
+function* checkOld(k: Kernel, folio: Folio): Op<void> {
+  const z = zswapState(k);
+  const tree = z.tree(folio.swap.type);
+  for (let i = 0; i < folio.nrPages; i++) {
+    const off = folio.swap.offset + i;
+    const e = tree.get(off);
+    if (e !== undefined) {
+      tree.delete(off);
+      yield* zswapEntryFree(k, e);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * zswap setup and its public face: zswap_setup() (cpuhp state, shrink work, the first pool),
+ * the swap-layer hooks, parameter setters with validation, and the statistics.
+ */
+import { cryptoHasAcomp, unknownAlgorithmMessage } from "../crypto/acomp.ts";
+import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpSetupStateMulti } from "../kernel/cpuhp.ts";
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { traced } from "../kernel/site.ts";
+import { Work } from "../kernel/workqueue.ts";
+import { swapState } from "../mm/swap.ts";
+import { zswapInvalidate, zswapLoad } from "./load.ts";
+import { checkPercent, ParamError } from "./params.ts";
+import { zswapCompressorParamSet, zswapPoolCreate, zswapTotalPages } from "./pool.ts";
+import { shrinkWorker } from "./shrinker.ts";
+import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
+import { initZswapState, type ZswapOptions, type ZswapState, zswapState } from "./state.ts";
+import { zswapStore } from "./store.ts";
+import type { PoolObj } from "./types.ts";
+
+export const PAGE_SIZE = 4096;
+
+/**
+ * Creates zswap's state and registers its cpuhp state (with or without a teardown, as the
+ * design says). No effects: call from kernel setup, then run zswapSetup() in a task.
+ */
+export function zswapInit(k: Kernel, o: ZswapOptions): ZswapState {
+  const z = initZswapState(k, o);
+  const poolOf = (node: unknown) => (node as { pool: PoolObj }).pool;
+  cpuhpSetupStateMulti(
+    k,
+    CPUHP_MM_ZSWP_POOL_PREPARE,
+    "mm/zswap_pool:prepare",
+    (k2, cpu, node) => traced(k2, "zswap_cpu_comp_prepare", z.design.prepare(k2, poolOf(node), cpu)),
+    z.design.hasTeardown
+      ? (k2, cpu, node) => traced(k2, "zswap_cpu_comp_dead", z.design.dead(k2, poolOf(node), cpu))
+      : null,
+  );
+  z.shrinkWork = new Work("zswap_shrink_work", shrinkWorker);
+  swapState(k).hooks = { store: zswapStore, load: zswapLoad, invalidate: zswapInvalidate };
+  return z;
+}
+
+/** zswap_setup(), the part with effects: the first pool (falling back to no pool on failure). */
+export function* zswapSetup(k: Kernel): Op<number> {
+  const z = zswapState(k);
+  yield* mutexLock(k, z.initLock);
+  try {
+    if (!cryptoHasAcomp(k, z.params.compressor)) throw new ParamError(unknownAlgorithmMessage(k, z.params.compressor));
+    const pool = yield* zswapPoolCreate(k, z.params.compressor);
+    z.initState = "succeed";
+    if (pool === null) {
+      // As the kernel: init succeeds, but zswap stays off without a pool.
+      z.params.enabled = false;
+      return -12;
+    }
+    z.pools.unshift(pool);
+    pool.data.onList = true;
+    z.hasPool = true;
+    z.everEnabled = true;
+    return 0;
+  } finally {
+    mutexUnlock(k, z.initLock);
+  }
+}
+
+/** Sets a parameter by its sysfs name; returns 0 or a negative errno, throws ParamError on bad input. */
+export function* zswapParamSet(k: Kernel, name: string, value: string): Op<number> {
+  const z = zswapState(k);
+  switch (name) {
+    case "compressor":
+      if (!cryptoHasAcomp(k, value)) throw new ParamError(unknownAlgorithmMessage(k, value));
+      return yield* zswapCompressorParamSet(k, value);
+    case "max_pool_percent":
+      z.params.max_pool_percent = checkPercent(name, Number(value));
+      return 0;
+    case "accept_threshold_percent":
+      z.params.accept_threshold_percent = checkPercent(name, Number(value));
+      return 0;
+    case "enabled":
+    case "shrinker_enabled": {
+      const v = parseBool(name, value);
+      if (name === "enabled" && v && !z.hasPool) return -22;
+      z.params[name] = v;
+      return 0;
+    }
+    default:
+      throw new ParamError(
+        `Unknown zswap parameter '${name}'; available: enabled, compressor, max_pool_percent, accept_threshold_percent, shrinker_enabled`,
+      );
+  }
+}
+
+function parseBool(name: string, v: string): boolean {
+  if (["Y", "y", "1", "true", "on"].includes(v)) return true;
+  if (["N", "n", "0", "false", "off"].includes(v)) return false;
+  throw new ParamError(`Cannot set ${name}: expected Y/N (or 1/0, true/false), got '${v}'`);
+}
+
+/** The debugfs counters, with pool_total_size computed as the kernel does at read time. */
+export function zswapDebugfs(k: Kernel): ZswapDebugfs {
+  const z = zswapState(k);
+  return { ...z.stats, pool_total_size: zswapTotalPages(k) * PAGE_SIZE };
+}
+
+/** The debugfs files of the selected profile (6.12 lacks the newer counters). */
+export function zswapDebugfsForProfile(k: Kernel): Partial<ZswapDebugfs> {
+  const all = zswapDebugfs(k);
+  if (zswapState(k).profile !== "6.12") return all;
+  const out: Partial<ZswapDebugfs> = {};
+  for (const name of DEBUGFS_6_12) out[name] = all[name];
+  return out;
+}

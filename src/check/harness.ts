@@ -6,10 +6,11 @@
  * Setup (the first pool) runs in an init task before any actor exists, so exploration spends
  * its decisions on the scenario, not on boot.
  */
+
+import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { simCompressorFactory } from "../crypto/algorithms/sim.ts";
 import type { CompressorFactory } from "../crypto/algorithms/types.ts";
-import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel, KernelConfig } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
@@ -58,13 +59,19 @@ export interface Scenario {
 }
 
 export function scenarioProgram(design: AcompCtxDesign, scenario: Scenario): Program {
-  const config: KernelConfig = { nrCpus: scenario.nrCpus, ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}) };
+  const config: KernelConfig = {
+    nrCpus: scenario.nrCpus,
+    ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}),
+  };
   return {
     name: `${design.name} x ${scenario.id}`,
     config,
     setup(k: Kernel) {
       setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, SIM_B]));
-      const z = zswapInit(k, { design, params: { compressor: "sim", enabled: true, shrinker_enabled: true } });
+      const z = zswapInit(k, {
+        design,
+        params: { compressor: "sim", enabled: true, shrinker_enabled: true },
+      });
       memory(k).totalramPages = 1 << 16;
       swapon(k, new MemoryStorage(256));
       const env: ScenarioEnv = { k, z, oracle: new DataOracle(), design };
@@ -77,18 +84,23 @@ export function scenarioProgram(design: AcompCtxDesign, scenario: Scenario): Pro
 
 function* init(env: ScenarioEnv, scenario: Scenario): Op<void> {
   const ret = yield* zswapSetup(env.k);
-  if (ret !== 0) throw new KernelBug("assertion", `zswap setup failed with ${ret} before the scenario started`);
+  if (ret !== 0)
+    throw new KernelBug("assertion", `zswap setup failed with ${ret} before the scenario started`);
   scenario.arm?.(env);
   const actors = scenario.actors(env);
   let remaining = actors.length;
   for (const a of actors) {
-    env.k.spawn(a.name, a.cpu, (function* () {
-      yield* a.body;
-      if (--remaining === 0) {
-        // The last actor to finish runs the end phase on its own task.
-        if (scenario.finish) yield* scenario.finish(env);
-        yield* env.oracle.verify(env.k);
-      }
-    })());
+    env.k.spawn(
+      a.name,
+      a.cpu,
+      (function* () {
+        yield* a.body;
+        if (--remaining === 0) {
+          // The last actor to finish runs the end phase on its own task.
+          if (scenario.finish) yield* scenario.finish(env);
+          yield* env.oracle.verify(env.k);
+        }
+      })(),
+    );
   }
 }

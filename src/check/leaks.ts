@@ -15,8 +15,13 @@ export function checkCtxLeaks(k: Kernel): void {
     if (area === null || area.freed) continue;
     reachable.add(area);
     for (const ctx of area.data.slots as AcompCtx[]) {
-      for (const r of [ctx.req, ctx.acomp, ctx.buffer]) if (r !== null && "id" in r) reachable.add(r as KObj);
+      for (const r of [ctx.req, ctx.acomp, ctx.buffer])
+        if (r !== null && "id" in r) reachable.add(r as KObj);
     }
   }
-  checkLeaks(k, "acomp_ctx resources no live pool references", (o) => CTX_LABELS.has(o.label) && !reachable.has(o));
+  checkLeaks(
+    k,
+    "acomp_ctx resources no live pool references",
+    (o) => CTX_LABELS.has(o.label) && !reachable.has(o),
+  );
 }

@@ -14,7 +14,8 @@ import { PAGE_SIZE } from "../mm/swap_storage.ts";
 export function testPage(tag: number): Uint8Array {
   const p = new Uint8Array(PAGE_SIZE);
   const text = `page ${tag} `;
-  for (let i = 0; i < PAGE_SIZE; i++) p[i] = i % 64 < 48 ? (text.charCodeAt(i % text.length) as number) : tag & 0xff;
+  for (let i = 0; i < PAGE_SIZE; i++)
+    p[i] = i % 64 < 48 ? (text.charCodeAt(i % text.length) as number) : tag & 0xff;
   return p;
 }
 
@@ -55,7 +56,12 @@ export class DataOracle {
     if (want === undefined) return;
     if (typeof got === "number") throw lossReport(k, swp, `swap-in failed with ${got}`);
     const diff = firstDiff(want.data, got);
-    if (diff >= 0) throw lossReport(k, swp, `byte ${diff} is 0x${(got[diff] ?? 0).toString(16)}, expected 0x${(want.data[diff] ?? 0).toString(16)}`);
+    if (diff >= 0)
+      throw lossReport(
+        k,
+        swp,
+        `byte ${diff} is 0x${(got[diff] ?? 0).toString(16)}, expected 0x${(want.data[diff] ?? 0).toString(16)}`,
+      );
   }
 
   /** Swaps every recorded slot in and checks it. */
@@ -71,8 +77,9 @@ function firstDiff(a: Uint8Array, b: Uint8Array): number {
 }
 
 function lossReport(k: Kernel, swp: SwpEntry, what: string): KernelBug {
-  return new KernelBug("data-loss", `BUG: data corruption: swap slot ${swp.type}:${swp.offset} lost its content`, [
-    what,
-    ...siteLines("Detected", siteOf(k)),
-  ]);
+  return new KernelBug(
+    "data-loss",
+    `BUG: data corruption: swap slot ${swp.type}:${swp.offset} lost its content`,
+    [what, ...siteLines("Detected", siteOf(k))],
+  );
 }

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { readCorpus, readManifest } from "../workload/corpus.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 import { UsageError } from "./main.ts";
-import { readCorpus, readManifest } from "../workload/corpus.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-corpus-cli-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

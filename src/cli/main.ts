@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 
 export class UsageError extends Error {
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  program.addCommand(checkCommand());
+  program.addCommand(replayCommand());
   program.addCommand(corpusCommand());
   return program;
 }

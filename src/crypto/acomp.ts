@@ -17,6 +17,7 @@ import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, type Gfp, type KObj, kfree, kmalloc, use } from "../kernel/memory.ts";
 import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { traced } from "../kernel/site.ts";
 import type { CompressorRegistry } from "./algorithms/registry.ts";
 import type { CompressorBackend } from "./algorithms/types.ts";
 
@@ -39,7 +40,8 @@ export class CryptoState {
 
 export function cryptoState(k: Kernel): CryptoState {
   const s = k.subsystems.get("crypto") as CryptoState | undefined;
-  if (s === undefined) throw new Error("crypto: no algorithms registered; call setCryptoAlgorithms(k, source) first");
+  if (s === undefined)
+    throw new Error("crypto: no algorithms registered; call setCryptoAlgorithms(k, source) first");
   return s;
 }
 
@@ -110,7 +112,11 @@ function* scompInitTfm(k: Kernel, cs: CryptoState): Op<boolean> {
 }
 
 /** crypto_free_acomp(): takes scomp_lock (crypto_exit_scomp_ops_async); the last user frees scratch. */
-export function* cryptoFreeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
+export function cryptoFreeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
+  return traced(k, "crypto_free_acomp", freeAcomp(k, tfm));
+}
+
+function* freeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
   if (tfm === null) return;
   const cs = cryptoState(k);
   use(k, tfm, "read tfm->base");
@@ -153,7 +159,12 @@ export function* acompCompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8A
 }
 
 /** crypto_wait_req(crypto_acomp_decompress(req)): returns dlen or a negative errno. */
-export function* acompDecompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8Array): Op<number> {
+export function* acompDecompress(
+  k: Kernel,
+  req: Req,
+  src: Uint8Array,
+  dst: Uint8Array,
+): Op<number> {
   const r = use(k, req, "write req->src/dst");
   const backend = use(k, r.tfm, "read tfm->decompress").backend;
   const ret = backend.decompress(src, dst);

@@ -385,6 +385,52 @@ describe("cpu_up", () => {
     ]);
   });
 
+  it("an ONLINE-section failure takes the CPU back down through the dead callbacks", () => {
+    const log: string[] = [];
+    const r = runOnce(
+      prog(
+        "online-fail",
+        (k) => {
+          cpuhpSetupStateMulti(
+            k,
+            CPUHP_AP_ONLINE_DYN,
+            "dyn",
+            logging(log, "online", 1),
+            logging(log, "offline"),
+          );
+          cpuhpSetupStateMulti(
+            k,
+            CPUHP_MM_ZSWP_POOL_PREPARE,
+            "zswap",
+            logging(log, "prepare"),
+            logging(log, "dead"),
+          );
+          k.spawn(
+            "ctl",
+            0,
+            (function* () {
+              yield* cpuhpStateAddInstance(k, CPUHP_MM_ZSWP_POOL_PREPARE, {});
+              log.length = 0;
+              yield* cpuhpStateAddInstance(k, CPUHP_AP_ONLINE_DYN, {});
+              log.push(`ret ${yield* cpuUp(k, 1)}: ${cpuhpState(k, 1)}`);
+            })(),
+          );
+        },
+        2,
+        [0],
+      ),
+      zero,
+    );
+    assert.equal(r.outcome, "ok", r.bug?.text);
+    assert.deepEqual(log, [
+      "online 0",
+      "prepare 1",
+      "online 1",
+      "dead 1",
+      `ret ${ENOMEM}: offline`,
+    ]);
+  });
+
   it("creates the worker pool once, teaching lockdep cpu_hotplug_lock --> fs_reclaim", () => {
     const graph = new LockdepGraph();
     const counts: number[] = [];

@@ -339,6 +339,7 @@ function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
   ret = yield* runSteps(k, hp, cpu, online);
   if (ret !== 0) {
     // The kernel rolls the AP back down to offline: the same path as cpu_down from here.
+    yield* waitCpuUnpinned(k, cpu);
     yield* takeDown(k, hp, cpu);
     return ret;
   }
@@ -346,7 +347,10 @@ function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
   return 0;
 }
 
-/** Runs startups of `steps` in order; on failure tears down the steps done (reverse order). */
+/**
+ * Runs the startups of `steps` in order; on a failure tears down the steps already done, in
+ * reverse order (the failing step rolled back its own instances), and returns the error.
+ */
 function* runSteps(k: Kernel, hp: Cpuhp, cpu: number, steps: CpuhpStep[]): Op<number> {
   for (const [i, sp] of steps.entries()) {
     hp.cpuState[cpu] = sp.state;
@@ -357,7 +361,6 @@ function* runSteps(k: Kernel, hp: Cpuhp, cpu: number, steps: CpuhpStep[]): Op<nu
       hp.cpuState[cpu] = done.state;
       yield* invokeStep(k, done, cpu, false);
     }
-    hp.cpuState[cpu] = (steps[0]?.state ?? CPUHP_OFFLINE + 1) - 1;
     return ret;
   }
   return 0;

@@ -19,6 +19,11 @@ export interface KernelConfig {
   readonly mode?: "sim" | "real";
   /** Lock-order graph; pass one graph to every execution of an exploration to keep it across them. */
   readonly lockdep?: LockdepGraph;
+  /**
+   * Lockdep, call paths (`traced`), allocation and free sites, trace notes. Default: on in
+   * "sim" (the checker's reports need them), off in "real" (see `Kernel.instrumented`).
+   */
+  readonly instrumented?: boolean;
 }
 
 /** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
@@ -30,6 +35,15 @@ export class Kernel {
   readonly cpus: CpuMasks;
   readonly mode: "sim" | "real";
   readonly lockdep: LockdepGraph;
+  /**
+   * Whether the detectors' bookkeeping runs: lockdep's lock-order graph and held-lock lists,
+   * the call path that `traced` keeps for reports, and the sites that allocations and frees
+   * record. Off by default in real mode: there it would cost more than compressing the page
+   * (lockdep alone walks the lock graph on every mutex_lock), and nothing explores
+   * interleavings. Use-after-free, double free, wait-for cycles, sleeping in atomic context and
+   * unlock-by-non-owner are still detected either way; their reports then lack the call path.
+   */
+  readonly instrumented: boolean;
   readonly tasks: Task[] = [];
   /** The task whose code is running now; set by the executor before every resumption. */
   current: Task | null = null;
@@ -45,6 +59,12 @@ export class Kernel {
   onStall: ((blocked: readonly Task[]) => void) | null = null;
   /** Called by `wake` (the real executor resumes the woken operation from here). */
   onWake: ((t: Task) => void) | null = null;
+  /**
+   * When set, `spawn` hands the new task to this function instead of keeping it in `tasks` (the
+   * real executor runs spawned work from here; the simulator leaves it null and picks tasks
+   * from `tasks`).
+   */
+  onSpawn: ((name: string, cpu: number, body: Op<unknown>) => Task) | null = null;
   /** Called after all tasks finish; detectors (leaks, oracles) run here. */
   readonly finishHooks: Array<() => void> = [];
 
@@ -52,6 +72,7 @@ export class Kernel {
     this.cpus = new CpuMasks(config.nrCpus, config.onlineCpus ?? []);
     this.mode = config.mode ?? "sim";
     this.lockdep = config.lockdep ?? new LockdepGraph();
+    this.instrumented = config.instrumented ?? this.mode === "sim";
   }
 
   /** Creates a task on `cpu` running `body`. */
@@ -59,6 +80,7 @@ export class Kernel {
     if (!this.cpus.isOnline(cpu)) {
       throw new RangeError(`Cannot spawn task '${name}' on CPU ${cpu}: it is not online`);
     }
+    if (this.onSpawn !== null) return this.onSpawn(name, cpu, body);
     const task = new Task(this.tasks.length, name, cpu, body);
     this.tasks.push(task);
     return task;

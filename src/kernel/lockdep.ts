@@ -86,6 +86,7 @@ export interface AcquireOptions {
 
 /** Records an acquisition of `name` (class `cls`) by the current task; reports inversions. */
 export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireOptions = {}): void {
+  if (!k.instrumented) return; // see Kernel.instrumented
   const t = k.task;
   const read = opts.read ?? false;
   const recursiveRead = read && (opts.recursiveRead ?? true);
@@ -109,6 +110,7 @@ export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireO
 
 /** Records a release; the lock must be held by the current task. */
 export function lockRelease(k: Kernel, name: string): void {
+  if (!k.instrumented) return;
   const held = k.task.heldLocks;
   for (let i = held.length - 1; i >= 0; i--) {
     if ((held[i] as HeldLock).name === name) {

@@ -85,17 +85,42 @@ export class Memory {
   readonly inReclaim = new Set<number>();
 
   newObj<T>(k: Kernel, label: string, sizeBytes: number, data: T): KObj<T> {
-    const obj = new KObj(this.nextId++, label, slabCache(sizeBytes), sizeBytes, siteOf(k), data);
+    const site = k.instrumented ? siteOf(k) : UNRECORDED_SITE;
+    const obj = new KObj(this.nextId++, label, slabCache(sizeBytes), sizeBytes, site, data);
     this.live.add(obj);
     return obj;
   }
 }
+
+/**
+ * The site of every allocation and free without instrumentation (real mode): a free must still
+ * leave a non-null freeSite, which is what makes a later use a reported use-after-free.
+ */
+const UNRECORDED_SITE: Site = {
+  task: "(site not recorded: kernel not instrumented)",
+  taskId: -1,
+  cpu: -1,
+  step: 0,
+  stack: [],
+};
+
+/** slabCache() of each size asked for: it runs for every allocation. */
+const slabCaches = new Map<number, string>();
 
 export function memory(k: Kernel): Memory {
   return k.subsystem("memory", () => new Memory());
 }
 
 export function slabCache(sizeBytes: number): string {
+  let name = slabCaches.get(sizeBytes);
+  if (name === undefined) {
+    name = slabCacheName(sizeBytes);
+    if (slabCaches.size < 1024) slabCaches.set(sizeBytes, name);
+  }
+  return name;
+}
+
+function slabCacheName(sizeBytes: number): string {
   if (sizeBytes > 8192) return "kmalloc-large";
   let c = 8;
   while (c < sizeBytes)
@@ -138,7 +163,7 @@ export function* kmalloc<T>(
     if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
   }
   const obj = mem.newObj(k, label, sizeBytes, init());
-  k.note(`kmalloc ${label}#${obj.id}`);
+  if (k.trace !== null) k.note(`kmalloc ${label}#${obj.id}`);
   return obj;
 }
 
@@ -165,7 +190,7 @@ export function registerReclaimHook(k: Kernel, name: string, hook: ReclaimHook):
 /** kfree(obj): null is a no-op; a second free or a free of a non-kmalloc object is reported. */
 export function kfree(k: Kernel, obj: KObj | null | undefined): void {
   if (obj === null || obj === undefined) return;
-  const site = siteOf(k);
+  const site = k.instrumented ? siteOf(k) : UNRECORDED_SITE;
   if (obj.freeSite !== null) {
     throw new KernelBug("double-free", `BUG: KASAN: double-free in ${whereOf(site)}`, [
       `Free of addr ${objAddr(obj)} by task ${site.task}`,
@@ -177,7 +202,7 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
   }
   obj.freeSite = site;
   memory(k).live.delete(obj);
-  k.note(`kfree ${obj.label}#${obj.id}`);
+  if (k.trace !== null) k.note(`kfree ${obj.label}#${obj.id}`);
 }
 
 /**

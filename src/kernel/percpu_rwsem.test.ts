@@ -272,21 +272,33 @@ describe("percpu_rwsem wait-for edges", () => {
       prog("handoff", (k) => {
         const s = new PercpuRwsem("sem");
         sem = s;
-        k.spawn("W1", 0, (function* () {
-          yield* percpuDownWrite(k, s);
-          yield* yields(3);
-          percpuUpWrite(k, s);
-        })());
-        k.spawn("R", 1, (function* () {
-          yield* percpuDownRead(k, s);
-          drained = s.writerDraining;
-          yield* sched("inside");
-          percpuUpRead(k, s);
-        })());
-        k.spawn("W2", 1, (function* () {
-          yield* percpuDownWrite(k, s);
-          percpuUpWrite(k, s);
-        })());
+        k.spawn(
+          "W1",
+          0,
+          (function* () {
+            yield* percpuDownWrite(k, s);
+            yield* yields(3);
+            percpuUpWrite(k, s);
+          })(),
+        );
+        k.spawn(
+          "R",
+          1,
+          (function* () {
+            yield* percpuDownRead(k, s);
+            drained = s.writerDraining;
+            yield* sched("inside");
+            percpuUpRead(k, s);
+          })(),
+        );
+        k.spawn(
+          "W2",
+          1,
+          (function* () {
+            yield* percpuDownWrite(k, s);
+            percpuUpWrite(k, s);
+          })(),
+        );
       }),
       script,
     );

@@ -34,8 +34,15 @@ export function siteLines(header: string, site: Site): string[] {
   return lines;
 }
 
-/** Runs `op` with `name` pushed on the current task's call stack (for reports). */
-export function* traced<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
+/**
+ * Runs `op` with `name` pushed on the current task's call stack (for reports). Without
+ * instrumentation (real mode) it is `op` itself: no frame, and no generator layer on the path.
+ */
+export function traced<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
+  return k.instrumented ? tracedFrame(k, name, op) : op;
+}
+
+function* tracedFrame<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
   const stack = k.task.callStack;
   stack.push(name);
   try {

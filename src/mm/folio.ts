@@ -22,7 +22,6 @@ export class Folio implements Waitable {
   /** Set when the folio was written back for reclaim (folio_set_reclaim). */
   reclaim = false;
   readonly data: Uint8Array;
-  readonly name: string;
 
   constructor(
     readonly swap: SwpEntry,
@@ -31,7 +30,11 @@ export class Folio implements Waitable {
     data?: Uint8Array,
   ) {
     this.data = data ?? new Uint8Array(nrPages * PAGE_SIZE);
-    this.name = `folio(swap ${swap.type}:${swap.offset})`;
+  }
+
+  /** Built when a report or a wait label needs it: one folio per page swapped in real mode. */
+  get name(): string {
+    return `folio(swap ${this.swap.type}:${this.swap.offset})`;
   }
 
   holders(): readonly Task[] {
@@ -52,7 +55,8 @@ export function* folioLock(k: Kernel, f: Folio): Op<void> {
     f.owner = t;
     return;
   }
-  if (f.owner === t) throw new KernelBug("deadlock", `INFO: task ${t.name} locks ${f.name} it already holds`);
+  if (f.owner === t)
+    throw new KernelBug("deadlock", `INFO: task ${t.name} locks ${f.name} it already holds`);
   f.waiters.push(t);
   t.blockedOn = f;
   checkWaitCycle(k, t);
@@ -70,7 +74,10 @@ export function folioTrylock(k: Kernel, f: Folio): boolean {
 /** folio_unlock(): hands the lock to the first waiter. */
 export function folioUnlock(k: Kernel, f: Folio): void {
   if (f.owner !== k.task) {
-    throw new KernelBug("assertion", `BUG: ${k.task.name} unlocks ${f.name} held by ${f.owner?.name ?? "nobody"}`);
+    throw new KernelBug(
+      "assertion",
+      `BUG: ${k.task.name} unlocks ${f.name} held by ${f.owner?.name ?? "nobody"}`,
+    );
   }
   const next = f.waiters.shift() ?? null;
   f.owner = next;
@@ -78,5 +85,6 @@ export function folioUnlock(k: Kernel, f: Folio): void {
 }
 
 export function folioAssertLocked(k: Kernel, f: Folio): void {
-  if (f.owner !== k.task) throw new KernelBug("assertion", `VM_BUG_ON_FOLIO(!folio_test_locked(folio)): ${f.name}`);
+  if (f.owner !== k.task)
+    throw new KernelBug("assertion", `VM_BUG_ON_FOLIO(!folio_test_locked(folio)): ${f.name}`);
 }

@@ -92,7 +92,12 @@ export class ListLru<T extends { data: LruLinks<T> }> {
    * callback that drops the lock returns "removed_retry" or "retry", and the walk restarts from
    * the head (the list may have changed). Returns the number of items isolated.
    */
-  *walk(k: Kernel, memcg: Memcg | null, isolate: (item: T, l: ListLruOne<T>) => Op<LruStatus>, nrToWalk: number): Op<number> {
+  *walk(
+    k: Kernel,
+    memcg: Memcg | null,
+    isolate: (item: T, l: ListLruOne<T>) => Op<LruStatus>,
+    nrToWalk: number,
+  ): Op<number> {
     const l = this.one(memcg);
     let isolated = 0;
     let budget = nrToWalk;

@@ -16,7 +16,16 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
 import type { Memcg } from "./memcg.ts";
 import { type SwpEntry, swpEntry } from "./swap_entry.ts";
-import { EEXIST, EIO, ENOENT, ENOSPC, PAGE_SIZE, type SwapStorage, storageRead, storageWrite } from "./swap_storage.ts";
+import {
+  EEXIST,
+  EIO,
+  ENOENT,
+  ENOSPC,
+  PAGE_SIZE,
+  type SwapStorage,
+  storageRead,
+  storageWrite,
+} from "./swap_storage.ts";
 import { newVmEvents, type VmEvents } from "./vmstat.ts";
 
 export interface SwapHooks {
@@ -162,7 +171,9 @@ export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
     s.events.swpout_zero += folio.nrPages;
     // A stale zswap copy must not survive a zero write (the kernel invalidates via zswap_store's
     // disabled path only when it is called; the zero path skips it, so drop stale copies here).
-    if (s.hooks !== null) for (let i = 0; i < folio.nrPages; i++) yield* s.hooks.invalidate(k, swpEntry(dev.type, off + i));
+    if (s.hooks !== null)
+      for (let i = 0; i < folio.nrPages; i++)
+        yield* s.hooks.invalidate(k, swpEntry(dev.type, off + i));
     return 0;
   }
   for (let i = 0; i < folio.nrPages; i++) dev.zeromap[off + i] = 0;
@@ -178,16 +189,26 @@ export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
 /**
  * Swap a page (or a large folio of nr pages) out: allocate slots, put a locked folio in the
  * swapcache, write it out, drop it from the swapcache. Returns the swap entry, or -ENOSPC.
+ *
+ * The folio gets a copy of `data` unless `copy` is false: then it reads `data` itself until the
+ * operation finishes (the real library does that, the page being the caller's until then).
  */
-export function* swapOut(k: Kernel, type: number, data: Uint8Array, memcg: Memcg | null): Op<SwpEntry | number> {
+export function* swapOut(
+  k: Kernel,
+  type: number,
+  data: Uint8Array,
+  memcg: Memcg | null,
+  copy = true,
+): Op<SwpEntry | number> {
   const dev = swapDevice(k, type);
   const nr = data.length / PAGE_SIZE;
-  if (!Number.isInteger(nr) || nr < 1) throw new RangeError(`swapOut: expected a multiple of ${PAGE_SIZE} bytes, got ${data.length}`);
+  if (!Number.isInteger(nr) || nr < 1)
+    throw new RangeError(`swapOut: expected a multiple of ${PAGE_SIZE} bytes, got ${data.length}`);
   const start = dev.allocRange(nr);
   if (start < 0) return -ENOSPC;
   for (let i = 0; i < nr; i++) dev.count[start + i] = 1;
   dev.nrFree -= nr;
-  const folio = new Folio(swpEntry(type, start), nr, memcg, data.slice());
+  const folio = new Folio(swpEntry(type, start), nr, memcg, copy ? data.slice() : data);
   folio.dirty = true;
   swapcacheAdd(k, dev, folio);
   const ret = yield* swapWriteout(k, folio);
@@ -206,7 +227,12 @@ export function* swapOut(k: Kernel, type: number, data: Uint8Array, memcg: Memcg
  * A redirtied page written out again to the slot it already has (the folio stayed in the
  * swapcache): this is how a stale zswap entry can exist for a slot (scenario C18).
  */
-export function* swapRewrite(k: Kernel, swp: SwpEntry, data: Uint8Array, memcg: Memcg | null): Op<number> {
+export function* swapRewrite(
+  k: Kernel,
+  swp: SwpEntry,
+  data: Uint8Array,
+  memcg: Memcg | null,
+): Op<number> {
   const dev = swapDevice(k, swp.type);
   for (;;) {
     const cached = dev.swapcache.get(swp.offset);
@@ -227,8 +253,16 @@ export function* swapRewrite(k: Kernel, swp: SwpEntry, data: Uint8Array, memcg: 
  * Swap a page in (do_swap_page for one page): find or create the swapcache folio, fill it from
  * the zero bitmap, zswap or the device, then drop the page table's reference to the slot.
  * Returns the page's bytes, or a negative errno (-EIO: SIGBUS).
+ *
+ * With `dst` (one page), the new folio's page is `dst` itself and the bytes are returned there
+ * (no allocation, no copy: the real library's path); without it, in a new array.
  */
-export function* swapIn(k: Kernel, swp: SwpEntry, memcg: Memcg | null): Op<Uint8Array | number> {
+export function* swapIn(
+  k: Kernel,
+  swp: SwpEntry,
+  memcg: Memcg | null,
+  dst?: Uint8Array,
+): Op<Uint8Array | number> {
   const s = swapState(k);
   const dev = swapDevice(k, swp.type);
   for (;;) {
@@ -237,12 +271,13 @@ export function* swapIn(k: Kernel, swp: SwpEntry, memcg: Memcg | null): Op<Uint8
     // Someone else (writeback, another fault) owns the slot's folio: wait for it.
     yield* folioLock(k, cached);
     const done = cached.uptodate;
-    const bytes = cached.page(swp.offset - cached.swap.offset).slice();
+    const page = cached.page(swp.offset - cached.swap.offset);
+    const bytes = dst === undefined ? page.slice() : copyPage(dst, page);
     folioUnlock(k, cached);
     if (done) return yield* finishSwapIn(k, dev, swp, bytes);
   }
   if (!dev.inUse(swp.offset)) return -ENOENT;
-  const folio = new Folio(swp, 1, memcg);
+  const folio = new Folio(swp, 1, memcg, dst);
   swapcacheAdd(k, dev, folio);
   let ret = 0;
   if (dev.zeromap[swp.offset]) {
@@ -261,13 +296,23 @@ export function* swapIn(k: Kernel, swp: SwpEntry, memcg: Memcg | null): Op<Uint8
   }
   // zswap_load unlocks the folio itself on every outcome but -ENOENT; we unlock here for all.
   if (folio.owner === k.task) folioUnlock(k, folio);
-  const bytes = folio.data.slice();
+  const bytes = dst === undefined ? folio.data.slice() : folio.data;
   yield* swapcacheDelete(k, dev, folio);
   if (ret < 0 || !folio.uptodate) return ret < 0 ? ret : -EIO;
   return yield* finishSwapIn(k, dev, swp, bytes);
 }
 
-function* finishSwapIn(k: Kernel, dev: SwapDevice, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Array> {
+function copyPage(dst: Uint8Array, src: Uint8Array): Uint8Array {
+  dst.set(src);
+  return dst;
+}
+
+function* finishSwapIn(
+  k: Kernel,
+  dev: SwapDevice,
+  swp: SwpEntry,
+  bytes: Uint8Array,
+): Op<Uint8Array> {
   yield* swapFree(k, swp);
   void dev;
   return bytes;

@@ -14,9 +14,15 @@
  *   microtask (never nested inside the waker's step).
  *
  * Operations interleave on the event loop, so `k.current` is set to the task before every
- * resumption and restored afterwards. Tasks are not added to `k.tasks` (which would grow by one
- * entry per page over millions of operations): each operation gets a `Task` of its own, with ids
- * from this executor's counter, and nothing is kept once it settles.
+ * resumption and restored afterwards. Each operation gets a `Task` of its own, with ids from this
+ * executor's counter; it is in `k.tasks` only while it is in flight (so CPU offline migrates it,
+ * and a grace period waits for it), and nothing is kept once it settles: `k.tasks` stays as long
+ * as the number of operations in flight, not the number ever run.
+ *
+ * Tasks that kernel code spawns (a queued work item's kworker, a call_rcu callback) reach the
+ * executor through `k.onSpawn`: each starts from a microtask, never nested inside the operation
+ * that queued it, and runs like any other operation. What one of them throws is passed to
+ * `onBackgroundError` (default: kept in `backgroundErrors`), since nobody awaits it.
  *
  * A KernelBug (or any other exception) thrown by an operation rejects its promise. Like a BUG()
  * in the kernel, it kills only that task: locks it held stay held.
@@ -37,7 +43,24 @@ export interface RealExecutorOptions {
    * finishes (a `sched` loop) fails with a message instead of hanging the event loop.
    */
   readonly stepsMax?: number;
+  /**
+   * Called with what a spawned task (a kworker, an RCU callback) threw; nobody awaits those.
+   * Default: keep it in `backgroundErrors` (the first 100).
+   */
+  readonly onBackgroundError?: (task: Task, e: unknown) => void;
 }
+
+/** Options of one runSync call. */
+export interface RunSyncOptions {
+  /**
+   * Answer `io` effects with their synchronous side (pread/pwrite on the calling thread) instead
+   * of handing the operation over (default false). For callers that prefer blocking the thread
+   * to awaiting, as fs.readFileSync does.
+   */
+  readonly syncIo?: boolean;
+}
+
+const BACKGROUND_ERRORS_MAX = 100;
 
 /** runSync met an effect it cannot answer synchronously (a wait queue or asynchronous I/O). */
 export class WouldBlockError<T = unknown> extends Error {
@@ -73,12 +96,17 @@ export class RealExecutor {
   /** Blocked operations, by task; bounded by the number in flight. */
   private readonly parked = new Map<Task, InFlight>();
   private inFlightCount = 0;
+  private readonly onBackgroundError: (task: Task, e: unknown) => void;
+  /** Resolved (and emptied) when no operation is in flight. */
+  private idleWaiters: Array<() => void> = [];
+  /** What spawned tasks threw (when no onBackgroundError was given), the first 100. */
+  readonly backgroundErrors: unknown[] = [];
 
   constructor(k: Kernel, options: RealExecutorOptions = {}) {
     if (k.mode !== "real") {
       throw new Error(`RealExecutor: expected a kernel created with mode "real", got "${k.mode}"`);
     }
-    if (k.onWake !== null) {
+    if (k.onWake !== null || k.onSpawn !== null) {
       throw new Error(
         "RealExecutor: this kernel already has a wake handler (one executor per kernel)",
       );
@@ -86,7 +114,13 @@ export class RealExecutor {
     this.k = k;
     this.stepsMax = options.stepsMax ?? 100_000_000;
     this.nextId = k.tasks.length;
+    this.onBackgroundError =
+      options.onBackgroundError ??
+      ((_t, e) => {
+        if (this.backgroundErrors.length < BACKGROUND_ERRORS_MAX) this.backgroundErrors.push(e);
+      });
     k.onWake = (t) => this.onWake(t);
+    k.onSpawn = (name, cpu, body) => this.spawn(name, cpu, body);
   }
 
   /** Operations started and not yet settled (running, awaiting I/O, or blocked). */
@@ -97,6 +131,12 @@ export class RealExecutor {
   /** Operations now blocked on a wait queue (for diagnostics: a lost wakeup leaves them here). */
   get blocked(): number {
     return this.parked.size;
+  }
+
+  /** Resolves when no operation is in flight (spawned work included), at once if none is. */
+  idle(): Promise<void> {
+    if (this.inFlightCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -119,9 +159,10 @@ export class RealExecutor {
    * block or await; the operation then goes on asynchronously (see `WouldBlockError.pending`),
    * so callers that can block should use `run`, or fall back to `await e.pending`.
    */
-  runSync<T>(name: string, cpu: number, op: Op<T>): T {
+  runSync<T>(name: string, cpu: number, op: Op<T>, options?: RunSyncOptions): T {
     const k = this.k;
     const task = this.newTask(name, cpu, op);
+    const syncIo = options?.syncIo === true;
     const prev = k.current;
     let r: IteratorResult<Effect, T>;
     let steps = 0;
@@ -132,27 +173,56 @@ export class RealExecutor {
         const e = r.value;
         if (e.t === "sched") r = op.next();
         else if (e.t === "choose") r = op.next(0);
+        else if (e.t === "io" && syncIo) r = answerSync(op, e.sync);
         else break;
         if (++steps > this.stepsMax) throw this.stepBound(task);
       }
     } catch (e) {
-      task.state = "done";
+      this.forget(task);
       k.current = prev;
       throw e;
     }
     k.current = prev;
     if (r.done) {
-      task.state = "done";
+      this.forget(task);
       return r.value;
     }
     throw this.handOver(task, r.value, steps);
+  }
+
+  /** A task spawned by kernel code (k.spawn): started from a microtask, awaited by nobody. */
+  private spawn(name: string, cpu: number, body: Op<unknown>): Task {
+    const task = this.newTask(name, cpu, body);
+    const f: InFlight = {
+      task,
+      resolve: () => {},
+      reject: (e) => this.onBackgroundError(task, e),
+      steps: 0,
+      error: null,
+    };
+    this.inFlightCount++;
+    queueMicrotask(() => this.drive(f));
+    return task;
   }
 
   private newTask(name: string, cpu: number, op: Op<unknown>): Task {
     if (!this.k.cpus.isOnline(cpu)) {
       throw new RangeError(`Cannot run operation '${name}' on CPU ${cpu}: it is not online`);
     }
-    return new Task(this.nextId++, name, cpu, op);
+    const task = new Task(this.nextId++, name, cpu, op);
+    this.k.tasks.push(task);
+    return task;
+  }
+
+  /** The task is done: out of k.tasks (usually the last entry: operations nest LIFO). */
+  private forget(task: Task): void {
+    task.state = "done";
+    const tasks = this.k.tasks;
+    if (tasks[tasks.length - 1] === task) tasks.pop();
+    else {
+      const i = tasks.lastIndexOf(task);
+      if (i >= 0) tasks.splice(i, 1);
+    }
   }
 
   /** Starts driving `task`; `first` is an effect it already yielded (handed over by runSync). */
@@ -280,8 +350,11 @@ export class RealExecutor {
   }
 
   private settle(f: InFlight): void {
-    f.task.state = "done";
-    this.inFlightCount--;
+    this.forget(f.task);
+    if (--this.inFlightCount > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   private stepBound(t: Task): Error {
@@ -289,4 +362,15 @@ export class RealExecutor {
       `RealExecutor: operation '${t.name}' exceeded ${this.stepsMax} effects without finishing (a livelock, or raise stepsMax)`,
     );
   }
+}
+
+/** Answers an io effect with its synchronous side; what that throws is thrown into the op. */
+function answerSync<T>(op: Op<T>, sync: () => unknown): IteratorResult<Effect, T> {
+  let v: unknown;
+  try {
+    v = sync();
+  } catch (e) {
+    return op.throw(e);
+  }
+  return op.next(v);
 }

@@ -73,6 +73,9 @@ export function explore(
   const lockdep = program.config.lockdep ?? new LockdepGraph();
   const config: KernelConfig = { ...program.config, lockdep };
   let stepBoundHits = 0;
+  // Tokens of the executions that added lock-order edges: a circular-locking report may rest on
+  // them, and its replay runs them first (see replayComposite).
+  const contributed = new Map<number, string>();
   let i = 0;
   for (; i < executionsMax; i++) {
     const strategy = exploration.next(i);
@@ -91,8 +94,10 @@ export function explore(
     const r = runWithConfig(program, config, strategy, { ...options, trace: false });
     exploration.done?.(r.log, r.steps);
     if (r.outcome === "step-bound") stepBoundHits++;
+    if (lockdep.contributing.has(i) && r.outcome !== "bug") contributed.set(i, r.log.token());
     if (r.outcome === "bug") {
-      const token = r.log.token();
+      const prior = r.bug?.kind === "circular-locking" ? [...contributed.values()] : [];
+      const token = [...prior, r.log.token()].join("+");
       return {
         verdict: "bug",
         executions: i + 1,

@@ -85,7 +85,8 @@ export interface DfsExploration extends ExplorationStrategy {
 
 /** `dfs(bound)`: every execution with at most `bound` departures, each once. */
 export function dfs(bound: number): DfsExploration {
-  if (!Number.isInteger(bound) || bound < 0) throw new RangeError(`dfs bound: expected an integer >= 0, got ${bound}`);
+  if (!Number.isInteger(bound) || bound < 0)
+    throw new RangeError(`dfs bound: expected an integer >= 0, got ${bound}`);
   let last: DfsRun | null = null;
   let exhausted = false;
   const self: DfsExploration = {
@@ -108,7 +109,8 @@ export function dfs(bound: number): DfsExploration {
       self.executions++;
       return last;
     },
-    coverage: () => `verified up to bound ${bound}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
+    coverage: () =>
+      `verified up to bound ${bound}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
   };
   return self;
 }

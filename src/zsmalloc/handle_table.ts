@@ -50,8 +50,11 @@ export class HandleTable {
     this.gen = new Uint8Array(capacity);
   }
 
-  /** Takes a slot (the oldest freed one, past quarantine); returns its handle, or -1 if full. */
-  alloc(zspage: number, objIdx: number): number {
+  /**
+   * Takes a slot (the oldest freed one, past quarantine); returns its handle, or -1 if full.
+   * The caller records the object's location in loc/idx (record_obj()).
+   */
+  alloc(): number {
     let slot = this.freeHead;
     if (slot !== FREE_END && (this.freeLen > HANDLE_QUARANTINE || this.used >= HANDLE_SLOTS_MAX)) {
       const next = this.loc[slot]!;
@@ -64,8 +67,8 @@ export class HandleTable {
       slot = this.used++;
       this.gen[slot] = 1;
     }
-    this.loc[slot] = zspage;
-    this.idx[slot] = objIdx;
+    this.loc[slot] = 0;
+    this.idx[slot] = 0;
     this.count++;
     return (this.gen[slot]! << HANDLE_SLOT_BITS) | slot;
   }

@@ -99,7 +99,7 @@ export function zsMalloc(pool: ZsPool, size: number, failZspageAlloc = false): n
   if (!Number.isInteger(size)) throw new ZsError(zsMallocErrorMessage(ZS_EINVAL, size));
   const t = pool.table;
   const cls = t.classOfRequest[size]!;
-  const handle = pool.handles.alloc(0, 0);
+  const handle = pool.handles.alloc();
   if (handle < 0) return ZS_ENOMEM;
   const slot = handle & HANDLE_SLOT_MASK;
   const meta = packMeta(size, size);

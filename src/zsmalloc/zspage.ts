@@ -56,6 +56,9 @@ export function removeZspage(pool: ZsPool, cls: number, z: number): void {
   const at = cls * NR_FULLNESS_GROUPS + fg;
   const prev = pool.zsPrev[z]!;
   const next = pool.zsNext[z]!;
+  if (prev < 0 && pool.fullnessHead[at] !== z) {
+    throw new Error(`zsmalloc: zspage ${z} is not on class ${cls}'s fullness list ${fg}`);
+  }
   if (prev >= 0) pool.zsNext[prev] = next;
   else pool.fullnessHead[at] = next;
   if (next >= 0) pool.zsPrev[next] = prev;

@@ -19,7 +19,13 @@ import { zsAlloc, zsRead, zsWrite } from "./zs.ts";
 const EINVAL = 22;
 
 /** Compresses `page` into a new zsmalloc object of `pool`; fills entry.handle and entry.length. */
-export function zswapCompress(k: Kernel, page: Uint8Array, entry: ZswapEntry, pool: PoolObj, memcg: Memcg | null): Op<boolean> {
+export function zswapCompress(
+  k: Kernel,
+  page: Uint8Array,
+  entry: ZswapEntry,
+  pool: PoolObj,
+  memcg: Memcg | null,
+): Op<boolean> {
   return traced(k, "zswap_compress", compress(k, page, entry, pool, memcg));
 }
 
@@ -41,7 +47,13 @@ function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
   ]);
 }
 
-function* compress(k: Kernel, page: Uint8Array, entry: ZswapEntry, pool: PoolObj, memcg: Memcg | null): Op<boolean> {
+function* compress(
+  k: Kernel,
+  page: Uint8Array,
+  entry: ZswapEntry,
+  pool: PoolObj,
+  memcg: Memcg | null,
+): Op<boolean> {
   const z = zswapState(k);
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
   const ctx = yield* z.design.acquire(k, pool);
@@ -101,7 +113,9 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
   z.design.release(k, ctx);
   if (dlen !== PAGE_SIZE) {
     z.stats.decompress_fail++;
-    k.note(`zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`);
+    k.note(
+      `zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`,
+    );
     return false;
   }
   return true;

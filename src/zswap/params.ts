@@ -20,7 +20,13 @@ export interface ZswapParams {
 
 /** Defaults: CONFIG_ZSWAP_DEFAULT_ON and CONFIG_ZSWAP_SHRINKER_DEFAULT_ON are off in Kconfig. */
 export function defaultParams(): ZswapParams {
-  return { enabled: true, compressor: "lzo", max_pool_percent: 20, accept_threshold_percent: 90, shrinker_enabled: false };
+  return {
+    enabled: true,
+    compressor: "lzo",
+    max_pool_percent: 20,
+    accept_threshold_percent: 90,
+    shrinker_enabled: false,
+  };
 }
 
 export class ParamError extends Error {

@@ -60,12 +60,16 @@ function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
     return freePoolShell(k, pool);
   }
   // The initial reference is "being the current pool"; it is dropped by percpu_ref_kill().
-  p.ref = yield* percpuRefInit(k, "zswap_pool ref", (k2) => zswapPoolEmpty(k2, pool));
+  p.ref = yield* percpuRefInit(k, "zswap_pool ref", (k2) =>
+    traced(k2, "__zswap_pool_empty", zswapPoolEmpty(k2, pool)),
+  );
   if (p.ref === null) {
     yield* z.design.createFailed(k, pool, "ref_fail");
     return freePoolShell(k, pool);
   }
-  p.releaseWork = new Work(`zswap_pool_release(${name})`, (k2) => zswapPoolRelease(k2, pool));
+  p.releaseWork = new Work(`zswap_pool_release(${name})`, (k2) =>
+    traced(k2, "__zswap_pool_release", zswapPoolRelease(k2, pool)),
+  );
   k.note(`pool ${name} (${compressor}) created`);
   return pool;
 }
@@ -77,7 +81,11 @@ function freePoolShell(k: Kernel, pool: PoolObj): null {
 }
 
 /** zswap_pool_destroy(): the design decides the order of remove_instance and freeing. */
-export function* zswapPoolDestroy(k: Kernel, pool: PoolObj): Op<void> {
+export function zswapPoolDestroy(k: Kernel, pool: PoolObj): Op<void> {
+  return traced(k, "zswap_pool_destroy", poolDestroy(k, pool));
+}
+
+function* poolDestroy(k: Kernel, pool: PoolObj): Op<void> {
   const z = zswapState(k);
   yield* z.design.destroyCtxs(k, pool);
   zsDestroy(use(k, pool, "read pool->zs_pool").zsPool);
@@ -90,7 +98,10 @@ function* zswapPoolRelease(k: Kernel, pool: PoolObj): Op<void> {
   yield* synchronizeRcu(k);
   const p = use(k, pool, "read pool->ref");
   if (p.ref === null || !percpuRefIsZero(p.ref)) {
-    throw new KernelBug("warning", `WARNING: zswap pool ${p.name} released with a non-zero reference count`);
+    throw new KernelBug(
+      "warning",
+      `WARNING: zswap pool ${p.name} released with a non-zero reference count`,
+    );
   }
   percpuRefExit(k, p.ref);
   yield* zswapPoolDestroy(k, pool);
@@ -102,7 +113,10 @@ function* zswapPoolEmpty(k: Kernel, pool: PoolObj): Op<void> {
   spinLock(k, z.poolsLock);
   if (z.pools[0] === pool) {
     spinUnlock(k, z.poolsLock);
-    throw new KernelBug("warning", `WARNING: pool ${pool.data.name} empty while it is the current pool`);
+    throw new KernelBug(
+      "warning",
+      `WARNING: pool ${pool.data.name} empty while it is the current pool`,
+    );
   }
   listDel(z, pool);
   const work = use(k, pool, "read pool->release_work").releaseWork as Work;
@@ -205,7 +219,8 @@ function* switchPool(k: Kernel, z: ZswapState, compressor: string): Op<number> {
   }
   spinUnlock(k, z.poolsLock);
   // Drop the old current pool's initial reference; it is destroyed when its last entry goes.
-  if (putPool !== null) yield* percpuRefKill(k, use(k, putPool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+  if (putPool !== null)
+    yield* percpuRefKill(k, use(k, putPool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
   return pool === null ? -ENOMEM : 0;
 }
 

@@ -72,7 +72,11 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
   return 0;
 }
 
-function* abort(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Parameters<typeof folioUnlock>[1]): Op<void> {
+function* abort(
+  k: Kernel,
+  dev: ReturnType<typeof swapDevice>,
+  folio: Parameters<typeof folioUnlock>[1],
+): Op<void> {
   folioUnlock(k, folio);
   yield* swapcacheDelete(k, dev, folio);
 }
@@ -82,7 +86,12 @@ function* abort(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Parameters
  * chance; otherwise rotates the entry (after unlocking nothing tells whether it still lives),
  * copies swpentry, drops the lock and writes back.
  */
-function* shrinkMemcgCb(k: Kernel, item: EntryObj, l: ListLruOne<EntryObj>, stopOnExist: { hit: boolean } | null): Op<LruStatus> {
+function* shrinkMemcgCb(
+  k: Kernel,
+  item: EntryObj,
+  l: ListLruOne<EntryObj>,
+  stopOnExist: { hit: boolean } | null,
+): Op<LruStatus> {
   const z = zswapState(k);
   const e = item.data;
   if (e.referenced) {
@@ -112,7 +121,12 @@ export function* shrinkMemcg(k: Kernel, memcg: Memcg | null): Op<number> {
   if (memcg !== null && (!memcg.writebackEnabled() || !memcg.online)) return -ENOENT;
   const before = z.lru.count(memcg);
   if (before === 0) return -ENOENT;
-  const shrunk = yield* z.lru.walk(k, memcg, (item, l) => shrinkMemcgCb(k, item, l, null), SWAP_CLUSTER_MAX);
+  const shrunk = yield* z.lru.walk(
+    k,
+    memcg,
+    (item, l) => shrinkMemcgCb(k, item, l, null),
+    SWAP_CLUSTER_MAX,
+  );
   return shrunk > 0 ? 0 : -EAGAIN;
 }
 

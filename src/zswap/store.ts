@@ -69,7 +69,8 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   const pool = zswapPoolCurrentGet(k);
   if (pool === null) return false;
   let ok = true;
-  for (let i = 0; i < folio.nrPages && ok; i++) ok = yield* zswapStorePage(k, folio, i, memcg, pool);
+  for (let i = 0; i < folio.nrPages && ok; i++)
+    ok = yield* zswapStorePage(k, folio, i, memcg, pool);
   if (ok) z.events.zswpout += folio.nrPages;
   yield* zswapPoolPut(k, pool);
   if (!ok && z.poolReachedFull && z.shrinkWork !== null) queueWork(k, z.shrinkWork);
@@ -77,7 +78,13 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
 }
 
 /** zswap_store_page(). */
-function* zswapStorePage(k: Kernel, folio: Folio, i: number, memcg: Memcg | null, pool: PoolObj): Op<boolean> {
+function* zswapStorePage(
+  k: Kernel,
+  folio: Folio,
+  i: number,
+  memcg: Memcg | null,
+  pool: PoolObj,
+): Op<boolean> {
   const z = zswapState(k);
   const swp = swpEntry(folio.swap.type, folio.swap.offset + i);
   const entry = yield* zswapEntryCacheAlloc(k, swp);

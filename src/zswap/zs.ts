@@ -3,9 +3,16 @@
  * layer was removed; these wrappers only keep zswap's files independent of our allocator's
  * module layout).
  */
-import type { ZsPool } from "../zsmalloc/pool.ts";
+
 import { zsObjRead, zsObjWrite } from "../zsmalloc/obj_rw.ts";
-import { zsCreatePool, zsDestroyPool, zsFree, zsGetTotalPages, zsMalloc } from "../zsmalloc/zsmalloc.ts";
+import type { ZsPool } from "../zsmalloc/pool.ts";
+import {
+  zsCreatePool,
+  zsDestroyPool,
+  zsFree,
+  zsGetTotalPages,
+  zsMalloc,
+} from "../zsmalloc/zsmalloc.ts";
 
 export type { ZsPool };
 

@@ -14,8 +14,8 @@ import { zswapInvalidate, zswapLoad } from "./load.ts";
 import { checkPercent, ParamError } from "./params.ts";
 import { zswapCompressorParamSet, zswapPoolCreate, zswapTotalPages } from "./pool.ts";
 import { shrinkWorker } from "./shrinker.ts";
-import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
 import { initZswapState, type ZswapOptions, type ZswapState, zswapState } from "./state.ts";
+import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
 import { zswapStore } from "./store.ts";
 import type { PoolObj } from "./types.ts";
 
@@ -32,7 +32,8 @@ export function zswapInit(k: Kernel, o: ZswapOptions): ZswapState {
     k,
     CPUHP_MM_ZSWP_POOL_PREPARE,
     "mm/zswap_pool:prepare",
-    (k2, cpu, node) => traced(k2, "zswap_cpu_comp_prepare", z.design.prepare(k2, poolOf(node), cpu)),
+    (k2, cpu, node) =>
+      traced(k2, "zswap_cpu_comp_prepare", z.design.prepare(k2, poolOf(node), cpu)),
     z.design.hasTeardown
       ? (k2, cpu, node) => traced(k2, "zswap_cpu_comp_dead", z.design.dead(k2, poolOf(node), cpu))
       : null,
@@ -47,7 +48,8 @@ export function* zswapSetup(k: Kernel): Op<number> {
   const z = zswapState(k);
   yield* mutexLock(k, z.initLock);
   try {
-    if (!cryptoHasAcomp(k, z.params.compressor)) throw new ParamError(unknownAlgorithmMessage(k, z.params.compressor));
+    if (!cryptoHasAcomp(k, z.params.compressor))
+      throw new ParamError(unknownAlgorithmMessage(k, z.params.compressor));
     const pool = yield* zswapPoolCreate(k, z.params.compressor);
     z.initState = "succeed";
     if (pool === null) {

@@ -14,10 +14,27 @@ import { C11 } from "./c11_dangling_prepare.ts";
 import { C12 } from "./c12_create_visibility.ts";
 import { C23 } from "./c23_ref_fail.ts";
 
-export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C23];
+export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [
+  C1,
+  C2,
+  C3,
+  C4,
+  C5,
+  C6,
+  C7,
+  C8,
+  C9,
+  C10,
+  C11,
+  C12,
+  C23,
+];
 
 export function scenarioById(id: string): Scenario {
   const s = LIFECYCLE_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());
-  if (s === undefined) throw new RangeError(`Unknown scenario '${id}'; available: ${LIFECYCLE_SCENARIOS.map((x) => x.id).join(", ")}`);
+  if (s === undefined)
+    throw new RangeError(
+      `Unknown scenario '${id}'; available: ${LIFECYCLE_SCENARIOS.map((x) => x.id).join(", ")}`,
+    );
   return s;
 }

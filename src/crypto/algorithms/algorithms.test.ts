@@ -290,6 +290,12 @@ describe("deflate paths", () => {
           fast.decompress(c, new Uint8Array(size)),
         );
       }
+      const trailing = new Uint8Array(c.length + 4);
+      trailing.set(c);
+      assert.equal(
+        slow.decompress(trailing, new Uint8Array(PAGE_SIZE)),
+        fast.decompress(trailing, new Uint8Array(PAGE_SIZE)),
+      );
       const half = c.subarray(0, c.length >> 1);
       assert.equal(
         slow.decompress(half, new Uint8Array(PAGE_SIZE)),

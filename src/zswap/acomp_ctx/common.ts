@@ -2,13 +2,19 @@
  * Pieces the lifecycle designs share: allocating a ctx's resources, freeing them, the per-CPU
  * area, and the cpuhp instance calls.
  */
-import { acompRequestAlloc, acompRequestFree, cryptoAllocAcomp, cryptoFreeAcomp } from "../../crypto/acomp.ts";
+import {
+  acompRequestAlloc,
+  acompRequestFree,
+  cryptoAllocAcomp,
+  cryptoFreeAcomp,
+} from "../../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateRemoveInstance } from "../../kernel/cpuhp.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { GFP_KERNEL, __GFP_ZERO, kfree, kmalloc, PAGE_SIZE, use } from "../../kernel/memory.ts";
+import { __GFP_ZERO, GFP_KERNEL, kfree, kmalloc, PAGE_SIZE, use } from "../../kernel/memory.ts";
 import { Mutex } from "../../kernel/mutex.ts";
 import { allocPercpu, freePercpu, perCpuPtr } from "../../kernel/percpu.ts";
+import { traced } from "../../kernel/site.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 
 /** The lockdep class of every ctx mutex: lockdep sees them as one lock. */
@@ -31,11 +37,22 @@ export function newCtx(pool: PoolObj, cpu: number): AcompCtx {
 /** alloc_percpu_gfp(GFP_KERNEL | __GFP_ZERO) of the pool's ctxs. */
 export function* allocCtxArea(k: Kernel, pool: PoolObj, zeroed = true): Op<boolean> {
   const p = use(k, pool, "write pool->acomp_ctx");
-  p.acompCtx = yield* allocPercpu(k, "acomp_ctx percpu", zeroed ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL, (cpu) => newCtx(pool, cpu), zeroed);
+  p.acompCtx = yield* allocPercpu(
+    k,
+    "acomp_ctx percpu",
+    zeroed ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL,
+    (cpu) => newCtx(pool, cpu),
+    zeroed,
+  );
   return p.acompCtx !== null;
 }
 
-export function ctxOf(k: Kernel, pool: PoolObj, cpu: number, access = "per_cpu_ptr(pool->acomp_ctx, cpu)"): AcompCtx {
+export function ctxOf(
+  k: Kernel,
+  pool: PoolObj,
+  cpu: number,
+  access = "per_cpu_ptr(pool->acomp_ctx, cpu)",
+): AcompCtx {
   const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
   if (area === null) throw new Error(`pool ${pool.data.name} has no ctx area`);
   return perCpuPtr(k, area, cpu, access);
@@ -51,9 +68,19 @@ export interface CtxResources {
  * Allocates buffer, tfm and request in the kernel's order (kmalloc_node, crypto_alloc_acomp_node,
  * acomp_request_alloc). On failure frees what it got and returns the errno.
  */
-export function* allocCtxResources(k: Kernel, pool: PoolObj, bufferPages = 1): Op<CtxResources | number> {
+export function* allocCtxResources(
+  k: Kernel,
+  pool: PoolObj,
+  bufferPages = 1,
+): Op<CtxResources | number> {
   const tfmName = use(k, pool, "read pool->tfm_name").tfmName;
-  const buffer = yield* kmalloc(k, "acomp_ctx buffer", PAGE_SIZE * bufferPages, GFP_KERNEL, () => new Uint8Array(PAGE_SIZE * bufferPages));
+  const buffer = yield* kmalloc(
+    k,
+    "acomp_ctx buffer",
+    PAGE_SIZE * bufferPages,
+    GFP_KERNEL,
+    () => new Uint8Array(PAGE_SIZE * bufferPages),
+  );
   if (buffer === null) return -ENOMEM;
   const acomp = yield* cryptoAllocAcomp(k, tfmName);
   if (acomp === null) {
@@ -74,7 +101,11 @@ export function* allocCtxResources(k: Kernel, pool: PoolObj, bufferPages = 1): O
  * `resetNull` the fields are set to NULL, which makes it idempotent and the ctx re-preparable;
  * the v14 patch as posted did not reset them (scenario C11).
  */
-export function* acompCtxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<void> {
+export function acompCtxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<void> {
+  return traced(k, "acomp_ctx_free", ctxFree(k, ctx, resetNull));
+}
+
+function* ctxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<void> {
   if (ctx.req !== null) acompRequestFree(k, ctx.req);
   if (ctx.acomp !== null && !isErr(ctx.acomp)) yield* cryptoFreeAcomp(k, ctx.acomp);
   kfree(k, ctx.buffer);
@@ -87,7 +118,8 @@ export function* acompCtxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<
 
 /** Frees every possible CPU's ctx resources. */
 export function* freeAllCtxs(k: Kernel, pool: PoolObj, resetNull: boolean): Op<void> {
-  for (const cpu of k.cpus.possible) yield* acompCtxFree(k, ctxOf(k, pool, cpu, "per_cpu_ptr (free)"), resetNull);
+  for (const cpu of k.cpus.possible)
+    yield* acompCtxFree(k, ctxOf(k, pool, cpu, "per_cpu_ptr (free)"), resetNull);
 }
 
 export function freeCtxArea(k: Kernel, pool: PoolObj): void {
@@ -97,7 +129,11 @@ export function freeCtxArea(k: Kernel, pool: PoolObj): void {
 }
 
 export function* removeInstance(k: Kernel, pool: PoolObj): Op<void> {
-  yield* cpuhpStateRemoveInstance(k, CPUHP_MM_ZSWP_POOL_PREPARE, use(k, pool, "read pool->node").node);
+  yield* cpuhpStateRemoveInstance(
+    k,
+    CPUHP_MM_ZSWP_POOL_PREPARE,
+    use(k, pool, "read pool->node").node,
+  );
 }
 
 /**
@@ -115,7 +151,35 @@ export function* allocCtxResourcesD5(k: Kernel, pool: PoolObj, ctx: AcompCtx): O
   ctx.nrReqs = 1;
   ctx.req = yield* acompRequestAlloc(k, acomp);
   if (ctx.req === null) return -ENOMEM;
-  ctx.buffer = yield* kmalloc(k, "acomp_ctx buffer", PAGE_SIZE * 2, GFP_KERNEL, () => new Uint8Array(PAGE_SIZE * 2));
+  ctx.buffer = yield* kmalloc(
+    k,
+    "acomp_ctx buffer",
+    PAGE_SIZE * 2,
+    GFP_KERNEL,
+    () => new Uint8Array(PAGE_SIZE * 2),
+  );
   if (ctx.buffer === null) return -ENOMEM;
+  return 0;
+}
+
+/**
+ * The 7.1 prepare's allocations, written straight into the ctx (buffer, then tfm, then request);
+ * returns 0 or the errno, leaving whatever was allocated in the fields for acomp_ctx_free().
+ */
+export function* allocCtxResourcesInto(k: Kernel, pool: PoolObj, ctx: AcompCtx): Op<number> {
+  const tfmName = use(k, pool, "read pool->tfm_name").tfmName;
+  ctx.buffer = yield* kmalloc(
+    k,
+    "acomp_ctx buffer",
+    PAGE_SIZE,
+    GFP_KERNEL,
+    () => new Uint8Array(PAGE_SIZE),
+  );
+  if (ctx.buffer === null) return -ENOMEM;
+  const acomp = yield* cryptoAllocAcomp(k, tfmName);
+  ctx.acomp = acomp ?? { err: -ENOMEM };
+  if (acomp === null) return -ENOMEM;
+  ctx.req = yield* acompRequestAlloc(k, acomp);
+  if (ctx.req === null) return -ENOMEM;
   return 0;
 }

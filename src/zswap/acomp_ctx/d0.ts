@@ -11,12 +11,12 @@
  * it: C3.
  */
 import { acompRequestFree, cryptoFreeAcomp } from "../../crypto/acomp.ts";
-import { cpusReadLock, cpusReadUnlock } from "../../kernel/percpu_rwsem.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { kfree, use } from "../../kernel/memory.ts";
 import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
 import { rawCpuPtr } from "../../kernel/percpu.ts";
+import { cpusReadLock, cpusReadUnlock } from "../../kernel/percpu_rwsem.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import { allocCtxArea, allocCtxResources, ctxOf, freeCtxArea, removeInstance } from "./common.ts";
 import type { AcompCtxDesign, CreateFailStage } from "./design.ts";
@@ -51,7 +51,11 @@ function* acquireD0(k: Kernel, pool: PoolObj): Op<AcompCtx> {
 }
 
 /** The error path of 6.12's zswap_pool_create(): the cpuhp core already rolled back. */
-export function* createFailedTeardownEra(k: Kernel, pool: PoolObj, stage: CreateFailStage): Op<void> {
+export function* createFailedTeardownEra(
+  k: Kernel,
+  pool: PoolObj,
+  stage: CreateFailStage,
+): Op<void> {
   if (stage === "ref_fail") yield* removeInstance(k, pool);
   freeCtxArea(k, pool);
 }

@@ -109,7 +109,8 @@ const teardownEra = {
 export const D2: AcompCtxDesign = {
   ...teardownEra,
   name: "D2",
-  summary: "6.13-rc hotfix 12dcb0ef5406: prepare allocates under the ctx mutex; dead frees under it",
+  summary:
+    "6.13-rc hotfix 12dcb0ef5406: prepare allocates under the ctx mutex; dead frees under it",
   versions: "6.13-rc (superseded before release)",
   prepare: prepareD2,
   dead: deadFreeUnderMutex,
@@ -127,7 +128,8 @@ export const D3: AcompCtxDesign = {
 export const D4: AcompCtxDesign = {
   ...teardownEra,
   name: "D4",
-  summary: "6.14-7.0 (c11bcbc0a517): dead clears the fields under the mutex and frees after unlocking",
+  summary:
+    "6.14-7.0 (c11bcbc0a517): dead clears the fields under the mutex and frees after unlocking",
   versions: "6.14-7.0",
   prepare: prepareD3,
   dead: deadFreeAfterUnlock,

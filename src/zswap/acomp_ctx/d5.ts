@@ -95,7 +95,8 @@ function* acquireOnline(k: Kernel, pool: PoolObj): Op<AcompCtx> {
 
 export const D5: AcompCtxDesign = {
   name: "D5",
-  summary: "v8 12/14 (Mar 2025, as posted): __online/nr_reqs; dead frees nothing; dealloc before remove_instance",
+  summary:
+    "v8 12/14 (Mar 2025, as posted): __online/nr_reqs; dead frees nothing; dealloc before remove_instance",
   versions: "not merged (v7/v8)",
   hasTeardown: true,
   allocCtxs: allocCtxsD5,

@@ -12,11 +12,19 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
+import { use } from "../../kernel/memory.ts";
 import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
 import { rawCpuPtr } from "../../kernel/percpu.ts";
-import { use } from "../../kernel/memory.ts";
-import { isErr, type AcompCtx, type PoolObj } from "../types.ts";
-import { acompCtxFree, allocCtxArea, allocCtxResources, ctxOf, freeAllCtxs, freeCtxArea, removeInstance } from "./common.ts";
+import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
+import {
+  acompCtxFree,
+  allocCtxArea,
+  allocCtxResourcesInto,
+  ctxOf,
+  freeAllCtxs,
+  freeCtxArea,
+  removeInstance,
+} from "./common.ts";
 import type { AcompCtxDesign, CreateFailStage } from "./design.ts";
 
 export interface PoolLifetimeOptions {
@@ -59,14 +67,12 @@ function* prepare(k: Kernel, pool: PoolObj, cpu: number, resetNull: boolean): Op
     if (isErr(ctx.acomp)) k.note(`WARN_ON_ONCE(IS_ERR(acomp_ctx->acomp)) on cpu${cpu}`);
     return 0;
   }
-  const r = yield* allocCtxResources(k, pool);
-  if (typeof r === "number") {
+  // The fields are written as they are allocated; on failure acomp_ctx_free() must undo them.
+  const ret = yield* allocCtxResourcesInto(k, pool, ctx);
+  if (ret !== 0) {
     yield* acompCtxFree(k, ctx, resetNull);
-    return r;
+    return ret;
   }
-  ctx.buffer = r.buffer;
-  ctx.acomp = r.acomp;
-  ctx.req = r.req;
   mutexInit(k, ctx.mutex);
   return 0;
 }

@@ -10,7 +10,9 @@ export const DESIGNS: readonly AcompCtxDesign[] = [D0, D1, D2, D3, D4, D5, D7, D
 export function designByName(name: string): AcompCtxDesign {
   const d = DESIGNS.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (d === undefined) {
-    throw new RangeError(`Unknown design '${name}'; available: ${DESIGNS.map((x) => x.name).join(", ")}`);
+    throw new RangeError(
+      `Unknown design '${name}'; available: ${DESIGNS.map((x) => x.name).join(", ")}`,
+    );
   }
   return d;
 }

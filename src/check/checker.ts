@@ -1,0 +1,237 @@
+/**
+ * Checking one design against one scenario: hunt for a bug with a randomized strategy, verify
+ * with bounded exhaustive search when nothing is found, and shrink a failure to the fewest
+ * departures from the plain schedule that still show the same kind of bug.
+ */
+import type { BugKind, KernelBug } from "../kernel/report.ts";
+import type { ExecutionResult } from "../sim/executor.ts";
+import { type ExploreResult, explore } from "../sim/explore.ts";
+import { replayComposite } from "../sim/replay_run.ts";
+import type { ExplorationStrategy } from "../sim/strategy.ts";
+import { dfs } from "../sim/strategy_dfs.ts";
+import { pct } from "../sim/strategy_pct.ts";
+import { random } from "../sim/strategy_random.ts";
+import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
+import { designByName } from "../zswap/acomp_ctx/index.ts";
+import type { BugClass } from "./expected.ts";
+import { type Scenario, scenarioProgram } from "./harness.ts";
+import { scenarioById } from "./scenarios/index.ts";
+
+export type StrategyName = "auto" | "random" | "pct" | "dfs";
+
+export interface CheckOptions {
+  readonly strategy?: StrategyName;
+  readonly seed?: number;
+  /** Executions for the randomized hunt (default 300). */
+  readonly executions?: number;
+  /** Preemption bound for dfs (default 2). */
+  readonly bound?: number;
+  /** Cap on dfs executions (default 100,000). */
+  readonly dfsExecutionsMax?: number;
+  readonly pctDepth?: number;
+  readonly stepsMax?: number;
+  /** Shrink a failure (default true). */
+  readonly shrink?: boolean;
+  readonly onProgress?: (phase: string, executions: number) => void;
+}
+
+export interface CellResult {
+  readonly design: string;
+  readonly scenario: string;
+  readonly verdict: "bug" | "clean" | "n/a";
+  readonly bug: KernelBug | null;
+  readonly bugClass: BugClass | null;
+  /** How it was found or verified, one line. */
+  readonly how: string;
+  readonly executions: number;
+  /** Preemptions in the reported execution (after shrinking). */
+  readonly preemptions: number | null;
+  readonly token: string | null;
+  readonly timeMs: number;
+  readonly stepBoundHits: number;
+}
+
+export function bugClass(kind: BugKind): BugClass {
+  switch (kind) {
+    case "use-after-free":
+    case "invalid-free":
+      return "UAF";
+    case "double-free":
+      return "double-free";
+    case "null-deref":
+      return "NULL";
+    case "circular-locking":
+    case "recursive-locking":
+      return "lockdep";
+    case "deadlock":
+      return "deadlock";
+    case "leak":
+      return "leak";
+    case "data-loss":
+      return "data-loss";
+    case "sleep-in-atomic":
+      return "atomic";
+    case "assertion":
+    case "warning":
+      return "WARN";
+  }
+}
+
+/** The token format: zt1.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]. */
+export function encodeCheckToken(design: string, scenario: string, token: string): string {
+  return `zt1.${design}.${scenario}.${token}`;
+}
+
+export class CheckTokenError extends Error {
+  override name = "CheckTokenError";
+}
+
+export function decodeCheckToken(token: string): {
+  design: AcompCtxDesign;
+  scenario: Scenario;
+  inner: string;
+} {
+  const parts = token.trim().split(".");
+  if (parts[0] !== "zt1" || parts.length < 5) {
+    throw new CheckTokenError(
+      `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
+    );
+  }
+  try {
+    return {
+      design: designByName(parts[1] as string),
+      scenario: scenarioById(parts[2] as string),
+      inner: parts.slice(3).join("."),
+    };
+  } catch (e) {
+    throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
+  }
+}
+
+function hunt(
+  design: AcompCtxDesign,
+  scenario: Scenario,
+  exploration: ExplorationStrategy,
+  max: number,
+  o: CheckOptions,
+  phase: string,
+): ExploreResult {
+  return explore(scenarioProgram(design, scenario), exploration, {
+    executionsMax: max,
+    ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
+    ...(o.onProgress
+      ? { onProgress: (n: number) => o.onProgress?.(phase, n), progressEvery: 500 }
+      : {}),
+  });
+}
+
+/** Looks for the same class of bug with the fewest departures: dfs with bound 0, 1, 2, 3. */
+function shrink(
+  design: AcompCtxDesign,
+  scenario: Scenario,
+  cls: BugClass,
+  o: CheckOptions,
+): ExploreResult | null {
+  for (let b = 0; b <= 3; b++) {
+    const r = hunt(design, scenario, dfs(b), 3_000, o, `shrink(bound ${b})`);
+    if (r.verdict === "bug" && r.failing?.bug && bugClass(r.failing.bug.kind) === cls) return r;
+    if (r.verdict === "bug") continue;
+  }
+  return null;
+}
+
+export function checkCell(
+  designName: string,
+  scenarioId: string,
+  o: CheckOptions = {},
+): CellResult {
+  const t0 = performance.now();
+  const design = designByName(designName);
+  const scenario = scenarioById(scenarioId);
+  const base = { design: design.name, scenario: scenario.id };
+  if (scenario.notApplicable?.includes(design.name)) {
+    return {
+      ...base,
+      verdict: "n/a",
+      bug: null,
+      bugClass: null,
+      how: "not applicable",
+      executions: 0,
+      preemptions: null,
+      token: null,
+      timeMs: 0,
+      stepBoundHits: 0,
+    };
+  }
+  const strategy = o.strategy ?? "auto";
+  const seed = o.seed ?? 1;
+  const bound = o.bound ?? 2;
+  let executions = 0;
+  let stepBoundHits = 0;
+  let found: ExploreResult | null = null;
+  let how = "";
+  if (strategy !== "dfs") {
+    const ex = strategy === "pct" ? pct(seed, o.pctDepth ?? 3) : random(seed);
+    const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name);
+    executions += r.executions;
+    stepBoundHits += r.stepBoundHits;
+    if (r.verdict === "bug") {
+      found = r;
+      how = `found by ${ex.name} after ${r.executions} executions`;
+    } else how = `${r.executions} ${ex.name} executions`;
+  }
+  if (found === null && strategy !== "random" && strategy !== "pct") {
+    const d = dfs(bound);
+    const r = hunt(design, scenario, d, o.dfsExecutionsMax ?? 100_000, o, d.name);
+    executions += r.executions;
+    stepBoundHits += r.stepBoundHits;
+    if (r.verdict === "bug") {
+      found = r;
+      how = `found by ${d.name} after ${r.executions} executions`;
+    } else if (r.verdict === "exhausted") {
+      how = `verified up to bound ${bound}: ${r.executions} executions, exhaustive${how ? ` (+ ${how})` : ""}`;
+    } else how = `${r.message}${how ? ` (+ ${how})` : ""}`;
+  }
+  const ms = () => Math.round(performance.now() - t0);
+  if (found === null || found.failing?.bug == null) {
+    return {
+      ...base,
+      verdict: "clean",
+      bug: null,
+      bugClass: null,
+      how,
+      executions,
+      preemptions: null,
+      token: null,
+      timeMs: ms(),
+      stepBoundHits,
+    };
+  }
+  const cls = bugClass(found.failing.bug.kind);
+  const small = o.shrink === false ? null : shrink(design, scenario, cls, o);
+  const best = small ?? found;
+  const failing = best.failing as ExecutionResult;
+  return {
+    ...base,
+    verdict: "bug",
+    bug: failing.bug,
+    bugClass: cls,
+    how: small ? `${how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : how,
+    executions,
+    preemptions: failing.preemptions,
+    token: encodeCheckToken(design.name, scenario.id, best.token as string),
+    timeMs: ms(),
+    stepBoundHits,
+  };
+}
+
+/** Replays a check token with tracing; the result carries the bug and the trace. */
+export function replayCheckToken(token: string): {
+  design: AcompCtxDesign;
+  scenario: Scenario;
+  result: ExecutionResult;
+} {
+  const { design, scenario, inner } = decodeCheckToken(token);
+  const result = replayComposite(scenarioProgram(design, scenario), inner, { trace: true });
+  return { design, scenario, result };
+}

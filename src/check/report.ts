@@ -1,0 +1,104 @@
+/**
+ * Reports: one cell in the kernel's own style (the detector's report, a per-CPU trace of the
+ * failing execution, the replay token), the matrix as a table, and JSON for machines.
+ */
+import { Trace } from "../sim/trace.ts";
+import type { CellResult } from "./checker.ts";
+import { DESIGN_COLUMNS, type Expect, expectedCell } from "./expected.ts";
+
+/** The trace without the boot task's setup steps (they are the same in every execution). */
+export function scenarioTrace(trace: Trace, nrCpus: number): string {
+  const kept = new Trace();
+  for (const e of trace.events) if (e.task !== "init") kept.events.push(e);
+  return kept.render(nrCpus, 44);
+}
+
+export function formatCell(r: CellResult, trace: string | null): string {
+  const head = `zswap-ts check: ${r.design} x ${r.scenario}`;
+  if (r.verdict === "n/a") return `${head}: not applicable`;
+  if (r.verdict === "clean") return `${head}: clean (${r.how}) in ${r.timeMs} ms`;
+  const lines = [
+    `${head}: BUG (${r.bugClass}) ${r.how}, ${r.timeMs} ms`,
+    "",
+    "==================================================================",
+    r.bug?.text ?? "",
+    "==================================================================",
+  ];
+  if (trace !== null)
+    lines.push("", "Trace of the failing execution (setup steps of task init omitted):", trace);
+  lines.push("", `Replay: zswap-ts replay ${r.token}`);
+  return lines.join("\n");
+}
+
+export function cellJson(r: CellResult, trace: Trace | null): object {
+  return {
+    design: r.design,
+    scenario: r.scenario,
+    verdict: r.verdict,
+    bugClass: r.bugClass,
+    bugKind: r.bug?.kind ?? null,
+    title: r.bug?.title ?? null,
+    report: r.bug?.text ?? null,
+    how: r.how,
+    executions: r.executions,
+    preemptions: r.preemptions,
+    token: r.token,
+    timeMs: r.timeMs,
+    stepBoundHits: r.stepBoundHits,
+    ...(trace ? { trace: trace.events.filter((e) => e.task !== "init") } : {}),
+  };
+}
+
+export function expectText(e: Expect): string {
+  if (e.kind === "safe") return "✔";
+  if (e.kind === "n/a") return "–";
+  return `✘ ${e.classes.join("/")}`;
+}
+
+export function cellText(r: CellResult): string {
+  if (r.verdict === "n/a") return "–";
+  if (r.verdict === "clean") return "✔";
+  return `✘ ${r.bugClass}`;
+}
+
+/** Whether a result matches its expected cell. */
+export function matches(r: CellResult): boolean {
+  const e = expectedCell(r.scenario, r.design)?.expect;
+  if (e === undefined) return false;
+  if (e.kind === "n/a") return r.verdict === "n/a";
+  if (e.kind === "safe") return r.verdict === "clean";
+  return r.verdict === "bug" && r.bugClass !== null && e.classes.includes(r.bugClass);
+}
+
+export function formatMatrix(results: readonly CellResult[], scenarios: readonly string[]): string {
+  const w = 14;
+  const head = ["scenario".padEnd(9), ...DESIGN_COLUMNS.map((d) => d.padEnd(w))].join("| ");
+  const lines = [head, "-".repeat(head.length)];
+  for (const s of scenarios) {
+    const cells = DESIGN_COLUMNS.map((d) => {
+      const r = results.find((x) => x.scenario === s && x.design === d);
+      if (r === undefined) return "".padEnd(w);
+      const mark = matches(r) ? "" : " !";
+      const amended = expectedCell(s, d)?.source === "amended" ? "*" : "";
+      return `${cellText(r)}${amended}${mark}`.padEnd(w);
+    });
+    lines.push([s.padEnd(9), ...cells].join("| "));
+  }
+  lines.push("", "✔ clean (verified by bounded exhaustive search), ✘ bug found, – not applicable,");
+  lines.push(
+    "* expectation amended from the reference (see docs/matrix.md), ! does not match the expectation",
+  );
+  return lines.join("\n");
+}
+
+export function mismatches(results: readonly CellResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (matches(r)) continue;
+    const e = expectedCell(r.scenario, r.design);
+    out.push(
+      `${r.design} x ${r.scenario}: expected ${e ? expectText(e.expect) : "(no expectation)"}, got ${cellText(r)}${r.bug ? ` (${r.bug.title})` : ""}`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * `zswap-ts check` and `zswap-ts replay`: settle lifecycle claims mechanically.
+ *
+ * @example
+ * zswap-ts check --design D0 --scenario C1       # exit 1, a KASAN report, a trace, a token
+ * zswap-ts check --matrix                        # every design x scenario vs the expectation
+ * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
+ * zswap-ts replay zt1.D0.C1.-5-1-5-.3dja1t       # the same report again
+ */
+import cliProgress from "cli-progress";
+import { Command, Option } from "commander";
+import {
+  bugClass as bugClassOf,
+  type CellResult,
+  type CheckOptions,
+  checkCell,
+  replayCheckToken,
+  type StrategyName,
+} from "../check/checker.ts";
+import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
+import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from "../check/report.ts";
+import { LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
+import { formatSelftest, runSelftest } from "../check/selftest.ts";
+import { DESIGNS } from "../zswap/acomp_ctx/index.ts";
+import { UsageError } from "./main.ts";
+
+interface CheckFlags {
+  design?: string;
+  scenario?: string;
+  matrix?: boolean;
+  selftest?: boolean;
+  list?: boolean;
+  strategy: string;
+  seed: string;
+  executions: string;
+  bound: string;
+  stepsMax: string;
+  shrink: boolean;
+  json?: boolean;
+}
+
+function int(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`Invalid --${name}: expected an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOptions {
+  const strategy = f.strategy as StrategyName;
+  return {
+    strategy,
+    seed: int("seed", f.seed, 0),
+    executions: int("executions", f.executions, 1),
+    bound: int("bound", f.bound, 0),
+    stepsMax: int("steps-max", f.stepsMax, 10),
+    shrink: f.shrink,
+    ...(progress ? { onProgress: progress } : {}),
+  };
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function runOne(f: CheckFlags): number {
+  if (f.design === undefined || f.scenario === undefined) {
+    throw new UsageError("check needs --design and --scenario (or --matrix, --selftest, --list)");
+  }
+  const tty = process.stderr.isTTY && !f.json;
+  const progress = tty
+    ? (phase: string, n: number) => process.stderr.write(`\r${phase}: ${n} executions`)
+    : undefined;
+  let r: CellResult;
+  try {
+    r = checkCell(f.design, f.scenario, options(f, progress));
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (tty) process.stderr.write("\r\x1b[K");
+  const replayed = r.token ? replayCheckToken(r.token) : null;
+  const trace = replayed?.result.trace ?? null;
+  if (f.json) out(JSON.stringify(cellJson(r, trace), null, 2));
+  else
+    out(formatCell(r, trace && replayed ? scenarioTrace(trace, replayed.scenario.nrCpus) : null));
+  return r.verdict === "bug" ? 1 : 0;
+}
+
+function runMatrix(f: CheckFlags): number {
+  const cells: Array<[string, string]> = [];
+  for (const s of LIFECYCLE_SCENARIOS) for (const d of DESIGN_COLUMNS) cells.push([d, s.id]);
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { format: "checking {bar} {value}/{total} {cell}", stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  bar?.start(cells.length, 0, { cell: "" });
+  const t0 = performance.now();
+  const results: CellResult[] = [];
+  for (const [d, s] of cells) {
+    bar?.update(results.length, { cell: `${d} x ${s}` });
+    results.push(checkCell(d, s, options(f, undefined)));
+  }
+  bar?.update(cells.length, { cell: "" });
+  bar?.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const bad = mismatches(results);
+  if (f.json) {
+    out(
+      JSON.stringify(
+        {
+          matches: bad.length === 0,
+          mismatches: bad,
+          seconds,
+          cells: results.map((r) => ({
+            ...cellJson(r, null),
+            expected: EXPECTED[r.scenario]?.[r.design] ?? null,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    out(
+      formatMatrix(
+        results,
+        LIFECYCLE_SCENARIOS.map((s) => s.id),
+      ),
+    );
+    out(`\n${results.length} cells in ${seconds.toFixed(1)} s.`);
+    out(
+      bad.length === 0
+        ? "Every cell matches the expected matrix."
+        : `${bad.length} cell(s) do not match:\n${bad.map((b) => `  ${b}`).join("\n")}`,
+    );
+  }
+  return bad.length === 0 ? 0 : 1;
+}
+
+function runList(f: CheckFlags): number {
+  const designs = DESIGNS.map((d) => ({ name: d.name, versions: d.versions, summary: d.summary }));
+  const scenarios = LIFECYCLE_SCENARIOS.map((s) => ({ id: s.id, title: s.title, bad: s.bad }));
+  if (f.json) out(JSON.stringify({ designs, scenarios }, null, 2));
+  else {
+    out("Designs:");
+    for (const d of designs) out(`  ${d.name.padEnd(8)} ${d.versions.padEnd(28)} ${d.summary}`);
+    out("Scenarios:");
+    for (const s of scenarios) out(`  ${s.id.padEnd(4)} ${s.title}`);
+  }
+  return 0;
+}
+
+function runSelf(f: CheckFlags): number {
+  const rows = runSelftest();
+  if (f.json) out(JSON.stringify(rows, null, 2));
+  else out(formatSelftest(rows));
+  return rows.every((r) => r.firedOnBug && r.quietOnTwin) ? 0 : 1;
+}
+
+export function checkCommand(): Command {
+  return new Command("check")
+    .description(
+      "Check acomp_ctx lifecycle designs against lifecycle scenarios on the simulated kernel.\n" +
+        "Exit 0: clean (or, with --matrix, every cell as expected); 1: a bug (or a mismatch); 2: usage.",
+    )
+    .option("-d, --design <name>", `lifecycle design (${DESIGNS.map((d) => d.name).join(", ")})`)
+    .option("-s, --scenario <id>", `scenario (${LIFECYCLE_SCENARIOS.map((s) => s.id).join(", ")})`)
+    .option("--matrix", "every design against every scenario, compared with the expected matrix")
+    .option("--selftest", "run each detector on a planted bug and its fixed twin")
+    .option("--list", "list the designs and scenarios")
+    .addOption(
+      new Option("--strategy <name>", "auto = random hunt, then dfs to verify")
+        .choices(["auto", "random", "pct", "dfs"])
+        .default("auto"),
+    )
+    .option("--seed <n>", "seed for random and pct", "1")
+    .option("--executions <n>", "executions for the random/pct hunt", "300")
+    .option("--bound <k>", "preemption bound for dfs", "2")
+    .option("--steps-max <n>", "step bound per execution", "100000")
+    .option("--no-shrink", "report the first failing execution as found")
+    .option("--json", "machine-readable output")
+    .exitOverride()
+    .action((f: CheckFlags) => {
+      const modes = [
+        f.matrix,
+        f.selftest,
+        f.list,
+        f.design !== undefined || f.scenario !== undefined,
+      ].filter(Boolean).length;
+      if (modes > 1)
+        throw new UsageError("choose one of --design/--scenario, --matrix, --selftest, --list");
+      process.exitCode = f.matrix
+        ? runMatrix(f)
+        : f.selftest
+          ? runSelf(f)
+          : f.list
+            ? runList(f)
+            : runOne(f);
+    });
+}
+
+export function replayCommand(): Command {
+  return new Command("replay")
+    .description("Replay a token printed by 'zswap-ts check' and print the same report and trace.")
+    .argument("<token>", "the replay token (zt1....)")
+    .option("--json", "machine-readable output")
+    .exitOverride()
+    .action((token: string, f: { json?: boolean }) => {
+      let rep: ReturnType<typeof replayCheckToken>;
+      try {
+        rep = replayCheckToken(token);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const { design, scenario, result } = rep;
+      const cell: CellResult = {
+        design: design.name,
+        scenario: scenario.id,
+        verdict: result.outcome === "bug" ? "bug" : "clean",
+        bug: result.bug,
+        bugClass: null,
+        how: `replayed (${result.steps} steps, ${result.preemptions} preemption(s))`,
+        executions: 1,
+        preemptions: result.preemptions,
+        token,
+        timeMs: 0,
+        stepBoundHits: result.outcome === "step-bound" ? 1 : 0,
+      };
+      if (f.json) out(JSON.stringify(cellJson(cell, result.trace), null, 2));
+      else
+        out(
+          formatCell(
+            { ...cell, bugClass: result.bug ? bugClassOf(result.bug.kind) : null },
+            result.trace ? scenarioTrace(result.trace, scenario.nrCpus) : null,
+          ),
+        );
+      process.exitCode = result.outcome === "bug" ? 1 : 0;
+    });
+}

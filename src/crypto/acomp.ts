@@ -154,7 +154,7 @@ export function* acompCompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8A
   if (ret === -ENOSPC) ret = tfm.noSpaceErrno;
   if (k.mode === "sim") yield* sched("crypto_wait_req compress");
   const done = use(k, req, "read req->dlen");
-  done.dlen = ret > 0 ? ret : 0;
+  done.dlen = Math.max(ret, 0);
   return ret < 0 ? ret : done.dlen;
 }
 
@@ -170,6 +170,6 @@ export function* acompDecompress(
   const ret = backend.decompress(src, dst);
   if (k.mode === "sim") yield* sched("crypto_wait_req decompress");
   const done = use(k, req, "read req->dlen");
-  done.dlen = ret > 0 ? ret : 0;
+  done.dlen = Math.max(ret, 0);
   return ret < 0 ? ret : done.dlen;
 }

@@ -141,12 +141,13 @@ export function* kmalloc<T>(
 ): Op<KObj<T> | null> {
   const mem = memory(k);
   if (gfpMaySleep(gfp)) {
-    mightSleep(k, `kmalloc(${label})`);
+    mightSleep(k, "kmalloc()", label);
     if (k.current !== null) {
       // Inside reclaim (PF_MEMALLOC) an allocation never recurses into reclaim, so lockdep's
       // might_alloc annotation skips it (__need_reclaim() is false).
-      if (!mem.inReclaim.has(k.task.id)) fsReclaimMightAcquire(k);
-      yield* sched(`kmalloc ${label}`);
+      if (k.instrumented && !mem.inReclaim.has(k.task.id)) fsReclaimMightAcquire(k);
+      // A preemption point matters only to the simulator; the real executor would continue.
+      if (k.mode === "sim") yield* sched(`kmalloc ${label}`);
       const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
       if (reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0) {
         if ((yield* choose(2, "reclaim", `reclaim in kmalloc(${label})`)) === 1)
@@ -239,11 +240,17 @@ export function objAddr(obj: KObj): string {
   return `ffff8880${(0x1000 + obj.id * 0x60).toString(16).padStart(8, "0")} (${obj.label}#${obj.id})`;
 }
 
-/** might_sleep(): sleeping with preemption disabled or inside an RCU reader is a bug. */
-export function mightSleep(k: Kernel, what: string): void {
+/**
+ * might_sleep(): sleeping with preemption disabled or inside an RCU reader is a bug. `what` is
+ * the call that may sleep; with `arg`, "kmalloc()" and "x" read as "kmalloc(x)" (built only for
+ * the report: this runs on every allocation and mutex_lock).
+ */
+export function mightSleep(k: Kernel, what: string, arg?: string): void {
   const t = k.current;
   if (t === null) return;
-  if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) throw sleepInAtomicBug(k, what);
+  if (t.preemptDisableDepth > 0 || t.rcuReadDepth > 0) {
+    throw sleepInAtomicBug(k, arg === undefined ? what : `${what.slice(0, -1)}${arg})`);
+  }
 }
 
 /** Live objects whose label matches, for leak checks at the end of a scenario. */

@@ -51,8 +51,9 @@ export function mutexInit(k: Kernel, m: Mutex): void {
 
 /** mutex_lock(): a preemption point, then acquire or sleep until handed the lock. */
 export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
-  mightSleep(k, `mutex_lock(${m.name})`);
-  yield* sched(`mutex_lock ${m.name}`);
+  mightSleep(k, "mutex_lock()", m.name);
+  // A preemption point matters only to the simulator; the real executor would continue at once.
+  if (k.mode === "sim") yield* sched(`mutex_lock ${m.name}`);
   const t = k.task;
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {

@@ -17,6 +17,7 @@ import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
 import type { Memcg } from "./memcg.ts";
 import { type SwpEntry, swpEntry } from "./swap_entry.ts";
 import {
+  EAGAIN,
   EEXIST,
   EIO,
   ENOENT,
@@ -107,13 +108,17 @@ export function swapDevice(k: Kernel, type: number): SwapDevice {
 }
 
 function isZeroFilled(data: Uint8Array): boolean {
-  // Compare 8 bytes at a time where alignment allows.
-  if (data.byteOffset % 8 === 0 && data.byteLength % 8 === 0) {
-    const w = new BigUint64Array(data.buffer, data.byteOffset, data.byteLength / 8);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
+  // Most pages have a non-zero byte near the start: look there before making a view.
+  const head = Math.min(data.length, 64);
+  for (let i = 0; i < head; i++) if (data[i] !== 0) return false;
+  // Compare 4 bytes at a time where alignment allows (32-bit words stay small integers; 64-bit
+  // ones would be BigInts).
+  if (data.byteOffset % 4 === 0 && data.byteLength % 4 === 0) {
+    const w = new Int32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
     return true;
   }
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  for (let i = head; i < data.length; i++) if (data[i] !== 0) return false;
   return true;
 }
 
@@ -178,6 +183,9 @@ export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
   }
   for (let i = 0; i < folio.nrPages; i++) dev.zeromap[off + i] = 0;
   if (s.hooks !== null && (yield* s.hooks.store(k, folio))) return 0;
+  // memory.zswap.writeback=0 also forbids swapping to the device after a rejected store: the
+  // folio stays in memory, dirty (AOP_WRITEPAGE_ACTIVATE).
+  if (folio.memcg !== null && !folio.memcg.writebackEnabled()) return -EAGAIN;
   for (let i = 0; i < folio.nrPages; i++) {
     const ret = yield* storageWrite(dev.storage, off + i, folio.page(i));
     if (ret < 0) return ret;
@@ -282,6 +290,8 @@ export function* swapIn(
   let ret = 0;
   if (dev.zeromap[swp.offset]) {
     s.events.swpin_zero++;
+    // folio_zero_range(): a new folio's page is zeroed already, a caller's `dst` is not.
+    if (dst !== undefined) dst.fill(0);
     folio.uptodate = true;
   } else {
     ret = s.hooks !== null ? yield* s.hooks.load(k, folio) : -ENOENT;

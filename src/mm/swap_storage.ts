@@ -9,6 +9,7 @@ import type { Op } from "../kernel/effect.ts";
 
 export const PAGE_SIZE = 4096;
 export const EIO = 5;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EEXIST = 17;
 export const EINVAL = 22;

@@ -61,8 +61,8 @@ function* compress(
   // 6.12 compressed into two pages ("over-compression"); the newest code into one.
   const dstLen = z.profile === "6.12" ? Math.min(buffer.length, 2 * PAGE_SIZE) : PAGE_SIZE;
   let compRet = yield* acompCompress(k, ctxReq(k, ctx), page, buffer.subarray(0, dstLen));
-  let dlen = compRet > 0 ? compRet : 0;
-  compRet = compRet < 0 ? compRet : 0;
+  let dlen = Math.max(compRet, 0);
+  compRet = Math.min(compRet, 0);
   let src = buffer;
   let allocRet = 0;
   if (z.profile === "latest" && (compRet !== 0 || dlen === 0 || dlen >= PAGE_SIZE)) {

@@ -25,14 +25,17 @@ export function zswapLoad(k: Kernel, folio: Folio): Op<number> {
 function* load(k: Kernel, folio: Folio): Op<number> {
   const z = zswapState(k);
   folioAssertLocked(k, folio);
-  const tree = z.tree(folio.swap.type);
-  const entry = tree.get(folio.swap.offset);
-  if (entry === undefined) return -ENOENT;
+  if (!z.everEnabled) return -ENOENT; // zswap_never_enabled()
+  // Large folios are not loaded from zswap (WARN; SIGBUS), whether or not their first page is
+  // in the tree: a large folio may be only partly in zswap, and reading the rest from disk would
+  // be a partial fill. So this check comes before the lookup, as in the kernel.
   if (folio.nrPages > 1) {
-    // Large folios are not loaded from zswap (WARN); never a partial fill.
     k.note("WARN_ON_ONCE(folio_test_large(folio)) in zswap_load");
     return -EINVAL;
   }
+  const tree = z.tree(folio.swap.type);
+  const entry = tree.get(folio.swap.offset);
+  if (entry === undefined) return -ENOENT;
   // The folio lock keeps the entry in the tree while we decompress it.
   if (!(yield* zswapDecompress(k, entry.data, folio.page(0)))) return -EIO;
   z.events.zswpin++;

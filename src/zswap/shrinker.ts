@@ -62,6 +62,8 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
     yield* abort(k, dev, folio);
     return ret;
   }
+  // __swap_writepage() counts the page as swapped out (count_swpout_vm_event(): PSWPOUT).
+  z.events.pswpout++;
   tree.delete(swp.offset);
   z.events.zswpwb++;
   yield* zswapEntryFree(k, entry);

@@ -50,7 +50,12 @@ function* store(k: Kernel, folio: Folio): Op<boolean> {
   const z = zswapState(k);
   folioAssertLocked(k, folio);
   let ret = false;
-  if (z.params.enabled) ret = yield* tryStore(k, folio);
+  if (z.params.enabled) {
+    ret = yield* tryStore(k, folio);
+    // put_objcg: any failure while the pool is full (not only the limit check) kicks the
+    // global shrinker, so that stores are accepted again once it is below the threshold.
+    if (!ret && z.poolReachedFull && z.shrinkWork !== null) queueWork(k, z.shrinkWork);
+  }
   if (!ret) yield* checkOld(k, folio);
   return ret;
 }
@@ -62,10 +67,7 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   if (!memcg.mayZswap()) {
     if ((yield* shrinkMemcg(k, memcg)) !== 0) return false;
   }
-  if (zswapCheckLimits(k)) {
-    if (z.shrinkWork !== null) queueWork(k, z.shrinkWork);
-    return false;
-  }
+  if (zswapCheckLimits(k)) return false;
   const pool = zswapPoolCurrentGet(k);
   if (pool === null) return false;
   let ok = true;
@@ -73,7 +75,6 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
     ok = yield* zswapStorePage(k, folio, i, memcg, pool);
   if (ok) z.events.zswpout += folio.nrPages;
   yield* zswapPoolPut(k, pool);
-  if (!ok && z.poolReachedFull && z.shrinkWork !== null) queueWork(k, z.shrinkWork);
   return ok;
 }
 

@@ -43,6 +43,8 @@ export function poolLifetimeDesign(o: PoolLifetimeOptions): AcompCtxDesign {
     hasTeardown: false,
     allocCtxs: (k, pool) => allocCtxArea(k, pool, true),
     prepare: (k, pool, cpu) => prepare(k, pool, cpu, o.resetNull),
+    // No teardown is registered (hasTeardown: false), so the hotplug core never calls this.
+    // biome-ignore lint/correctness/useYield: an Op that completes at once
     *dead(): Op<number> {
       return 0;
     },

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type CellResult, CheckTokenError, checkCell, decodeCheckToken, replayCheckToken } from "./checker.ts";
+import { DESIGN_COLUMNS, EXPECTED } from "./expected.ts";
+import { matches, mismatches } from "./report.ts";
+import { LIFECYCLE_SCENARIOS } from "./scenarios/index.ts";
+
+describe("the design x scenario matrix", () => {
+  const results: CellResult[] = [];
+  for (const s of LIFECYCLE_SCENARIOS) for (const d of DESIGN_COLUMNS) results.push(checkCell(d, s.id));
+
+  it("has an expectation for every cell, with both verdicts in every scenario's row", () => {
+    for (const s of LIFECYCLE_SCENARIOS) {
+      const row = EXPECTED[s.id];
+      assert.ok(row, `no expected row for ${s.id}`);
+      const kinds = new Set(DESIGN_COLUMNS.map((d) => row[d]?.expect.kind));
+      if (s.id !== "C12") assert.ok(kinds.has("bug") && kinds.has("safe"), `${s.id}: a row must have buggy and safe designs`);
+    }
+  });
+
+  it("finds every expected bug and keeps every safe design clean", () => {
+    assert.deepEqual(mismatches(results), []);
+    assert.ok(results.filter((r) => r.verdict === "bug").length >= 20);
+    assert.ok(results.filter((r) => r.verdict === "clean").length >= 50);
+  });
+
+  it("verifies clean cells by exhaustive search up to the bound", () => {
+    for (const r of results.filter((x) => x.verdict === "clean")) {
+      assert.match(r.how, /verified up to bound 2: \d+ executions, exhaustive/, `${r.design} x ${r.scenario}: ${r.how}`);
+      assert.equal(r.stepBoundHits, 0, `${r.design} x ${r.scenario} hit the step bound`);
+    }
+  });
+
+  it("replays every bug token to the same report", () => {
+    for (const r of results.filter((x) => x.verdict === "bug")) {
+      const again = replayCheckToken(r.token as string);
+      assert.equal(again.result.outcome, "bug", `${r.token} did not reproduce`);
+      assert.equal(again.result.bug?.text, r.bug?.text, `${r.token}: a different report`);
+    }
+  });
+
+  it("finds the historical bugs with the kernel's report headlines", () => {
+    const cell = (d: string, s: string) => results.find((r) => r.design === d && r.scenario === s) as CellResult;
+    assert.match(cell("D0", "C1").bug?.title ?? "", /^BUG: KASAN: slab-use-after-free in zswap_(de)?compress$/);
+    assert.match(cell("D1", "C3").bug?.title ?? "", /possible (circular|recursive) locking/);
+    assert.match(cell("D3", "C5").bug?.text ?? "", /Chain exists of:\n {2}scomp_lock --> fs_reclaim --> &per_cpu_ptr\(pool->acomp_ctx, cpu\)->mutex/);
+    assert.match(cell("D5", "C7").bug?.title ?? "", /never added|unregistered/);
+    assert.equal(cell("D5", "C8").bug?.kind, "leak");
+    assert.ok(matches(cell("D7", "C1")));
+  });
+});
+
+describe("check tokens", () => {
+  it("are deterministic for a seed", () => {
+    assert.equal(checkCell("D0", "C2", { seed: 3 }).token, checkCell("D0", "C2", { seed: 3 }).token);
+  });
+
+  it("reject corrupted tokens with a clear error", () => {
+    assert.throws(() => decodeCheckToken("zt9.D0.C1.0.0"), CheckTokenError);
+    assert.throws(() => decodeCheckToken("zt1.D9.C1.0.0"), /Unknown design 'D9'/);
+    assert.throws(() => replayCheckToken("zt1.D0.C1.zzzz.1"), /Replay diverged/);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * C14. Switching back to a pool that is dying (find_get vs release). A prelude stores page A in
+ * P_old ("sim") and switches to "sim-b", so P_old is killed and pinned only by A's entry. Then
+ * S switches back to "sim" while R swaps A in, freeing P_old's last entry:
+ * - R first: P_old's ref reaches zero, __zswap_pool_empty() unlinks it and queues its release;
+ *   S's find_get no longer sees it and creates a new pool;
+ * - S first: find_get's tryget succeeds on the killed-but-live ref, S unlinks it, resurrects it
+ *   and makes it current again; R's free then leaves it alive.
+ *
+ * Oracle: a pool whose release work is queued must never be resurrected (__zswap_pool_release's
+ * WARN_ON(!percpu_ref_is_zero) fires, or KASAN sees the destroyed pool used); at quiescence the
+ * current pool is "sim" and engine.ts's invariants hold (no released pool on the list).
+ */
+import type { Op } from "../../kernel/effect.ts";
+import { KernelBug } from "../../kernel/report.ts";
+import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import type { SwpEntry } from "../../mm/swap_entry.ts";
+import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { testPage } from "../oracle.ts";
+import { switchCompressor } from "./common.ts";
+
+export interface C14Options {
+  /** S's switch back to "sim" (test-only: a broken switch proves the scenario can fail). */
+  readonly switchBack?: (env: ScenarioEnv, compressor: string) => Op<number>;
+}
+
+export function makeC14(o: C14Options = {}): Scenario {
+  const switchBack = o.switchBack ?? switchCompressor;
+  return {
+    id: "C14",
+    title: "switching back to a pool that is dying (find_get vs release)",
+    bad: "a pool whose release work is already queued is resurrected and made current",
+    nrCpus: 2,
+    arm(env) {
+      env.k.finishHooks.push(() => checkCurrentIsSim(env));
+    },
+    actors: (env) => {
+      const { k, oracle } = env;
+      const st: { a: SwpEntry | null } = { a: null };
+      const prelude = new Work("C14 prelude", function* (): Op<void> {
+        st.a = yield* oracle.swapOut(k, testPage(140));
+        yield* switchCompressor(env, "sim-b");
+      });
+      queueWork(k, prelude);
+      return [
+        {
+          name: "S",
+          cpu: 0,
+          body: (function* () {
+            yield* flushWork(k, prelude);
+            yield* switchBack(env, "sim");
+            // Use whichever pool is current now: it must be alive and working.
+            yield* oracle.swapOut(k, testPage(141));
+          })(),
+        },
+        {
+          name: "R",
+          cpu: 1,
+          body: (function* () {
+            yield* flushWork(k, prelude);
+            if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
+          })(),
+        },
+      ];
+    },
+  };
+}
+
+export const C14 = makeC14();
+
+function checkCurrentIsSim(env: ScenarioEnv): void {
+  const head = env.z.pools[0];
+  if (head !== undefined && !head.freed && head.data.tfmName === "sim") return;
+  throw new KernelBug("assertion", "C14: after switching back, the current pool is not a live 'sim' pool", [
+    `current pool: ${head === undefined ? "none" : `${head.data.name}(${head.data.tfmName})${head.freed ? " [freed]" : ""}`}`,
+  ]);
+}

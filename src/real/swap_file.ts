@@ -1,0 +1,80 @@
+/**
+ * The swap device's storage as the library uses it: a FileStorage that also counts what failed,
+ * so a full disk can be told apart from a full swap file, and reported (stats().swapFile).
+ */
+import { getSystemErrorName } from "node:util";
+import type { SwapStorage } from "../mm/swap_storage.ts";
+import type { FileStorage } from "./file_storage.ts";
+
+export class SwapFile implements SwapStorage {
+  readonly nrSlots: number;
+  writeErrors = 0;
+  readErrors = 0;
+  /** The errno (positive) of the last failed write, 0 if none failed. */
+  lastWriteErrno = 0;
+
+  constructor(readonly file: FileStorage) {
+    this.nrSlots = file.nrSlots;
+  }
+
+  readSync(slot: number, dst: Uint8Array): number {
+    return this.read(this.file.readSync(slot, dst));
+  }
+
+  writeSync(slot: number, src: Uint8Array): number {
+    return this.write(this.file.writeSync(slot, src));
+  }
+
+  readAsync(slot: number, dst: Uint8Array): Promise<number> {
+    return this.file.readAsync(slot, dst).then((r) => this.read(r));
+  }
+
+  writeAsync(slot: number, src: Uint8Array): Promise<number> {
+    return this.file.writeAsync(slot, src).then((r) => this.write(r));
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  private read(ret: number): number {
+    if (ret < 0) this.readErrors++;
+    return ret;
+  }
+
+  private write(ret: number): number {
+    if (ret < 0) {
+      this.writeErrors++;
+      this.lastWriteErrno = -ret;
+    }
+    return ret;
+  }
+}
+
+/** "ENOSPC" for 28. */
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-Math.abs(errno));
+  } catch {
+    return `errno ${errno}`;
+  }
+}
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EIO: "input/output error",
+  EFBIG: "file too large",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EDQUOT: "disk quota exceeded",
+  ENOMEM: "out of memory",
+  EINVAL: "invalid argument",
+};
+
+/** "ENOSPC: no space left on device" for 28. */
+export function describeErrno(errno: number): string {
+  const name = errnoName(errno);
+  const text = ERRNO_TEXT[name];
+  return text === undefined ? name : `${name}: ${text}`;
+}

@@ -2,10 +2,16 @@
  * `npm run bench [group...]`: runs the benchmark groups (all by default) and prints medians.
  * Benchmarks are measurements, not tests: nothing here fails on a slow machine.
  */
+import { benchCheck } from "./check.bench.ts";
+import { benchCrypto } from "./crypto.bench.ts";
 import { benchExecutor } from "./executor.bench.ts";
+import { benchZsmalloc } from "./zsmalloc.bench.ts";
 
 const groups: Record<string, () => Promise<void>> = {
   executor: benchExecutor,
+  check: benchCheck,
+  zsmalloc: benchZsmalloc,
+  crypto: benchCrypto,
 };
 
 const wanted = process.argv.slice(2);

@@ -24,11 +24,15 @@ const COMPRESSORS = ["lz4", "zstd", "lzo"] as const;
 
 export async function benchRun(): Promise<void> {
   const corpus = generateCorpus({ sizeBytes: NR_PAGES * PAGE_SIZE, seed: 1, mix: DEFAULT_MIX });
-  const pages = Array.from({ length: NR_PAGES }, (_, i) => corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+  const pages = Array.from({ length: NR_PAGES }, (_, i) =>
+    corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+  );
   const counts = Object.entries(corpus.counts)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  process.stdout.write(`run: ${NR_PAGES} pages of the default corpus (seed 1: ${counts}), median of ${ROUNDS} rounds\n`);
+  process.stdout.write(
+    `run: ${NR_PAGES} pages of the default corpus (seed 1: ${counts}), median of ${ROUNDS} rounds\n`,
+  );
   for (const name of COMPRESSORS) await benchOne(name, pages);
 }
 
@@ -88,13 +92,19 @@ function storeAll(zswap: ZswapInstance, pages: readonly Uint8Array[]): SwapSlot[
   return slots;
 }
 
-function loadAll(zswap: ZswapInstance, slots: readonly SwapSlot[], dsts: readonly Uint8Array[]): void {
+function loadAll(
+  zswap: ZswapInstance,
+  slots: readonly SwapSlot[],
+  dsts: readonly Uint8Array[],
+): void {
   for (let i = 0; i < slots.length; i++) zswap.swapInSync(slots[i] as SwapSlot, dsts[i]);
 }
 
 function verify(name: string, out: Uint8Array, pages: readonly Uint8Array[]): void {
   for (let i = 0; i < pages.length; i++) {
-    if (Buffer.compare(out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), pages[i] as Uint8Array) !== 0) {
+    if (
+      Buffer.compare(out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), pages[i] as Uint8Array) !== 0
+    ) {
       throw new Error(`run bench (${name}): page ${i} came back different`);
     }
   }
@@ -106,7 +116,12 @@ function report(name: string, t: Phases): void {
     const m = medianOf(ms);
     const b = medianOf(base);
     const perPageNs = (m * 1e6) / NR_PAGES;
-    rows.push({ group: "run", name: `${name} ${what}`, medianNs: perPageNs, figure: `${mbps(bytes, m)} MB/s` });
+    rows.push({
+      group: "run",
+      name: `${name} ${what}`,
+      medianNs: perPageNs,
+      figure: `${mbps(bytes, m)} MB/s`,
+    });
     process.stdout.write(
       `run          ${`${name} ${what}`.padEnd(44)} median ${fmtNs(perPageNs).padStart(10)}/page  ${mbps(bytes, m).padStart(5)} MB/s` +
         (base === ms ? "\n" : `  = ${((100 * b) / m).toFixed(0)}% of raw\n`),

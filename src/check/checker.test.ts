@@ -1,20 +1,31 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type CellResult, CheckTokenError, checkCell, decodeCheckToken, replayCheckToken } from "./checker.ts";
+import {
+  type CellResult,
+  CheckTokenError,
+  checkCell,
+  decodeCheckToken,
+  replayCheckToken,
+} from "./checker.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "./expected.ts";
 import { matches, mismatches } from "./report.ts";
 import { LIFECYCLE_SCENARIOS } from "./scenarios/index.ts";
 
 describe("the design x scenario matrix", () => {
   const results: CellResult[] = [];
-  for (const s of LIFECYCLE_SCENARIOS) for (const d of DESIGN_COLUMNS) results.push(checkCell(d, s.id));
+  for (const s of LIFECYCLE_SCENARIOS)
+    for (const d of DESIGN_COLUMNS) results.push(checkCell(d, s.id));
 
   it("has an expectation for every cell, with both verdicts in every scenario's row", () => {
     for (const s of LIFECYCLE_SCENARIOS) {
       const row = EXPECTED[s.id];
       assert.ok(row, `no expected row for ${s.id}`);
       const kinds = new Set(DESIGN_COLUMNS.map((d) => row[d]?.expect.kind));
-      if (s.id !== "C12") assert.ok(kinds.has("bug") && kinds.has("safe"), `${s.id}: a row must have buggy and safe designs`);
+      if (s.id !== "C12")
+        assert.ok(
+          kinds.has("bug") && kinds.has("safe"),
+          `${s.id}: a row must have buggy and safe designs`,
+        );
     }
   });
 
@@ -26,7 +37,11 @@ describe("the design x scenario matrix", () => {
 
   it("verifies clean cells by exhaustive search up to the bound", () => {
     for (const r of results.filter((x) => x.verdict === "clean")) {
-      assert.match(r.how, /verified up to bound 2: \d+ executions, exhaustive/, `${r.design} x ${r.scenario}: ${r.how}`);
+      assert.match(
+        r.how,
+        /verified up to bound 2: \d+ executions, exhaustive/,
+        `${r.design} x ${r.scenario}: ${r.how}`,
+      );
       assert.equal(r.stepBoundHits, 0, `${r.design} x ${r.scenario} hit the step bound`);
     }
   });
@@ -40,10 +55,17 @@ describe("the design x scenario matrix", () => {
   });
 
   it("finds the historical bugs with the kernel's report headlines", () => {
-    const cell = (d: string, s: string) => results.find((r) => r.design === d && r.scenario === s) as CellResult;
-    assert.match(cell("D0", "C1").bug?.title ?? "", /^BUG: KASAN: slab-use-after-free in zswap_(de)?compress$/);
+    const cell = (d: string, s: string) =>
+      results.find((r) => r.design === d && r.scenario === s) as CellResult;
+    assert.match(
+      cell("D0", "C1").bug?.title ?? "",
+      /^BUG: KASAN: slab-use-after-free in zswap_(de)?compress$/,
+    );
     assert.match(cell("D1", "C3").bug?.title ?? "", /possible (circular|recursive) locking/);
-    assert.match(cell("D3", "C5").bug?.text ?? "", /Chain exists of:\n {2}scomp_lock --> fs_reclaim --> &per_cpu_ptr\(pool->acomp_ctx, cpu\)->mutex/);
+    assert.match(
+      cell("D3", "C5").bug?.text ?? "",
+      /Chain exists of:\n {2}scomp_lock --> fs_reclaim --> &per_cpu_ptr\(pool->acomp_ctx, cpu\)->mutex/,
+    );
     assert.match(cell("D5", "C7").bug?.title ?? "", /never added|unregistered/);
     assert.equal(cell("D5", "C8").bug?.kind, "leak");
     assert.ok(matches(cell("D7", "C1")));
@@ -52,7 +74,10 @@ describe("the design x scenario matrix", () => {
 
 describe("check tokens", () => {
   it("are deterministic for a seed", () => {
-    assert.equal(checkCell("D0", "C2", { seed: 3 }).token, checkCell("D0", "C2", { seed: 3 }).token);
+    assert.equal(
+      checkCell("D0", "C2", { seed: 3 }).token,
+      checkCell("D0", "C2", { seed: 3 }).token,
+    );
   });
 
   it("reject corrupted tokens with a clear error", () => {

@@ -71,8 +71,9 @@ export class DataOracle {
 }
 
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  const n = a.length;
+  if (n !== b.length) return Math.min(n, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return -1;
 }
 

@@ -18,11 +18,11 @@
  */
 import { availableParallelism, totalmem } from "node:os";
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
-import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import {
   nativeCompressorFactories,
   unavailableCompressors,
 } from "../crypto/algorithms/native/index.ts";
+import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { cpuDown, cpuUp } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
 import { Kernel } from "../kernel/kernel.ts";
@@ -30,6 +30,7 @@ import { memory } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
+import type { VmEvents } from "../mm/vmstat.ts";
 import { D0 } from "../zswap/acomp_ctx/d0.ts";
 import { D7 } from "../zswap/acomp_ctx/d7.ts";
 import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
@@ -38,7 +39,6 @@ import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
 import type { ZswapState } from "../zswap/state.ts";
 import type { ZswapDebugfs } from "../zswap/stats.ts";
 import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "../zswap/zswap.ts";
-import type { VmEvents } from "../mm/vmstat.ts";
 import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
 import { type FileIo, FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
@@ -142,13 +142,22 @@ export class SwapSlot {
   /** @internal */
   static check(slot: unknown, owner: ZswapInstance, what: string): SwapSlot {
     if (!(slot instanceof SwapSlot)) {
-      throw new ZswapError("EINVAL", `Cannot ${what}: expected a SwapSlot from swapOut, got ${describe(slot)}`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what}: expected a SwapSlot from swapOut, got ${describe(slot)}`,
+      );
     }
     if (slot.#owner !== owner) {
-      throw new ZswapError("EINVAL", `Cannot ${what} slot ${slot.offset}: it belongs to another zswap instance`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what} slot ${slot.offset}: it belongs to another zswap instance`,
+      );
     }
     if (!slot.#live) {
-      throw new ZswapError("EINVAL", `Cannot ${what} slot ${slot.offset}: it was already swapped in or freed`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what} slot ${slot.offset}: it was already swapped in or freed`,
+      );
     }
     return slot;
   }
@@ -267,7 +276,10 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   }
   if (ret !== 0) {
     swap.close();
-    throw new ZswapError("ENOMEM", `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`);
+    throw new ZswapError(
+      "ENOMEM",
+      `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`,
+    );
   }
   return new ZswapInstance(k, ex, z, swap, dev);
 }
@@ -288,7 +300,10 @@ interface CheckedOptions {
 
 function checkOptions(o: CreateZswapOptions): CheckedOptions {
   if (typeof o !== "object" || o === null) {
-    throw new ZswapError("EINVAL", `Cannot create zswap: expected an options object, got ${describe(o)}`);
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: expected an options object, got ${describe(o)}`,
+    );
   }
   let profile: Profile;
   try {
@@ -305,17 +320,27 @@ function checkOptions(o: CreateZswapOptions): CheckedOptions {
   }
   const cpus = o.cpus ?? Math.min(64, availableParallelism());
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) {
-    throw new ZswapError("EINVAL", `Cannot create zswap: expected cpus to be an integer 1..64, got ${describe(o.cpus)}`);
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: expected cpus to be an integer 1..64, got ${describe(o.cpus)}`,
+    );
   }
   const swapSizeBytes = o.swapSizeBytes ?? DEFAULT_SWAP_SIZE_BYTES;
-  if (!Number.isSafeInteger(swapSizeBytes) || swapSizeBytes < PAGE_SIZE || swapSizeBytes % PAGE_SIZE !== 0) {
+  if (
+    !Number.isSafeInteger(swapSizeBytes) ||
+    swapSizeBytes < PAGE_SIZE ||
+    swapSizeBytes % PAGE_SIZE !== 0
+  ) {
     throw new ZswapError(
       "EINVAL",
       `Cannot create zswap: expected swapSizeBytes to be a positive multiple of ${PAGE_SIZE}, got ${describe(o.swapSizeBytes)}`,
     );
   }
   if (o.swapFile !== undefined && (typeof o.swapFile !== "string" || o.swapFile === "")) {
-    throw new ZswapError("EINVAL", `Cannot create zswap: expected swapFile to be a path, got ${describe(o.swapFile)}`);
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: expected swapFile to be a path, got ${describe(o.swapFile)}`,
+    );
   }
   return {
     compressor: checkString("compressor", o.compressor ?? "lz4"),
@@ -333,20 +358,33 @@ function checkOptions(o: CreateZswapOptions): CheckedOptions {
 }
 
 function checkString(name: string, v: unknown): string {
-  if (typeof v !== "string") throw new ZswapError("EINVAL", `Cannot set ${name}: expected a string, got ${describe(v)}`);
+  if (typeof v !== "string")
+    throw new ZswapError("EINVAL", `Cannot set ${name}: expected a string, got ${describe(v)}`);
   return v;
 }
 
 function checkBool(name: string, v: unknown): boolean {
-  if (typeof v !== "boolean") throw new ZswapError("EINVAL", `Cannot set ${name}: expected true or false, got ${describe(v)}`);
+  if (typeof v !== "boolean")
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot set ${name}: expected true or false, got ${describe(v)}`,
+    );
   return v;
 }
 
 /** An integer 0..100, given as a number or a decimal string. */
 function percent(name: string, v: unknown): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  const n =
+    typeof v === "number"
+      ? v
+      : typeof v === "string" && /^\s*\d+\s*$/.test(v)
+        ? Number(v)
+        : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 100) {
-    throw new ZswapError("EINVAL", `Cannot set ${name}: expected an integer 0..100, got ${describe(v)}`);
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot set ${name}: expected an integer 0..100, got ${describe(v)}`,
+    );
   }
   return n;
 }
@@ -405,7 +443,12 @@ export class ZswapInstance {
     const writeErrors = this.swap.writeErrors;
     let ret: unknown;
     try {
-      ret = this.ex.runSync("swapout", this.nextCpu(), swapOut(this.kernel, this.dev.type, page, null, false), ASYNC_IO);
+      ret = this.ex.runSync(
+        "swapout",
+        this.nextCpu(),
+        swapOut(this.kernel, this.dev.type, page, null, false),
+        ASYNC_IO,
+      );
     } catch (e) {
       if (!(e instanceof WouldBlockError)) throw asZswapError(e, "swap out");
       try {
@@ -427,10 +470,17 @@ export class ZswapInstance {
     const writeErrors = this.swap.writeErrors;
     let ret: unknown;
     try {
-      ret = this.ex.runSync("swapout", this.nextCpu(), swapOut(this.kernel, this.dev.type, page, null, false), SYNC_IO);
+      ret = this.ex.runSync(
+        "swapout",
+        this.nextCpu(),
+        swapOut(this.kernel, this.dev.type, page, null, false),
+        SYNC_IO,
+      );
     } catch (e) {
       if (e instanceof WouldBlockError) {
-        const pending = (e.pending as Promise<unknown>).then((r) => this.slotOf(r, nr, writeErrors));
+        const pending = (e.pending as Promise<unknown>).then((r) =>
+          this.slotOf(r, nr, writeErrors),
+        );
         throw new ZswapWouldBlockError<SwapSlot>(wouldBlockMessage("swapOutSync", e), pending);
       }
       throw asZswapError(e, "swap out");
@@ -480,7 +530,11 @@ export class ZswapInstance {
           const rest = (e.pending as Promise<unknown>).then(async (r) => {
             this.checkSwapInResult(s, i, r);
             for (let j = i + 1; j < s.nrPages; j++) {
-              this.checkSwapInResult(s, j, await this.ex.run("swapin", this.nextCpu(), this.swapInOp(s, j, out)));
+              this.checkSwapInResult(
+                s,
+                j,
+                await this.ex.run("swapin", this.nextCpu(), this.swapInOp(s, j, out)),
+              );
             }
             SwapSlot.release(s);
             return out;
@@ -505,7 +559,12 @@ export class ZswapInstance {
     for (let i = 0; i < s.nrPages; i++) {
       // swap_free() takes no lock that an in-flight operation could hold, so it never blocks.
       try {
-        this.ex.runSync("swap_free", this.nextCpu(), swapFree(this.kernel, swpEntry(this.dev.type, s.offset + i)), SYNC_IO);
+        this.ex.runSync(
+          "swap_free",
+          this.nextCpu(),
+          swapFree(this.kernel, swpEntry(this.dev.type, s.offset + i)),
+          SYNC_IO,
+        );
       } catch (e) {
         throw asZswapError(e, "free");
       }
@@ -533,7 +592,10 @@ export class ZswapInstance {
     }
     if (ret === 0) return;
     if (name === "enabled") {
-      throw new ZswapError("EINVAL", "Cannot set enabled: zswap has no pool (its creation failed at setup)");
+      throw new ZswapError(
+        "EINVAL",
+        "Cannot set enabled: zswap has no pool (its creation failed at setup)",
+      );
     }
     throw new ZswapError("ENOMEM", `Cannot set ${name} to '${text}': the kernel returned ${ret}`);
   }
@@ -543,8 +605,10 @@ export class ZswapInstance {
     this.checkCpu(cpu, "take offline");
     const ret = await this.exec(`cpu_down ${cpu}`, cpuDown(this.kernel, cpu), this.controlCpu(cpu));
     this.online = this.kernel.cpus.onlineList();
-    if (ret === -EBUSY) throw new ZswapError("EBUSY", `Cannot take CPU ${cpu} offline: it is the last online CPU`);
-    if (ret !== 0) throw new ZswapError("EIO", `Cannot take CPU ${cpu} offline: cpu_down returned ${ret}`);
+    if (ret === -EBUSY)
+      throw new ZswapError("EBUSY", `Cannot take CPU ${cpu} offline: it is the last online CPU`);
+    if (ret !== 0)
+      throw new ZswapError("EIO", `Cannot take CPU ${cpu} offline: cpu_down returned ${ret}`);
   }
 
   /** Brings `cpu` online (cpu_up: zswap's prepare callback runs for every pool first). */
@@ -552,7 +616,8 @@ export class ZswapInstance {
     this.checkCpu(cpu, "bring online");
     const ret = await this.exec(`cpu_up ${cpu}`, cpuUp(this.kernel, cpu), this.controlCpu(cpu));
     this.online = this.kernel.cpus.onlineList();
-    if (ret !== 0) throw new ZswapError("ENOMEM", `Cannot bring CPU ${cpu} online: cpu_up returned ${ret}`);
+    if (ret !== 0)
+      throw new ZswapError("ENOMEM", `Cannot bring CPU ${cpu} online: cpu_up returned ${ret}`);
   }
 
   /**
@@ -563,9 +628,15 @@ export class ZswapInstance {
   async shrink(nrToScan: number): Promise<number> {
     this.checkOpen();
     if (!Number.isSafeInteger(nrToScan) || nrToScan < 0) {
-      throw new ZswapError("EINVAL", `Cannot shrink: expected nrToScan to be an integer >= 0, got ${describe(nrToScan)}`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot shrink: expected nrToScan to be an integer >= 0, got ${describe(nrToScan)}`,
+      );
     }
-    return await this.exec("zswap_shrinker_scan", zswapShrinkerScan(this.kernel, this.z.rootMemcg, nrToScan));
+    return await this.exec(
+      "zswap_shrinker_scan",
+      zswapShrinkerScan(this.kernel, this.z.rootMemcg, nrToScan),
+    );
   }
 
   /** zswap_shrinker_count(): what the shrinker would call freeable now (0 unless shrinker_enabled). */
@@ -594,7 +665,8 @@ export class ZswapInstance {
         compressionRatio: compressedBytes > 0 ? storedBytes / compressedBytes : 0,
         poolEfficiency: poolBytes > 0 ? compressedBytes / poolBytes : 0,
         poolLimitBytes: limitPages * PAGE_SIZE,
-        acceptThresholdBytes: Math.floor((limitPages * this.z.params.accept_threshold_percent) / 100) * PAGE_SIZE,
+        acceptThresholdBytes:
+          Math.floor((limitPages * this.z.params.accept_threshold_percent) / 100) * PAGE_SIZE,
       },
       swapFile: {
         path: this.swap.file.path,
@@ -665,7 +737,10 @@ export class ZswapInstance {
   private checkPage(page: Uint8Array): number {
     this.checkOpen();
     if (!(page instanceof Uint8Array)) {
-      throw new ZswapError("EINVAL", `Cannot swap out: expected a Uint8Array page, got ${describe(page)}`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot swap out: expected a Uint8Array page, got ${describe(page)}`,
+      );
     }
     const nr = page.length / PAGE_SIZE;
     if (!Number.isInteger(nr) || nr < 1 || nr > FOLIO_PAGES_MAX || (nr & (nr - 1)) !== 0) {
@@ -691,7 +766,10 @@ export class ZswapInstance {
   private checkCpu(cpu: number, what: string): void {
     this.checkOpen();
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus) {
-      throw new ZswapError("EINVAL", `Cannot ${what} CPU ${describe(cpu)}: expected 0..${this.cpus - 1}`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what} CPU ${describe(cpu)}: expected 0..${this.cpus - 1}`,
+      );
     }
   }
 
@@ -703,11 +781,18 @@ export class ZswapInstance {
   private checkSwapInResult(s: SwapSlot, i: number, ret: unknown): void {
     if (typeof ret !== "number") return;
     const where = `slot ${s.offset + i}`;
-    if (ret === -ENOENT) throw new ZswapError("EIO", `Cannot swap in ${where}: the slot is not in use (a lost page)`);
+    if (ret === -ENOENT)
+      throw new ZswapError("EIO", `Cannot swap in ${where}: the slot is not in use (a lost page)`);
     if (ret === -EIO && this.z.stats.decompress_fail > 0) {
-      throw new ZswapError("EIO", `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`);
+      throw new ZswapError(
+        "EIO",
+        `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`,
+      );
     }
-    throw new ZswapError("EIO", `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)})`);
+    throw new ZswapError(
+      "EIO",
+      `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)})`,
+    );
   }
 
   private slotOf(ret: unknown, nr: number, writeErrorsBefore: number): SwapSlot {
@@ -725,7 +810,10 @@ export class ZswapInstance {
         `Cannot swap out: no ${nr === 1 ? "free slot" : `${nr} free contiguous slots`} in swap file ${path} (${this.dev.nrSlots} slots, ${this.dev.nrFree} free); swap pages in, free slots, or use a bigger swapSizeBytes`,
       );
     }
-    throw new ZswapError(errnoName(-ret), `Cannot swap out: swap_writeout returned ${describeErrno(-ret)}`);
+    throw new ZswapError(
+      errnoName(-ret),
+      `Cannot swap out: swap_writeout returned ${describeErrno(-ret)}`,
+    );
   }
 }
 
@@ -735,7 +823,10 @@ export class ZswapInstance {
 
 function paramText(name: string, value: ParamValue): string {
   if (!(PARAM_NAMES as readonly string[]).includes(name)) {
-    throw new ZswapError("EINVAL", `Unknown zswap parameter '${name}'; available: ${PARAM_NAMES.join(", ")}`);
+    throw new ZswapError(
+      "EINVAL",
+      `Unknown zswap parameter '${name}'; available: ${PARAM_NAMES.join(", ")}`,
+    );
   }
   switch (name) {
     case "max_pool_percent":
@@ -745,10 +836,16 @@ function paramText(name: string, value: ParamValue): string {
     case "shrinker_enabled":
       if (typeof value === "boolean") return value ? "Y" : "N";
       if (typeof value === "string") return value;
-      throw new ZswapError("EINVAL", `Cannot set ${name}: expected true or false (or Y/N), got ${describe(value)}`);
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot set ${name}: expected true or false (or Y/N), got ${describe(value)}`,
+      );
     default:
       if (typeof value !== "string" || value === "") {
-        throw new ZswapError("EINVAL", `Cannot set ${name}: expected a compressor name, got ${describe(value)}`);
+        throw new ZswapError(
+          "EINVAL",
+          `Cannot set ${name}: expected a compressor name, got ${describe(value)}`,
+        );
       }
       return value;
   }
@@ -765,7 +862,8 @@ function wouldBlockMessage(call: string, e: WouldBlockError): string {
 /** A ZswapError for anything a library call throws (KernelBug reports become EBUG). */
 function asZswapError(e: unknown, what: string): unknown {
   if (e instanceof ZswapError) return e;
-  if (e instanceof KernelBug) return new ZswapError("EBUG", `Cannot ${what}: kernel bug: ${e.title}`, { cause: e });
+  if (e instanceof KernelBug)
+    return new ZswapError("EBUG", `Cannot ${what}: kernel bug: ${e.title}`, { cause: e });
   return e;
 }
 

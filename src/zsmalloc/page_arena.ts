@@ -19,6 +19,12 @@ import { PAGE_SIZE } from "./size_class.ts";
 export const CHUNK_SHIFT = 8;
 export const CHUNK_PAGES = 1 << CHUNK_SHIFT; // 256 pages = 1 MiB
 export const CHUNK_MASK = CHUNK_PAGES - 1;
+/**
+ * A new chunk's buffer starts with this many pages and doubles when a page beyond it is handed
+ * out, so a small pool (the model checker creates thousands of them) costs 16 KiB, not 1 MiB.
+ * Pages are popped in ascending order from a fresh chunk, so growth is by appending.
+ */
+const CHUNK_INITIAL_PAGES = 4;
 /** Page numbers fit an int32 with room to spare: 2^31 pages would be 8 TiB. */
 const CHUNKS_MAX = 1 << (31 - CHUNK_SHIFT);
 
@@ -39,10 +45,15 @@ export class PageArena {
   /** A present chunk whose pages are all free, kept to absorb alloc/free jitter; -1 if none. */
   private spare = -1;
   private presentChunks = 0;
+  /** Per chunk: pages its buffer holds now (CHUNK_INITIAL_PAGES .. CHUNK_PAGES). */
+  private capacity: Int32Array = new Int32Array(1);
 
-  /** Bytes of page memory the arena holds (present chunks), whether in use or not. */
+  /** Bytes of page memory the arena holds (present chunks' buffers), whether in use or not. */
   bytesReserved(): number {
-    return this.presentChunks * CHUNK_PAGES * PAGE_SIZE;
+    let pages = 0;
+    for (let c = 0; c < this.bytes.length; c++)
+      if (this.bytes[c] !== undefined) pages += this.capacity[c]!;
+    return pages * PAGE_SIZE;
   }
 
   /** Allocates one page; returns its number, or -1 when the arena cannot grow. */
@@ -57,7 +68,9 @@ export class PageArena {
     if (n === 0) this.hasFree[c >>> 5]! &= ~(1 << (c & 31));
     if (c === this.spare) this.spare = -1;
     this.pagesInUse++;
-    const p = (c << CHUNK_SHIFT) | this.freeStack[(c << CHUNK_SHIFT) + n]!;
+    const i = this.freeStack[(c << CHUNK_SHIFT) + n]!;
+    if (i >= this.capacity[c]!) this.growChunk(c, i + 1);
+    const p = (c << CHUNK_SHIFT) | i;
     this.link[p] = -1;
     return p;
   }
@@ -81,6 +94,7 @@ export class PageArena {
     this.words = [];
     this.link = new Int32Array(0);
     this.freeCount = new Int32Array(0);
+    this.capacity = new Int32Array(0);
     this.freeStack = new Uint8Array(0);
     this.hasFree = new Int32Array(0);
     this.presentChunks = 0;
@@ -122,9 +136,10 @@ export class PageArena {
       this.words.push(undefined);
       this.growPerChunkArrays(c + 1);
     }
-    const buf = new ArrayBuffer(CHUNK_PAGES * PAGE_SIZE);
+    const buf = new ArrayBuffer(CHUNK_INITIAL_PAGES * PAGE_SIZE);
     this.bytes[c] = new Uint8Array(buf);
     this.words[c] = new Int32Array(buf);
+    this.capacity[c] = CHUNK_INITIAL_PAGES;
     const base = c << CHUNK_SHIFT;
     // Pop order is ascending page index, so a fresh chunk fills from its start.
     for (let i = 0; i < CHUNK_PAGES; i++) this.freeStack[base + i] = CHUNK_MASK - i;
@@ -134,10 +149,24 @@ export class PageArena {
     return c;
   }
 
+  /** Reallocates chunk c's buffer to hold at least `pages` pages (doubling), keeping its bytes. */
+  private growChunk(c: number, pages: number): void {
+    let cap = this.capacity[c]!;
+    while (cap < pages) cap *= 2;
+    cap = Math.min(cap, CHUNK_PAGES);
+    const buf = new ArrayBuffer(cap * PAGE_SIZE);
+    const bytes = new Uint8Array(buf);
+    bytes.set(this.bytes[c]!);
+    this.bytes[c] = bytes;
+    this.words[c] = new Int32Array(buf);
+    this.capacity[c] = cap;
+  }
+
   private growPerChunkArrays(chunks: number): void {
     if (this.freeCount.length >= chunks) return;
     const cap = Math.max(chunks, this.freeCount.length * 2);
     this.freeCount = grow(this.freeCount, cap);
+    this.capacity = grow(this.capacity, cap);
     const stack = new Uint8Array(cap * CHUNK_PAGES);
     stack.set(this.freeStack);
     this.freeStack = stack;

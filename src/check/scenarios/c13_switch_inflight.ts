@@ -8,8 +8,9 @@
  * own check, and engine.ts's invariants) P1 is destroyed, P2 is current, and every pool still on
  * the list is pinned by exactly its entries.
  */
-import { KernelBug } from "../../kernel/report.ts";
+
 import { liveObjects } from "../../kernel/memory.ts";
+import { KernelBug } from "../../kernel/report.ts";
 import type { PoolObj } from "../../zswap/types.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
@@ -59,8 +60,12 @@ function checkOldPoolGone(env: ScenarioEnv): void {
   const old = live.filter((p) => p.data.tfmName === "sim");
   const head = env.z.pools[0];
   if (old.length === 0 && head !== undefined && head.data.tfmName === "sim-b") return;
-  throw new KernelBug("assertion", "C13: the old pool outlived its last entry, or the switch did not take", [
-    `live pools: ${live.map((p) => `${p.data.name}(${p.data.tfmName})`).join(", ") || "none"}`,
-    `current pool: ${head === undefined ? "none" : `${head.data.name}(${head.data.tfmName})`}`,
-  ]);
+  throw new KernelBug(
+    "assertion",
+    "C13: the old pool outlived its last entry, or the switch did not take",
+    [
+      `live pools: ${live.map((p) => `${p.data.name}(${p.data.tfmName})`).join(", ") || "none"}`,
+      `current pool: ${head === undefined ? "none" : `${head.data.name}(${head.data.tfmName})`}`,
+    ],
+  );
 }

@@ -71,7 +71,11 @@ export const C14 = makeC14();
 function checkCurrentIsSim(env: ScenarioEnv): void {
   const head = env.z.pools[0];
   if (head !== undefined && !head.freed && head.data.tfmName === "sim") return;
-  throw new KernelBug("assertion", "C14: after switching back, the current pool is not a live 'sim' pool", [
-    `current pool: ${head === undefined ? "none" : `${head.data.name}(${head.data.tfmName})${head.freed ? " [freed]" : ""}`}`,
-  ]);
+  throw new KernelBug(
+    "assertion",
+    "C14: after switching back, the current pool is not a live 'sim' pool",
+    [
+      `current pool: ${head === undefined ? "none" : `${head.data.name}(${head.data.tfmName})${head.freed ? " [freed]" : ""}`}`,
+    ],
+  );
 }

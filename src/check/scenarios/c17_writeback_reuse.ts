@@ -12,9 +12,14 @@
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
-import { folioUnlock } from "../../mm/folio.ts";
-import { Folio } from "../../mm/folio.ts";
-import { swapcacheAdd, swapcacheDelete, swapDevice, swapFree, swapWriteout } from "../../mm/swap.ts";
+import { Folio, folioUnlock } from "../../mm/folio.ts";
+import {
+  swapcacheAdd,
+  swapcacheDelete,
+  swapDevice,
+  swapFree,
+  swapWriteout,
+} from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";

@@ -1,0 +1,133 @@
+/**
+ * C24. Writeback decompression failure keeps the entry. A prelude stores page A at slot s, ages
+ * its entry E and corrupts E's compressed bytes in zsmalloc (a bit flip in memory, or a failing
+ * accelerator). W, the shrinker, validates E and fails to decompress it; L faults s in
+ * concurrently and fails the same way.
+ *
+ * Newest kernels: writeback returns -EIO, E stays in the tree, the swapcache folio is deleted and
+ * unlocked; the load returns -EIO (SIGBUS) and also keeps E; decompress_fail counts both. (K2/K3
+ * BUG_ON'd instead.) What must never happen is a silent corruption: the garbage written to disk
+ * and E dropped, so that a later swap-in returns wrong bytes instead of an error.
+ *
+ * Oracle: while s is in use, a failed writeback leaves tree[s] == E; L's swap-in returns -EIO (or
+ * A itself, never other bytes); at quiescence decompress_fail >= 1 and written_back_pages == 0.
+ */
+import type { Op } from "../../kernel/effect.ts";
+import { KernelBug } from "../../kernel/report.ts";
+import { siteLines, siteOf } from "../../kernel/site.ts";
+import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
+import type { SwpEntry } from "../../mm/swap_entry.ts";
+import { PAGE_SIZE } from "../../mm/swap_storage.ts";
+import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
+import type { EntryObj } from "../../zswap/types.ts";
+import { zsWrite } from "../../zswap/zs.ts";
+import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { testPage } from "../oracle.ts";
+
+export interface C24Options {
+  /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
+  readonly writeback?: (env: ScenarioEnv) => Op<void>;
+}
+
+interface C24State {
+  s: SwpEntry | null;
+  e: EntryObj | null;
+  /** Set once L has released s: from then on E may be gone. */
+  released: boolean;
+}
+
+export function makeC24(o: C24Options = {}): Scenario {
+  const writeback = o.writeback ?? shrinkOne;
+  return {
+    id: "C24",
+    title: "writeback decompression failure keeps the entry",
+    bad: "a failed decompression drops the entry (or writes garbage back), so the slot silently returns wrong bytes",
+    nrCpus: 2,
+    arm(env) {
+      env.k.finishHooks.push(() => checkCounters(env));
+    },
+    actors: (env) => {
+      const { k, z } = env;
+      const want = testPage(240);
+      const st: C24State = { s: null, e: null, released: false };
+      const prelude = new Work("C24 prelude", function* (): Op<void> {
+        const r = yield* swapOut(k, 0, want, null);
+        if (typeof r === "number") return;
+        st.s = r;
+        yield* shrinkOne(env); // second chance: clears the referenced bit
+        st.e = z.tree(r.type).get(r.offset) ?? null;
+        if (st.e !== null) corrupt(st.e);
+      });
+      queueWork(k, prelude);
+      return [
+        {
+          name: "W",
+          cpu: 0,
+          body: (function* () {
+            yield* flushWork(k, prelude);
+            yield* writeback(env);
+            const { s, e } = st;
+            if (s === null || e === null || st.released) return;
+            if (z.tree(s.type).get(s.offset) !== e) {
+              throw new KernelBug("assertion", "C24: a failed writeback dropped the entry", [
+                `slot ${s.type}:${s.offset} is still in use but its (undecompressible) entry is gone from the tree`,
+                ...siteLines("Detected", siteOf(k)),
+              ]);
+            }
+          })(),
+        },
+        {
+          name: "L",
+          cpu: 1,
+          body: (function* () {
+            yield* flushWork(k, prelude);
+            const s = st.s;
+            if (s === null) return;
+            const got = yield* swapIn(k, s, null);
+            if (typeof got !== "number" && !sameBytes(got, want)) {
+              throw new KernelBug(
+                "data-loss",
+                `BUG: data corruption: swap slot ${s.type}:${s.offset} returned wrong bytes instead of an I/O error`,
+                [
+                  "the page's compressed copy was corrupt; the swap-in must fail (-EIO, SIGBUS), never succeed with other bytes",
+                  ...siteLines("Detected", siteOf(k)),
+                ],
+              );
+            }
+            // After -EIO the page table still references s: drop it (the process got SIGBUS).
+            st.released = true;
+            if (typeof got === "number") yield* swapFree(k, s);
+          })(),
+        },
+      ];
+    },
+  };
+}
+
+export const C24 = makeC24();
+
+function* shrinkOne(env: ScenarioEnv): Op<void> {
+  yield* zswapShrinkerScan(env.k, env.z.rootMemcg, 1);
+}
+
+/** Overwrites the entry's compressed bytes with zeros: the sim decompressor then fails. */
+function corrupt(entry: EntryObj): void {
+  const e = entry.data;
+  if (e.pool === null || e.length >= PAGE_SIZE) return;
+  zsWrite(e.pool.data.zsPool, e.handle, new Uint8Array(e.length), e.length);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function checkCounters(env: ScenarioEnv): void {
+  const s = env.z.stats;
+  if (s.decompress_fail >= 1 && s.written_back_pages === 0) return;
+  throw new KernelBug("assertion", "C24: unexpected counters after a decompression failure", [
+    `decompress_fail ${s.decompress_fail} (expected >= 1), written_back_pages ${s.written_back_pages} (expected 0)`,
+  ]);
+}

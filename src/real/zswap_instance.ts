@@ -383,10 +383,15 @@ function percent(name: string, v: unknown): number {
   if (!Number.isInteger(n) || n < 0 || n > 100) {
     throw new ZswapError(
       "EINVAL",
-      `Cannot set ${name}: expected an integer 0..100, got ${describe(v)}`,
+      `Cannot set ${name}: expected an integer 0..100, got ${numberText(v)}`,
     );
   }
   return n;
+}
+
+/** 140 and "140" as 140; other strings quoted. */
+function numberText(v: unknown): string {
+  return typeof v === "string" && /^\s*-?[\d.]+\s*$/.test(v) ? v.trim() : describe(v);
 }
 
 function unknownCompressor(registry: CompressorRegistry, name: string): ZswapError {

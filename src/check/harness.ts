@@ -40,6 +40,11 @@ export interface Actor {
   readonly body: Op<void>;
 }
 
+/** An actor running `body` as task `name`, starting on `cpu`. */
+export function actor(name: string, cpu: number, body: () => Op<void>): Actor {
+  return { name, cpu, body: body() };
+}
+
 export interface Scenario {
   /** "C1". */
   readonly id: string;

@@ -4,7 +4,7 @@
  * offline. Nothing scripts the migration: the explorer decides when T moves.
  */
 import { cpuDown } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 export const C1: Scenario = {
@@ -13,20 +13,12 @@ export const C1: Scenario = {
   bad: "a task keeps using ctx(A) after migrating; A dies and its resources are freed",
   nrCpus: 2,
   actors: ({ k, oracle }) => [
-    {
-      name: "T",
-      cpu: 0,
-      body: (function* () {
-        const swp = yield* oracle.swapOut(k, testPage(1));
-        if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuDown(k, 0);
-      })(),
-    },
+    actor("T", 0, function* () {
+      const swp = yield* oracle.swapOut(k, testPage(1));
+      if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
+    }),
+    actor("H", 1, function* () {
+      yield* cpuDown(k, 0);
+    }),
   ],
 };

@@ -3,7 +3,7 @@
  * a design whose prepare calls mutex_init() on every online can re-initialize a held mutex.
  */
 import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 export const C2: Scenario = {
@@ -12,20 +12,12 @@ export const C2: Scenario = {
   bad: "mutex_init() on a held ctx mutex, or resources swapped under a user",
   nrCpus: 2,
   actors: ({ k, oracle }) => [
-    {
-      name: "T",
-      cpu: 0,
-      body: (function* () {
-        const swp = yield* oracle.swapOut(k, testPage(2));
-        if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        if ((yield* cpuDown(k, 0)) === 0) yield* cpuUp(k, 0);
-      })(),
-    },
+    actor("T", 0, function* () {
+      const swp = yield* oracle.swapOut(k, testPage(2));
+      if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
+    }),
+    actor("H", 1, function* () {
+      if ((yield* cpuDown(k, 0)) === 0) yield* cpuUp(k, 0);
+    }),
   ],
 };

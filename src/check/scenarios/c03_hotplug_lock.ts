@@ -4,7 +4,7 @@
  */
 import { cpuUp } from "../../kernel/cpuhp.ts";
 import { directReclaim } from "../../kernel/memory.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { reclaimIntoZswap } from "./common.ts";
 
 export const C3: Scenario = {
@@ -15,19 +15,11 @@ export const C3: Scenario = {
   onlineCpus: [0, 1],
   arm: (env) => reclaimIntoZswap(env, 30),
   actors: ({ k }) => [
-    {
-      name: "kswapd0",
-      cpu: 0,
-      body: (function* () {
-        yield* directReclaim(k);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuUp(k, 2);
-      })(),
-    },
+    actor("kswapd0", 0, function* () {
+      yield* directReclaim(k);
+    }),
+    actor("H", 1, function* () {
+      yield* cpuUp(k, 2);
+    }),
   ],
 };

@@ -4,7 +4,7 @@
  * lockdep the chain ctx mutex -> fs_reclaim -> ctx mutex (one lock class).
  */
 import { cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
 
 export const C4: Scenario = {
@@ -18,19 +18,11 @@ export const C4: Scenario = {
     reclaimable(env, ...PREPARE_ALLOCS);
   },
   actors: (env) => [
-    {
-      name: "S",
-      cpu: 0,
-      body: (function* () {
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuUp(env.k, 2);
-      })(),
-    },
+    actor("S", 0, function* () {
+      yield* switchCompressor(env, "sim-b");
+    }),
+    actor("H", 1, function* () {
+      yield* cpuUp(env.k, 2);
+    }),
   ],
 };

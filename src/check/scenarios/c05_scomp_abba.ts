@@ -5,7 +5,7 @@
  */
 import { cpuDown } from "../../kernel/cpuhp.ts";
 import { directReclaim } from "../../kernel/memory.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { reclaimIntoZswap } from "./common.ts";
 
 export const C5: Scenario = {
@@ -15,19 +15,11 @@ export const C5: Scenario = {
   nrCpus: 2,
   arm: (env) => reclaimIntoZswap(env, 50),
   actors: ({ k }) => [
-    {
-      name: "kswapd0",
-      cpu: 0,
-      body: (function* () {
-        yield* directReclaim(k);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuDown(k, 0);
-      })(),
-    },
+    actor("kswapd0", 0, function* () {
+      yield* directReclaim(k);
+    }),
+    actor("H", 1, function* () {
+      yield* cpuDown(k, 0);
+    }),
   ],
 };

@@ -3,7 +3,7 @@
  * current CPU's ctx and finish (liveness); the step bound catches a loop that never ends.
  */
 import { cpuDown } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 export const C6: Scenario = {
@@ -12,23 +12,15 @@ export const C6: Scenario = {
   bad: "a user spins on a dead CPU's ctx, or uses its freed resources",
   nrCpus: 3,
   actors: ({ k, oracle }) => [
-    {
-      name: "T",
-      cpu: 0,
-      body: (function* () {
-        const a = yield* oracle.swapOut(k, testPage(6));
-        const b = yield* oracle.swapOut(k, testPage(7));
-        if (a !== null) yield* oracle.swapInAndCheck(k, a);
-        if (b !== null) yield* oracle.swapInAndCheck(k, b);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 2,
-      body: (function* () {
-        yield* cpuDown(k, 0);
-        yield* cpuDown(k, 1);
-      })(),
-    },
+    actor("T", 0, function* () {
+      const a = yield* oracle.swapOut(k, testPage(6));
+      const b = yield* oracle.swapOut(k, testPage(7));
+      if (a !== null) yield* oracle.swapInAndCheck(k, a);
+      if (b !== null) yield* oracle.swapInAndCheck(k, b);
+    }),
+    actor("H", 2, function* () {
+      yield* cpuDown(k, 0);
+      yield* cpuDown(k, 1);
+    }),
   ],
 };

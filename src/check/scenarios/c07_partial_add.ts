@@ -4,7 +4,7 @@
  * core rolls back only with a teardown and never registers a failed instance; zswap must free
  * exactly what was allocated, once, and not remove an instance that was never added.
  */
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { faultable, switchCompressor } from "./common.ts";
 
 export const C7: Scenario = {
@@ -15,12 +15,8 @@ export const C7: Scenario = {
   onlineCpus: [0, 1, 2],
   arm: (env) => faultable(env, "crypto_acomp", "acomp_req"),
   actors: (env) => [
-    {
-      name: "S",
-      cpu: 0,
-      body: (function* () {
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
+    actor("S", 0, function* () {
+      yield* switchCompressor(env, "sim-b");
+    }),
   ],
 };

@@ -4,7 +4,7 @@
  * instance lets prepare allocate into a pool that is being destroyed.
  */
 import { cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { switchCompressor } from "./common.ts";
 
 export const C8: Scenario = {
@@ -14,19 +14,11 @@ export const C8: Scenario = {
   nrCpus: 3,
   onlineCpus: [0, 1],
   actors: (env) => [
-    {
-      name: "S",
-      cpu: 0,
-      body: (function* () {
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuUp(env.k, 2);
-      })(),
-    },
+    actor("S", 0, function* () {
+      yield* switchCompressor(env, "sim-b");
+    }),
+    actor("H", 1, function* () {
+      yield* cpuUp(env.k, 2);
+    }),
   ],
 };

@@ -4,7 +4,7 @@
  * under a user, and mutual exclusion on each ctx must hold.
  */
 import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 export const C9: Scenario = {
@@ -13,28 +13,16 @@ export const C9: Scenario = {
   bad: "use-after-free, lost mutual exclusion, or re-initialized ctx under a user",
   nrCpus: 2,
   actors: ({ k, oracle }) => [
-    {
-      name: "T",
-      cpu: 0,
-      body: (function* () {
-        const swp = yield* oracle.swapOut(k, testPage(9));
-        if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-      })(),
-    },
-    {
-      name: "T2",
-      cpu: 1,
-      body: (function* () {
-        const swp = yield* oracle.swapOut(k, testPage(10));
-        if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        if ((yield* cpuDown(k, 0)) === 0) yield* cpuUp(k, 0);
-      })(),
-    },
+    actor("T", 0, function* () {
+      const swp = yield* oracle.swapOut(k, testPage(9));
+      if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
+    }),
+    actor("T2", 1, function* () {
+      const swp = yield* oracle.swapOut(k, testPage(10));
+      if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
+    }),
+    actor("H", 1, function* () {
+      if ((yield* cpuDown(k, 0)) === 0) yield* cpuUp(k, 0);
+    }),
   ],
 };

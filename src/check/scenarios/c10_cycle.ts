@@ -3,7 +3,7 @@
  * Designs must neither leak the first allocation nor re-initialize a mutex in use.
  */
 import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 export const C10: Scenario = {
@@ -12,22 +12,14 @@ export const C10: Scenario = {
   bad: "leak of the first allocation, or mutex re-init under a user",
   nrCpus: 2,
   actors: ({ k, oracle }) => [
-    {
-      name: "T",
-      cpu: 0,
-      body: (function* () {
-        yield* oracle.swapOut(k, testPage(11));
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        for (let i = 0; i < 2; i++) {
-          if ((yield* cpuDown(k, 0)) !== 0) return;
-          if ((yield* cpuUp(k, 0)) !== 0) return;
-        }
-      })(),
-    },
+    actor("T", 0, function* () {
+      yield* oracle.swapOut(k, testPage(11));
+    }),
+    actor("H", 1, function* () {
+      for (let i = 0; i < 2; i++) {
+        if ((yield* cpuDown(k, 0)) !== 0) return;
+        if ((yield* cpuUp(k, 0)) !== 0) return;
+      }
+    }),
   ],
 };

@@ -6,7 +6,7 @@
  */
 import { cpuUp } from "../../kernel/cpuhp.ts";
 import { memory } from "../../kernel/memory.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { switchCompressor } from "./common.ts";
 
@@ -19,17 +19,13 @@ export const C11: Scenario = {
   notApplicable: ["D0", "D1", "D2", "D3", "D4"],
   arm: (env) => memory(env.k).policy.faultable.add("acomp_req"),
   actors: (env) => [
-    {
-      name: "H",
-      cpu: 0,
-      body: (function* () {
-        const k = env.k;
-        yield* cpuUp(k, 2);
-        memory(k).policy.faultable.delete("acomp_req");
-        yield* cpuUp(k, 2);
-        yield* env.oracle.swapOut(k, testPage(12));
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
+    actor("H", 0, function* () {
+      const k = env.k;
+      yield* cpuUp(k, 2);
+      memory(k).policy.faultable.delete("acomp_req");
+      yield* cpuUp(k, 2);
+      yield* env.oracle.swapOut(k, testPage(12));
+      yield* switchCompressor(env, "sim-b");
+    }),
   ],
 };

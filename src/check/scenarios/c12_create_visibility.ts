@@ -2,7 +2,7 @@
  * C12. Reclaim recursion during pool creation: prepare's allocations for a new pool may reclaim
  * into zswap_store, which must find the old (current) pool, never the one being created.
  */
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
 
 export const C12: Scenario = {
@@ -15,12 +15,8 @@ export const C12: Scenario = {
     reclaimable(env, ...PREPARE_ALLOCS);
   },
   actors: (env) => [
-    {
-      name: "S",
-      cpu: 0,
-      body: (function* () {
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
+    actor("S", 0, function* () {
+      yield* switchCompressor(env, "sim-b");
+    }),
   ],
 };

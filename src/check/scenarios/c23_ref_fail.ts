@@ -3,7 +3,7 @@
  * added, while H brings a CPU up. The instance must be removed before the ctxs are freed.
  */
 import { cpuUp } from "../../kernel/cpuhp.ts";
-import type { Scenario } from "../harness.ts";
+import { actor, type Scenario } from "../harness.ts";
 import { faultable, switchCompressor } from "./common.ts";
 
 export const C23: Scenario = {
@@ -14,19 +14,11 @@ export const C23: Scenario = {
   onlineCpus: [0, 1],
   arm: (env) => faultable(env, "zswap_pool ref"),
   actors: (env) => [
-    {
-      name: "S",
-      cpu: 0,
-      body: (function* () {
-        yield* switchCompressor(env, "sim-b");
-      })(),
-    },
-    {
-      name: "H",
-      cpu: 1,
-      body: (function* () {
-        yield* cpuUp(env.k, 2);
-      })(),
-    },
+    actor("S", 0, function* () {
+      yield* switchCompressor(env, "sim-b");
+    }),
+    actor("H", 1, function* () {
+      yield* cpuUp(env.k, 2);
+    }),
   ],
 };

@@ -5,6 +5,7 @@
 import { benchCheck } from "./check.bench.ts";
 import { benchCrypto } from "./crypto.bench.ts";
 import { benchExecutor } from "./executor.bench.ts";
+import { benchRun } from "./run.bench.ts";
 import { benchZsmalloc } from "./zsmalloc.bench.ts";
 
 const groups: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const groups: Record<string, () => Promise<void>> = {
   check: benchCheck,
   zsmalloc: benchZsmalloc,
   crypto: benchCrypto,
+  run: benchRun,
 };
 
 const wanted = process.argv.slice(2);

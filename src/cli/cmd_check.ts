@@ -55,6 +55,7 @@ function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOpti
     bound: int("bound", f.bound, 0),
     stepsMax: int("steps-max", f.stepsMax, 10),
     shrink: f.shrink,
+    clock: () => performance.now(),
     ...(progress ? { onProgress: progress } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
+import { runCommand } from "./cmd_run.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  program.addCommand(runCommand());
   program.addCommand(checkCommand());
   program.addCommand(replayCommand());
   program.addCommand(corpusCommand());

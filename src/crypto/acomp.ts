@@ -68,6 +68,9 @@ export interface AcompReq {
 
 export type Req = KObj<AcompReq>;
 
+/** Algorithms whose kernel wrapper ignores the request's dlen (crypto/lzo.c; the sim stand-in). */
+const IGNORES_DLEN = new Set(["lzo", "lzo-rle", "sim", "sim-b"]);
+
 /** crypto_has_acomp(). */
 export function cryptoHasAcomp(k: Kernel, name: string): boolean {
   return cryptoState(k).algorithms.has(name);
@@ -147,10 +150,20 @@ export function acompRequestFree(k: Kernel, req: Req | null): void {
  * negative errno (-ENOSPC when it does not fit). The wait is a scheduling point, and the
  * caller reads req->dlen after it, which is where the historical UAF struck.
  */
-export function* acompCompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8Array): Op<number> {
+export function* acompCompress(
+  k: Kernel,
+  req: Req,
+  src: Uint8Array,
+  dst: Uint8Array,
+  dlenLimit = dst.length,
+): Op<number> {
   const r = use(k, req, "write req->src/dst");
   const tfm = use(k, r.tfm, "read tfm->compress");
-  let ret = tfm.backend.compress(src, dst);
+  // req->dlen says how much the compressor may write. lz4, zstd and deflate honour it; lzo's
+  // wrapper ignores it and writes what it needs (6.12 relied on a two-page dst for that).
+  const out =
+    dlenLimit < dst.length && !IGNORES_DLEN.has(tfm.name) ? dst.subarray(0, dlenLimit) : dst;
+  let ret = tfm.backend.compress(src, out);
   if (ret === -ENOSPC) ret = tfm.noSpaceErrno;
   if (k.mode === "sim") yield* sched("crypto_wait_req compress");
   const done = use(k, req, "read req->dlen");

@@ -43,6 +43,8 @@ export class Folio implements Waitable {
 
   /** The bytes of page `i` of the folio. */
   page(i: number): Uint8Array {
+    // A one-page folio's page is its data: no view to allocate on the swap paths.
+    if (this.nrPages === 1 && this.data.length === PAGE_SIZE) return this.data;
     return this.data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
   }
 }

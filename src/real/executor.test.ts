@@ -5,6 +5,7 @@ import { choose, type Op, sched } from "../kernel/effect.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
 import { KernelBug } from "../kernel/report.ts";
+import { queueWork, Work } from "../kernel/workqueue.ts";
 import { RealExecutor, WouldBlockError } from "./executor.ts";
 
 function realKernel(nrCpus = 2): Kernel {
@@ -223,5 +224,59 @@ describe("RealExecutor", () => {
       for (;;) yield* sched("spin");
     }
     assert.throws(() => ex.runSync("spin", 0, forever()), /exceeded 1000 effects/);
+  });
+
+  it("runs spawned work (k.spawn, queue_work) from a microtask, and idle() waits for it", async () => {
+    const k = realKernel();
+    const ex = new RealExecutor(k);
+    const log: string[] = [];
+    const work = new Work("test_work", function* (k2: Kernel): Op<void> {
+      log.push(`work on cpu${k2.cpu}`);
+      yield* ioImmediate(0);
+      log.push("work done");
+    });
+    function* queuer(): Op<number> {
+      yield* sched("before queue_work");
+      queueWork(k, work);
+      log.push("queued");
+      return 1;
+    }
+    assert.equal(ex.runSync("queuer", 1, queuer()), 1);
+    assert.deepEqual(log, ["queued"], "spawned work never runs nested in the operation");
+    assert.equal(ex.inFlight, 1);
+    assert.equal(k.tasks.length, 1, "an operation in flight is in k.tasks");
+    await ex.idle();
+    assert.deepEqual(log, ["queued", "work on cpu0", "work done"]);
+    assert.equal(k.tasks.length, 0);
+    function* failing(): Op<void> {
+      yield* sched("x");
+      throw new Error("background BUG");
+    }
+    k.spawn("bad", 0, failing());
+    await ex.idle();
+    assert.match(String(ex.backgroundErrors[0]), /background BUG/);
+  });
+
+  it("answers io with its synchronous side when runSync is asked to", () => {
+    const k = realKernel();
+    const ex = new RealExecutor(k);
+    assert.equal(ex.runSync("io", 0, ioAfter(1000, 5), { syncIo: true }), 5);
+    function* broken(): Op<string> {
+      try {
+        yield {
+          t: "io",
+          label: "broken",
+          sync: () => {
+            throw new Error("EIO");
+          },
+          async: () => Promise.resolve(0),
+        };
+      } catch (e) {
+        return `caught ${(e as Error).message}`;
+      }
+      return "no";
+    }
+    assert.equal(ex.runSync("io", 0, broken(), { syncIo: true }), "caught EIO");
+    assert.equal(ex.inFlight, 0);
   });
 });

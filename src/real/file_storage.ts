@@ -71,7 +71,10 @@ export class FileStorage implements SwapStorage {
     private readonly io: FileIo,
   ) {}
 
-  /** Creates (or truncates) the swap file and sizes it to nrSlots pages (sparse). */
+  /**
+   * Creates (or truncates) the swap file and sizes it to nrSlots pages (sparse). A character
+   * device is used as it is (/dev/full makes a full disk); a block device is refused.
+   */
   static open(opts: FileStorageOptions): FileStorage {
     const { nrSlots } = opts;
     if (!Number.isSafeInteger(nrSlots) || nrSlots < 1 || nrSlots * PAGE_SIZE > 2 ** 52) {
@@ -82,6 +85,11 @@ export class FileStorage implements SwapStorage {
     const temporary = opts.path === undefined;
     const path =
       opts.path ?? join(tmpdir(), `zswap-ts-${process.pid}-${randomBytes(6).toString("hex")}.swap`);
+    if (!temporary && isBlockDevice(path)) {
+      throw new SwapFileError(
+        `Cannot use ${path} as a swap file: it is a block device; swap goes to a regular file here (or a character device such as /dev/full)`,
+      );
+    }
     let fd: number;
     try {
       // A temporary name must be new (wx); a user's path is created or truncated, like mkswap.
@@ -90,7 +98,8 @@ export class FileStorage implements SwapStorage {
       throw new SwapFileError(`Cannot create swap file ${path}: ${describeFsError(e)}`);
     }
     try {
-      fs.ftruncateSync(fd, nrSlots * PAGE_SIZE);
+      // A character device (/dev/full: a disk that is always full) has no size to set.
+      if (!fs.fstatSync(fd).isCharacterDevice()) fs.ftruncateSync(fd, nrSlots * PAGE_SIZE);
     } catch (e) {
       fs.closeSync(fd);
       if (temporary) fs.rmSync(path, { force: true });
@@ -214,6 +223,15 @@ export class FileStorage implements SwapStorage {
       };
       step();
     });
+  }
+}
+
+/** Whether `path` names a block device (a disk: never overwritten here). */
+function isBlockDevice(path: string): boolean {
+  try {
+    return fs.statSync(path).isBlockDevice();
+  } catch {
+    return false;
   }
 }
 

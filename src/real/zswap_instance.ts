@@ -430,6 +430,20 @@ export class ZswapInstance {
     return this.swap.file.path;
   }
 
+  /**
+   * zswap_pool_reached_full: the pool hit its limit and has not yet shrunk to the accept
+   * threshold, so every store is rejected (to the swap file) meanwhile. Writeback runs in the
+   * background: a caller that swaps out in a tight loop gives it turns of the event loop.
+   */
+  get poolReachedFull(): boolean {
+    return this.z.poolReachedFull;
+  }
+
+  /** Operations in flight now: un-awaited calls and background work (writeback, pool release). */
+  get inFlight(): number {
+    return this.ex.inFlight;
+  }
+
   /** Number of CPUs (possible CPUs: online or not). */
   get cpus(): number {
     return this.kernel.cpus.possible.length;

@@ -58,9 +58,11 @@ function* compress(
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
   const ctx = yield* z.design.acquire(k, pool);
   const buffer = ctxBuffer(k, ctx);
-  // 6.12 compressed into two pages ("over-compression"); the newest code into one.
+  // 6.12 gave the compressor a two-page dst ("over-compression") but dlen = PAGE_SIZE; the
+  // newest code gives it one page.
   const dstLen = z.profile === "6.12" ? Math.min(buffer.length, 2 * PAGE_SIZE) : PAGE_SIZE;
-  let compRet = yield* acompCompress(k, ctxReq(k, ctx), page, buffer.subarray(0, dstLen));
+  const dst = dstLen === buffer.length ? buffer : buffer.subarray(0, dstLen);
+  let compRet = yield* acompCompress(k, ctxReq(k, ctx), page, dst, PAGE_SIZE);
   let dlen = Math.max(compRet, 0);
   compRet = Math.min(compRet, 0);
   let src = buffer;

@@ -31,7 +31,6 @@ import { zsCreate, zsDestroy, zsTotalPages } from "./zs.ts";
 const ENOENT = 2;
 const ENODEV = 19;
 const EINVAL = 22;
-const ENOMEM = 12;
 
 /** zswap_pool_create(): a new pool with ready per-CPU contexts, not yet on the list. */
 export function zswapPoolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
@@ -221,7 +220,8 @@ function* switchPool(k: Kernel, z: ZswapState, compressor: string): Op<number> {
   // Drop the old current pool's initial reference; it is destroyed when its last entry goes.
   if (putPool !== null)
     yield* percpuRefKill(k, use(k, putPool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
-  return pool === null ? -ENOMEM : 0;
+  // param_set_charp() is skipped and the write fails with -EINVAL, whatever failed in create.
+  return pool === null ? -EINVAL : 0;
 }
 
 export { EINVAL };

@@ -6,6 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { type Scenario, type ScenarioEnv, scenarioProgram } from "../check/harness.ts";
+import { makeC14 } from "../check/scenarios/c14_switch_back_dying.ts";
+import { makeC16 } from "../check/scenarios/c16_writeback_vs_load.ts";
+import { makeC17 } from "../check/scenarios/c17_writeback_reuse.ts";
+import { makeC19 } from "../check/scenarios/c19_shrinker_vs_free.ts";
+import { makeC24 } from "../check/scenarios/c24_writeback_decompress_fail.ts";
+import {
+  ENGINE_SCENARIOS,
+  engineScenarioById,
+  withEngineInvariants,
+} from "../check/scenarios/engine.ts";
 import type { Op } from "../kernel/effect.ts";
 import { sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
@@ -15,17 +26,16 @@ import { percpuRefKill, percpuRefResurrect } from "../kernel/percpu_ref.ts";
 import type { BugKind } from "../kernel/report.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
 import { type Folio, folioUnlock } from "../mm/folio.ts";
-import { type SwapHooks, swapCacheAllocFolio, swapcacheDelete, swapDevice, swapState } from "../mm/swap.ts";
+import {
+  type SwapHooks,
+  swapCacheAllocFolio,
+  swapcacheDelete,
+  swapDevice,
+  swapState,
+} from "../mm/swap.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { EIO, ENOENT, ENOMEM, PAGE_SIZE, storageWrite } from "../mm/swap_storage.ts";
-import { type Scenario, type ScenarioEnv, scenarioProgram } from "../check/harness.ts";
-import { makeC14 } from "../check/scenarios/c14_switch_back_dying.ts";
-import { makeC16 } from "../check/scenarios/c16_writeback_vs_load.ts";
-import { makeC17 } from "../check/scenarios/c17_writeback_reuse.ts";
-import { makeC19 } from "../check/scenarios/c19_shrinker_vs_free.ts";
-import { makeC24 } from "../check/scenarios/c24_writeback_decompress_fail.ts";
-import { ENGINE_SCENARIOS, engineScenarioById, withEngineInvariants } from "../check/scenarios/engine.ts";
-import { type ExploreResult, explore } from "../sim/explore.ts";
+import { type ExploreResult, explore, type Program } from "../sim/explore.ts";
 import { dfs } from "../sim/strategy_dfs.ts";
 import { random } from "../sim/strategy_random.ts";
 import { D7 } from "./acomp_ctx/d7.ts";
@@ -34,7 +44,7 @@ import { zswapEntryFree } from "./entry.ts";
 import { zswapLoad } from "./load.ts";
 import { zswapPoolCreate, zswapPoolPut, zswapPoolTryget } from "./pool.ts";
 import { zswapWritebackEntry } from "./shrinker.ts";
-import { zswapState } from "./state.ts";
+import { type ZswapState, zswapState } from "./state.ts";
 import { zswapStore } from "./store.ts";
 import type { EntryObj } from "./types.ts";
 
@@ -42,18 +52,75 @@ const SEED = 20260;
 
 /** Exploration budgets per scenario: random executions, dfs bound, dfs execution cap. */
 const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> = {
-  C13: { random: 150, bound: 1, dfsMax: 600 },
-  C14: { random: 200, bound: 1, dfsMax: 400 },
-  C16: { random: 150, bound: 2, dfsMax: 1_000 },
-  C17: { random: 150, bound: 2, dfsMax: 1_000 },
-  C18: { random: 150, bound: 1, dfsMax: 600 },
-  C19: { random: 150, bound: 2, dfsMax: 1_500 },
-  C24: { random: 150, bound: 2, dfsMax: 1_000 },
-  C25: { random: 150, bound: 1, dfsMax: 400 },
+  C13: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive at bound 1: 547 executions
+  C14: { random: 400, bound: 1, dfsMax: 1_500 },
+  C16: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 652
+  C17: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 703
+  C18: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 422
+  C19: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,282
+  C24: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 652
+  C25: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,744
 };
 
 function failure(r: ExploreResult): string {
   return r.failing?.bug?.text ?? r.message;
+}
+
+/** How an execution of a scenario ended, from the counters at quiescence. */
+interface OutcomeProbe {
+  readonly classify: (z: ZswapState) => string;
+  /** Outcomes the random exploration must reach. */
+  readonly expect: readonly string[];
+}
+
+const OUTCOMES: Record<string, OutcomeProbe> = {
+  C14: {
+    classify: (z) => (z.poolsCount === 2 ? "resurrected the dying pool" : "created a new pool"),
+    expect: ["resurrected the dying pool", "created a new pool"],
+  },
+  C16: {
+    classify: (z) => {
+      const e = z.events;
+      if (e.zswpin === 1)
+        return z.stats.reject_reclaim_fail > 0 ? "W saw L's folio (-EEXIST)" : "L loaded first";
+      return e.pswpin === 0 ? "L used W's folio" : "L read the written-back page";
+    },
+    expect: [
+      "W saw L's folio (-EEXIST)",
+      "L loaded first",
+      "L used W's folio",
+      "L read the written-back page",
+    ],
+  },
+  C17: {
+    classify: (z) =>
+      z.stats.reject_reclaim_fail > 0
+        ? "validation failed"
+        : z.events.zswpwb > 0
+          ? "written back first"
+          : "freed first",
+    expect: ["validation failed", "written back first", "freed first"],
+  },
+  C19: {
+    classify: (z) => (z.stats.reject_reclaim_fail > 0 ? "writeback lost the race" : "no race"),
+    expect: ["writeback lost the race"],
+  },
+  C24: {
+    classify: (z) => `decompress_fail=${z.stats.decompress_fail}`,
+    expect: ["decompress_fail=1", "decompress_fail=2"],
+  },
+};
+
+/** `program` with a finish hook that records each execution's outcome. */
+function withProbe(program: Program, probe: OutcomeProbe | undefined, seen: Set<string>): Program {
+  if (probe === undefined) return program;
+  return {
+    ...program,
+    setup(k) {
+      program.setup(k);
+      k.finishHooks.push(() => seen.add(probe.classify(zswapState(k))));
+    },
+  };
 }
 
 describe("engine scenarios under D7: no detector fires", () => {
@@ -61,13 +128,24 @@ describe("engine scenarios under D7: no detector fires", () => {
     const b = BUDGET[scenario.id];
     assert.ok(b !== undefined, `no budget for ${scenario.id}`);
     it(`${scenario.id} ${scenario.title}: random(${SEED}) x ${b.random}`, () => {
-      const r = explore(scenarioProgram(D7, scenario), random(SEED), { executionsMax: b.random });
+      const seen = new Set<string>();
+      const probe = OUTCOMES[scenario.id];
+      const program = withProbe(scenarioProgram(D7, scenario), probe, seen);
+      const r = explore(program, random(SEED), { executionsMax: b.random });
       assert.equal(r.verdict, "bound", `${failure(r)}\ntoken ${r.token}`);
       assert.equal(r.stepBoundHits, 0);
+      // The race is really run both (all) ways, not passed vacuously.
+      for (const want of probe?.expect ?? []) {
+        assert.ok(
+          seen.has(want),
+          `outcome '${want}' never happened; seen: ${[...seen].join(", ")}`,
+        );
+      }
     });
     it(`${scenario.id}: dfs(preemption bound ${b.bound})`, () => {
       const r = explore(scenarioProgram(D7, scenario), dfs(b.bound), { executionsMax: b.dfsMax });
       assert.notEqual(r.verdict, "bug", `${failure(r)}\ntoken ${r.token}`);
+      if (scenario.id !== "C14") assert.equal(r.verdict, "exhausted", r.message);
       assert.equal(r.stepBoundHits, 0);
     });
   }
@@ -315,7 +393,8 @@ const BROKEN: readonly BrokenCase[] = [
     scenario: withEngineInvariants(
       makeC24({ writeback: (env) => shrinkOneWith(env, writebackIgnoringFailure) }),
     ),
-    kinds: ["data-loss"],
+    // Caught by the swap-in (garbage instead of -EIO) or by W's own check (entry dropped).
+    kinds: ["data-loss", "assertion"],
   },
   {
     id: "C25",
@@ -332,10 +411,12 @@ describe("engine scenarios catch a broken engine", () => {
       let r = explore(program, random(SEED), { executionsMax: 300 });
       if (r.verdict !== "bug") r = explore(program, dfs(2), { executionsMax: 2_000 });
       assert.equal(r.verdict, "bug", `not caught: ${r.message}`);
-      if (process.env.SHOW) console.log(c.id, r.executions, r.failing?.bug?.text.split("\n").slice(0, 4).join(" / "));
       const bug = r.failing?.bug;
       assert.ok(bug !== null && bug !== undefined);
-      assert.ok(c.kinds.includes(bug.kind), `expected ${c.kinds.join(" or ")}, got ${bug.kind}:\n${bug.text}`);
+      assert.ok(
+        c.kinds.includes(bug.kind),
+        `expected ${c.kinds.join(" or ")}, got ${bug.kind}:\n${bug.text}`,
+      );
       if (c.title) assert.match(bug.text, c.title);
     });
   }

@@ -27,7 +27,12 @@ const EIO = 5;
 const ENOENT = 2;
 const EAGAIN = 11;
 const MAX_RECLAIM_RETRIES = 16;
-const SWAP_CLUSTER_MAX = 32;
+/**
+ * Entries shrink_memcg() walks per NUMA node: 1 in mainline (6.8 on); the SWAP_CLUSTER_MAX of
+ * the K4 tree comes with the out-of-tree vswap series. One per call makes the callers (the store
+ * path over memory.zswap.max, shrink_worker) recheck their limit after every entry.
+ */
+const NR_TO_WALK_PER_NODE = 1;
 
 /**
  * zswap_writeback_entry(): `entry` may already be freed; it is not dereferenced until it is
@@ -127,7 +132,7 @@ export function* shrinkMemcg(k: Kernel, memcg: Memcg | null): Op<number> {
     k,
     memcg,
     (item, l) => shrinkMemcgCb(k, item, l, null),
-    SWAP_CLUSTER_MAX,
+    NR_TO_WALK_PER_NODE,
   );
   return shrunk > 0 ? 0 : -EAGAIN;
 }
@@ -160,28 +165,49 @@ function* shrinkerScan(k: Kernel, memcg: Memcg | null, nrToScan: number): Op<num
   return yield* z.lru.walk(k, memcg, (item, l) => shrinkMemcgCb(k, item, l, stop), nrToScan);
 }
 
-/** shrink_worker(): global reclaim to the accept threshold, round-robin over memcgs. */
+/**
+ * shrink_worker(): global reclaim down to the accept threshold, round-robin over the online
+ * memcgs from the zswap_next_shrink cursor. A memcg without writeback candidates (-ENOENT) is
+ * skipped; the end of a tree walk (mem_cgroup_iter() returning NULL) that found no candidate
+ * counts as a failure, as does a failed shrink, and MAX_RECLAIM_RETRIES failures end the work:
+ * without the first rule the worker would spin forever when every memcg with entries has
+ * writeback disabled.
+ */
 export function* shrinkWorker(k: Kernel): Op<void> {
   const z = zswapState(k);
   const thr = zswapAcceptThrPages(k);
   let failures = 0;
-  while (zswapTotalPages(k) > thr && failures < MAX_RECLAIM_RETRIES) {
+  let attempts = 0;
+  do {
     spinLock(k, z.shrinkLock);
-    const memcg = nextOnlineMemcg(z.rootMemcg, z.nextShrink);
+    const memcg = memcgIterOnline(z.rootMemcg, z.nextShrink);
     z.nextShrink = memcg;
     spinUnlock(k, z.shrinkLock);
-    const ret = yield* shrinkMemcg(k, memcg);
-    if (ret !== 0 && ret !== -ENOENT) failures++;
-    if (ret === -ENOENT && z.lru.totalCount() === 0) break;
+    if (memcg === null) {
+      if (attempts === 0 && ++failures === MAX_RECLAIM_RETRIES) break;
+      attempts = 0;
+    } else {
+      const ret = yield* shrinkMemcg(k, memcg);
+      if (ret === -ENOENT) continue; // not a candidate: neither an attempt nor a failure
+      attempts++;
+      if (ret !== 0 && ++failures === MAX_RECLAIM_RETRIES) break;
+    }
     yield* sched("cond_resched in shrink_worker");
-  }
+  } while (zswapTotalPages(k) > thr);
 }
 
-function nextOnlineMemcg(root: Memcg, cur: Memcg | null): Memcg {
-  const all = [...root.walk()].filter((m) => m.online);
-  if (all.length === 0) return root;
-  const i = cur === null ? -1 : all.indexOf(cur);
-  return all[(i + 1) % all.length] as Memcg;
+/**
+ * mem_cgroup_iter(NULL, cur) skipping offline memcgs (mem_cgroup_tryget_online()): the next
+ * online memcg after `cur` in pre-order, or null at the end of the tree walk (the next call
+ * starts again from the root).
+ */
+function memcgIterOnline(root: Memcg, cur: Memcg | null): Memcg | null {
+  const all = [...root.walk()];
+  for (let i = cur === null ? 0 : all.indexOf(cur) + 1; i < all.length; i++) {
+    const m = all[i] as Memcg;
+    if (m.online) return m;
+  }
+  return null;
 }
 
 export { EIO, ENOMEM };

@@ -83,7 +83,8 @@ export function* zswapParamSet(k: Kernel, name: string, value: string): Op<numbe
     case "enabled":
     case "shrinker_enabled": {
       const v = parseBool(name, value);
-      if (name === "enabled" && v && !z.hasPool) return -22;
+      // zswap_enabled_param_set(): "can't enable, no pool configured" (-ENODEV).
+      if (name === "enabled" && v && !z.hasPool) return -19;
       z.params[name] = v;
       return 0;
     }

@@ -29,7 +29,7 @@ import {
 import { type SwpEntry, swpEntry } from "../../mm/swap_entry.ts";
 import { ENOENT, PAGE_SIZE, storageRead } from "../../mm/swap_storage.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import type { Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 const NR = 4;

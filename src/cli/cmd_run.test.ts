@@ -1,0 +1,177 @@
+// `zswap-ts run` through the real binary (bin/zswap-ts.js; ZSWAP_TS_BIN overrides it).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { RunResult } from "./cmd_run.ts";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
+const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-run-test-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `zswap-ts run ...args` as a child process (asynchronously, so cases run in parallel). */
+function run(...args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "run", ...args], { cwd: repo });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function json(r: Ran): RunResult {
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as RunResult;
+}
+
+describe("zswap-ts run", () => {
+  it("runs the job and prints the kernel-named summary", async () => {
+    const r = await run("--size", "1M", "--cpus", "2");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, /^zswap-ts run: 256 pages \(1\.0 MiB\) of generated corpus \(seed 1/);
+    assert.match(r.stdout, /swap-out +1\.0 MiB in [\d.]+ s: \d+ MB\/s/);
+    assert.match(r.stdout, /swap-in +1\.0 MiB in [\d.]+ s: \d+ MB\/s/);
+    assert.match(r.stdout, /verify +OK: 256 pages byte for byte/);
+    for (const name of [
+      "stored_pages",
+      "pool_total_size",
+      "reject_compress_poor",
+      "written_back_pages",
+      "zswpout",
+      "zswpin",
+      "swpout_zero",
+      "pswpout",
+    ]) {
+      assert.match(r.stdout, new RegExp(`^  ${name} +\\d+$`, "m"), name);
+    }
+    assert.match(r.stdout, /compression_ratio +\d+\.\d\d/);
+    assert.match(r.stdout, /pool_efficiency +0\.\d\d/);
+  });
+
+  it("prints JSON with --json; the default total RAM leaves the limit alone", async () => {
+    const j = json(await run("--size", "1M", "--json", "--compressor", "zstd", "--seed", "3"));
+    assert.equal(j.config.compressor, "zstd");
+    assert.equal(j.corpus.pages, 256);
+    assert.equal(j.verification.ok, true);
+    assert.equal(j.afterSwapOut.debugfs.pool_limit_hit, 0);
+    assert.equal(j.end.vmstat.pswpout, 0, "every non-zero page stayed in zswap");
+    assert.equal((j.afterSwapOut.debugfs.stored_pages ?? 0) + j.end.vmstat.swpout_zero, 256);
+    assert.ok(j.afterSwapOut.derived.compressionRatio > 1);
+    assert.ok(j.phases.swapOut.mbPerSecond > 0 && j.phases.swapIn.mbPerSecond > 0);
+  });
+
+  it("with a small --total-ram: the pool limit, writeback and the accept-threshold hysteresis", async () => {
+    const j = json(await run("--size", "8M", "--total-ram", "16M", "--json"));
+    assert.equal(j.verification.ok, true);
+    assert.ok((j.afterSwapOut.debugfs.pool_limit_hit ?? 0) > 0, "the limit was hit");
+    assert.ok((j.afterSwapOut.debugfs.written_back_pages ?? 0) > 0, "writeback to the swap file");
+    assert.equal(j.end.vmstat.zswpwb, j.afterSwapOut.debugfs.written_back_pages);
+    assert.ok(
+      j.poolLimit.rejectedByHysteresis > 0,
+      "rejected below the limit, above the threshold",
+    );
+    assert.ok(j.end.vmstat.pswpin > 0, "pages came back from the swap file");
+  });
+
+  it("reads --corpus files, and survives --hotplug, compressor switches and the 6.12 profile", async () => {
+    const file = join(scratch, "c.pages");
+    const c = await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, "corpus", "--out", file, "--size", "512k"], {
+        cwd: repo,
+      });
+      child.on("close", (code) =>
+        code === 0 ? resolve() : reject(new Error(`corpus exited ${code}`)),
+      );
+    });
+    void c;
+    const [stress, old] = await Promise.all([
+      run(
+        "--corpus",
+        file,
+        "--cpus",
+        "3",
+        "--hotplug",
+        "--switch-compressor-every",
+        "16",
+        "--json",
+      ),
+      run("--size", "1M", "--profile", "6.12", "--json"),
+    ]);
+    const s = json(stress);
+    assert.equal(s.verification.ok, true);
+    assert.equal(s.corpus.source, file);
+    assert.ok(s.stress.hotplugEvents >= 1);
+    assert.ok(s.stress.compressorSwitches >= 8);
+    assert.ok(s.stress.compressorsUsed.length >= 4);
+    const o = json(old);
+    assert.equal(o.verification.ok, true);
+    // lz4 (the default) honours req->dlen = PAGE_SIZE: -EINVAL, reject_compress_fail in 6.12.
+    assert.ok(
+      (o.afterSwapOut.debugfs.reject_compress_fail ?? 0) > 0,
+      "6.12 rejects incompressible pages",
+    );
+    assert.equal("stored_incompressible_pages" in o.afterSwapOut.debugfs, false);
+  });
+
+  it("gives exit 2 and one line on stderr for each bad input", async () => {
+    const odd = join(scratch, "odd.pages");
+    fs.writeFileSync(odd, new Uint8Array(5000));
+    const cases: Array<[string[], RegExp]> = [
+      [["--corpus", join(scratch, "missing.pages")], /Cannot read corpus .*missing\.pages: ENOENT/],
+      [["--corpus", odd], /expected a positive multiple of 4096 bytes, got 5000 bytes/],
+      [["--size", "4097"], /expected a positive multiple of 4096 bytes/],
+      [
+        ["--compressor", "snappy"],
+        /Unknown compressor 'snappy'; available: deflate, lz4, lz4hc, lzo, zstd/,
+      ],
+      [
+        ["--max-pool-percent", "140"],
+        /Cannot set max_pool_percent: expected an integer 0\.\.100, got 140/,
+      ],
+      [
+        ["--accept-threshold-percent", "-1"],
+        /Cannot set accept_threshold_percent: expected an integer 0\.\.100, got -1/,
+      ],
+      [["--profile", "5.4"], /Unknown profile '5\.4'; available: latest, 6\.12/],
+      [
+        ["--size", "1M", "--swap-file", join(scratch, "no/such/dir/swap")],
+        /Cannot create swap file .*: ENOENT/,
+      ],
+      [["--size", "1M", "--cpus", "1", "--hotplug"], /--hotplug with 1 CPU/],
+      // A full disk: writeback fails (the page stays in zswap), rejected stores stay in memory.
+      [
+        ["--size", "1M", "--total-ram", "2M", "--swap-file", "/dev/full"],
+        /Swap file \/dev\/full failed \d+ page writes \(ENOSPC\): \d+ writebacks failed and kept their page in zswap \(reject_reclaim_fail\), \d+ pages stayed in memory; every page verified, none was lost/,
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(...args)));
+    for (const [i, r] of results.entries()) {
+      const [args, message] = cases[i] as [string[], RegExp];
+      const what = args.join(" ");
+      assert.equal(r.code, 2, `${what}: exit ${r.code}, stderr ${r.stderr}`);
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, `${what}: one line on stderr, got:\n${r.stderr}`);
+      assert.match(lines[0] as string, /^zswap-ts: /, what);
+      assert.match(lines[0] as string, message, what);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack trace`);
+    }
+  });
+});

@@ -358,7 +358,10 @@ describe("createZswap: profiles", () => {
 
         const kept = swapOutAll(latest, randomPages);
         const l = latest.stats();
-        assert.equal((l.debugfs.reject_compress_poor ?? 0) + (l.debugfs.reject_compress_fail ?? 0), 0);
+        assert.equal(
+          (l.debugfs.reject_compress_poor ?? 0) + (l.debugfs.reject_compress_fail ?? 0),
+          0,
+        );
         assert.equal(l.debugfs.stored_incompressible_pages, randomPages.length);
         assert.equal(l.vmstat.pswpout, 0);
         assertSwapsBack(latest, kept, randomPages);

@@ -44,7 +44,6 @@ export class PageArena {
   private hasFree: Int32Array = new Int32Array(1);
   /** A present chunk whose pages are all free, kept to absorb alloc/free jitter; -1 if none. */
   private spare = -1;
-  private presentChunks = 0;
   /** Per chunk: pages its buffer holds now (CHUNK_INITIAL_PAGES .. CHUNK_PAGES). */
   private capacity: Int32Array = new Int32Array(1);
 
@@ -97,7 +96,6 @@ export class PageArena {
     this.capacity = new Int32Array(0);
     this.freeStack = new Uint8Array(0);
     this.hasFree = new Int32Array(0);
-    this.presentChunks = 0;
     this.pagesInUse = 0;
     this.spare = -1;
   }
@@ -123,7 +121,6 @@ export class PageArena {
     this.words[drop] = undefined;
     this.freeCount[drop] = 0;
     this.hasFree[drop >>> 5]! &= ~(1 << (drop & 31));
-    this.presentChunks--;
   }
 
   /** Makes a chunk present (reusing the lowest given-back slot) with all pages free. */
@@ -145,7 +142,6 @@ export class PageArena {
     for (let i = 0; i < CHUNK_PAGES; i++) this.freeStack[base + i] = CHUNK_MASK - i;
     this.freeCount[c] = CHUNK_PAGES;
     this.hasFree[c >>> 5]! |= 1 << (c & 31);
-    this.presentChunks++;
     return c;
   }
 

@@ -146,7 +146,8 @@ export function* swapcacheDelete(k: Kernel, dev: SwapDevice, folio: Folio): Op<v
     const off = folio.swap.offset + i;
     if (dev.swapcache.get(off) === folio) dev.swapcache.delete(off);
     dev.hasCache[off] = 0;
-    yield* maybeReleaseSlot(k, dev, off);
+    // Checked here too, so the common case (the page table still maps the slot) makes no call.
+    if (!dev.inUse(off)) yield* maybeReleaseSlot(k, dev, off);
   }
 }
 
@@ -282,7 +283,7 @@ export function* swapIn(
     const page = cached.page(swp.offset - cached.swap.offset);
     const bytes = dst === undefined ? page.slice() : copyPage(dst, page);
     folioUnlock(k, cached);
-    if (done) return yield* finishSwapIn(k, dev, swp, bytes);
+    if (done) return yield* finishSwapIn(k, swp, bytes);
   }
   if (!dev.inUse(swp.offset)) return -ENOENT;
   const folio = new Folio(swp, 1, memcg, dst);
@@ -309,7 +310,7 @@ export function* swapIn(
   const bytes = dst === undefined ? folio.data.slice() : folio.data;
   yield* swapcacheDelete(k, dev, folio);
   if (ret < 0 || !folio.uptodate) return ret < 0 ? ret : -EIO;
-  return yield* finishSwapIn(k, dev, swp, bytes);
+  return yield* finishSwapIn(k, swp, bytes);
 }
 
 function copyPage(dst: Uint8Array, src: Uint8Array): Uint8Array {
@@ -317,14 +318,8 @@ function copyPage(dst: Uint8Array, src: Uint8Array): Uint8Array {
   return dst;
 }
 
-function* finishSwapIn(
-  k: Kernel,
-  dev: SwapDevice,
-  swp: SwpEntry,
-  bytes: Uint8Array,
-): Op<Uint8Array> {
+function* finishSwapIn(k: Kernel, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Array> {
   yield* swapFree(k, swp);
-  void dev;
   return bytes;
 }
 

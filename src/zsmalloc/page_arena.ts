@@ -133,10 +133,12 @@ export class PageArena {
       this.words.push(undefined);
       this.growPerChunkArrays(c + 1);
     }
-    const buf = new ArrayBuffer(CHUNK_INITIAL_PAGES * PAGE_SIZE);
+    // Only an arena's first chunk starts small: a pool that needs a second chunk is a big one.
+    const pages = c === 0 ? CHUNK_INITIAL_PAGES : CHUNK_PAGES;
+    const buf = new ArrayBuffer(pages * PAGE_SIZE);
     this.bytes[c] = new Uint8Array(buf);
     this.words[c] = new Int32Array(buf);
-    this.capacity[c] = CHUNK_INITIAL_PAGES;
+    this.capacity[c] = pages;
     const base = c << CHUNK_SHIFT;
     // Pop order is ascending page index, so a fresh chunk fills from its start.
     for (let i = 0; i < CHUNK_PAGES; i++) this.freeStack[base + i] = CHUNK_MASK - i;

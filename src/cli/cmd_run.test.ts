@@ -42,6 +42,16 @@ function json(r: Ran): RunResult {
 }
 
 describe("zswap-ts run", () => {
+  it("prints zsmalloc's class table with --zsmalloc-stats, whose pages add up to pool_total_size", async () => {
+    const r = await run("--size", "1M", "--cpus", "2", "--zsmalloc-stats", "--json");
+    const j = json(r);
+    const table = j.zsmallocClasses ?? "";
+    assert.match(table, /^\/sys\/kernel\/debug\/zsmalloc\/zswap0\/classes \(lz4\):/);
+    const total = /\n Total(?:\s+\d+){13}\s+(\d+)/.exec(table);
+    assert.ok(total, table);
+    assert.equal(Number(total[1]) * 4096, j.afterSwapOut.debugfs.pool_total_size);
+  });
+
   it("runs the job and prints the kernel-named summary", async () => {
     const r = await run("--size", "1M", "--cpus", "2");
     assert.equal(r.code, 0, r.stderr);

@@ -53,6 +53,7 @@ interface RunFlags {
   cpus?: string;
   swapFile?: string;
   json?: boolean;
+  zsmallocStats?: boolean;
   hotplug?: boolean;
   switchCompressorEvery?: string;
 }
@@ -71,6 +72,7 @@ export interface RunConfig {
   readonly cpus: number | undefined;
   readonly swapFile: string | undefined;
   readonly json: boolean;
+  readonly zsmallocStats: boolean;
   readonly hotplug: boolean;
   readonly switchCompressorEvery: number;
 }
@@ -110,6 +112,7 @@ export function runCommand(
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
     .option("--swap-file <path>", "swap file to create (default: a temporary file, removed)")
     .option("--json", "print the summary as JSON")
+    .option("--zsmalloc-stats", "also print zsmalloc's per-class table after swap-out")
     .option(
       "--hotplug",
       `stress: a CPU goes offline or online every ${HOTPLUG_PAGES} pages (an eighth of a smaller corpus)`,
@@ -167,6 +170,7 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
     cpus: flags.cpus === undefined ? undefined : intFlag("--cpus", flags.cpus, 1, 64),
     swapFile: flags.swapFile,
     json: flags.json === true,
+    zsmallocStats: flags.zsmallocStats === true,
     hotplug: flags.hotplug === true,
     switchCompressorEvery:
       flags.switchCompressorEvery === undefined
@@ -251,6 +255,8 @@ export interface RunResult {
   readonly phases: { readonly swapOut: PhaseResult; readonly swapIn: PhaseResult };
   /** The pool as swap-out left it (every page out). */
   readonly afterSwapOut: Pick<ZswapStats, "debugfs" | "vmstat" | "derived">;
+  /** zsmalloc's class table after swap-out (--zsmalloc-stats). */
+  readonly zsmallocClasses?: string;
   /** Everything at the end (every page back in): the vmstat events of both phases. */
   readonly end: Pick<ZswapStats, "debugfs" | "vmstat" | "swapFile">;
   /** How stores fared against the pool limit (see docs/run.md). */
@@ -420,6 +426,7 @@ async function runPhases(
   await flushWork(zswap);
   const swapOutSeconds = (performance.now() - t0) / 1e3;
   const afterSwapOut = zswap.stats();
+  const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
 
   bar?.update(nrPages, { phase: "swap-in" });
   t0 = performance.now();
@@ -468,6 +475,7 @@ async function runPhases(
       swapOut: phase(pages.length, swapOutSeconds),
       swapIn: phase(pages.length, swapInSeconds),
     },
+    ...(zsmallocClasses !== null ? { zsmallocClasses } : {}),
     afterSwapOut: {
       debugfs: afterSwapOut.debugfs,
       vmstat: afterSwapOut.vmstat,
@@ -672,6 +680,7 @@ export function summaryText(r: RunResult): string {
   }
   if (r.notSwappedOut > 0)
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
+  if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
   return `${lines.join("\n")}\n`;
 }
 

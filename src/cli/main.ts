@@ -22,8 +22,9 @@ function version(): string {
 export function buildProgram(): Command {
   const program = new Command("zswap-ts")
     .description(
-      "Linux zswap, executable: check acomp_ctx lifecycle designs for use-after-free and deadlock\n" +
-        "on a deterministic multi-CPU kernel model, or run zswap on real pages with real compressors.",
+      "Linux zswap, executable. 'run' swaps real pages through zswap with real compressors and " +
+        "prints the kernel's statistics; 'check' explores acomp_ctx lifecycle designs for " +
+        "use-after-free and deadlock on a deterministic multi-CPU kernel model.",
     )
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")

@@ -31,6 +31,7 @@ import { KernelBug } from "../kernel/report.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import type { VmEvents } from "../mm/vmstat.ts";
+import { zsStatsText } from "../zsmalloc/stats.ts";
 import { D0 } from "../zswap/acomp_ctx/d0.ts";
 import { D7 } from "../zswap/acomp_ctx/d7.ts";
 import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
@@ -665,6 +666,19 @@ export class ZswapInstance {
   }
 
   // --- statistics, lifetime -------------------------------------------------------------------
+
+  /**
+   * The zsmalloc class table of every pool on the list, as the kernel prints it in
+   * /sys/kernel/debug/zsmalloc/<pool>/classes.
+   */
+  zsmallocClasses(): string {
+    return this.z.pools
+      .map(
+        (p) =>
+          `/sys/kernel/debug/zsmalloc/${p.data.zsPool.name}/classes (${p.data.tfmName}):\n${zsStatsText(p.data.zsPool)}`,
+      )
+      .join("\n");
+  }
 
   /** The kernel's counters by their names, and figures derived from them. */
   stats(): ZswapStats {

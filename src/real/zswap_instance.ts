@@ -1,28 +1,4 @@
-/**
- * The library: zswap on real pages, with real compressors, a zsmalloc pool and a real swap file.
- *
- * `createZswap()` boots a kernel in real mode (N CPUs, totalram), sets up zswap on it (the 7.1
- * per-CPU acomp_ctx design, or 6.12's for the 6.12 profile) with a swap file behind it, and
- * returns a `ZswapInstance`. Every call runs the kernel's own paths: swap-out is swap_writeout()
- * (zero pages to the zero map, otherwise zswap_store(), and what zswap rejects goes to the swap
- * file), swap-in is do_swap_page() (zero map, zswap_load(), or the swap file). Writeback
- * (shrink_worker, queued when the pool limit is hit) runs in the background as a kworker.
- * See docs/library.md.
- *
- * @example
- * const zswap = createZswap({ compressor: "zstd", cpus: 4 });
- * const slot = zswap.swapOutSync(page);         // 4096 bytes, or a large folio of 2^n pages
- * const back = zswap.swapInSync(slot);          // byte for byte the page; the slot is released
- * zswap.stats().debugfs.stored_pages;           // the kernel's counters, by the kernel's names
- * await zswap.close();                          // waits for writeback; removes the temp swap file
- */
-import { availableParallelism, totalmem } from "node:os";
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
-import {
-  nativeCompressorFactories,
-  unavailableCompressors,
-} from "../crypto/algorithms/native/index.ts";
-import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { cpuDown, cpuUp } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
 import { Kernel } from "../kernel/kernel.ts";
@@ -30,209 +6,44 @@ import { memory } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
-import type { VmEvents } from "../mm/vmstat.ts";
 import { zsStatsText } from "../zsmalloc/stats.ts";
 import { D0 } from "../zswap/acomp_ctx/d0.ts";
 import { D7 } from "../zswap/acomp_ctx/d7.ts";
-import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
+import { ParamError } from "../zswap/params.ts";
 import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
 import type { ZswapState } from "../zswap/state.ts";
-import type { ZswapDebugfs } from "../zswap/stats.ts";
 import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "../zswap/zswap.ts";
 import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
-import { type FileIo, FileStorage, SwapFileError } from "./file_storage.ts";
+import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
+import {
+  type CreateZswapOptions,
+  describe,
+  FOLIO_PAGES_MAX,
+  PAGE_SIZE,
+  type ParamValue,
+  SwapSlot,
+  ZswapError,
+  type ZswapStats,
+  ZswapWouldBlockError,
+} from "./types.ts";
+
+export { realCompressorRegistry } from "./options.ts";
+export * from "./types.ts";
+
+import { FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
-
-export const PAGE_SIZE = 4096;
-/** The largest folio swapOut takes: a PMD-sized folio (HPAGE_PMD_NR on x86-64). */
-export const FOLIO_PAGES_MAX = 512;
-
-const ENOENT = 2;
-const EIO = 5;
-const EBUSY = 16;
-const ENOSPC = 28;
-
-// ---------------------------------------------------------------------------------------------
-// Options, errors, slots
-// ---------------------------------------------------------------------------------------------
-
-export interface CreateZswapOptions {
-  /**
-   * The compressor (zswap's `compressor` parameter): lz4 (default), lz4hc, zstd, lzo, deflate.
-   * The kernel's Kconfig default is lzo; the library picks lz4, the fastest binding here at a
-   * ratio close to lzo's (docs/library.md, "Defaults").
-   */
-  readonly compressor?: string;
-  /** "latest" (7.1: default) or "6.12": which kernel's store path, design and debugfs files. */
-  readonly profile?: Profile;
-  /** zswap's `enabled` (default true). */
-  readonly enabled?: boolean;
-  /** % of totalram the pool may use (kernel default 20). */
-  readonly max_pool_percent?: number;
-  /** % of the pool limit below which stores are accepted again after a hit (kernel default 90). */
-  readonly accept_threshold_percent?: number;
-  /** The memcg-aware shrinker (`shrink()`); kernel default (Kconfig) off. */
-  readonly shrinker_enabled?: boolean;
-  /** The machine's RAM as zswap sees it (totalram_pages * 4096); default: os.totalmem(). */
-  readonly totalRamBytes?: number;
-  /** Number of CPUs, 1..64; default: os.availableParallelism() (at most 64). */
-  readonly cpus?: number;
-  /** The swap file (created or truncated, and kept); default: a temp file, removed on close. */
-  readonly swapFile?: string;
-  /** Swap file size, a multiple of 4096 (default 1 GiB, sparse): one slot per page swapped out. */
-  readonly swapSizeBytes?: number;
-  /**
-   * Detector bookkeeping (lockdep, call paths and allocation sites in reports); default off: it
-   * costs more than compressing a page. Use-after-free and deadlocks are detected either way.
-   */
-  readonly instrumented?: boolean;
-  /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */
-  readonly swapFileIo?: FileIo;
-}
-
-/**
- * A library call failed. `code` is an errno name: EINVAL (bad input), ENOSPC (swap file full
- * or no free slot), EIO (a read or decompression failed), EBUSY (the last online CPU),
- * ESHUTDOWN (closed), EBUG (a kernel bug report: the message is its title, `cause` the report).
- */
-export class ZswapError extends Error {
-  override name = "ZswapError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/**
- * A *Sync call met a lock held by an asynchronous operation still in flight (writeback, or an
- * un-awaited swapOut): it goes on asynchronously, and `pending` settles with its result.
- */
-export class ZswapWouldBlockError<T> extends ZswapError {
-  override name = "ZswapWouldBlockError";
-  constructor(
-    message: string,
-    readonly pending: Promise<T>,
-  ) {
-    super("EWOULDBLOCK", message);
-  }
-}
-
-/** Where a swapped-out page (or large folio) is: swap slots offset .. offset + nrPages - 1. */
-export class SwapSlot {
-  readonly #owner: ZswapInstance;
-  /** True until it is swapped in or freed. */
-  #live = true;
-
-  /** @internal Created by ZswapInstance.swapOut. */
-  constructor(
-    owner: ZswapInstance,
-    readonly offset: number,
-    readonly nrPages: number,
-  ) {
-    this.#owner = owner;
-  }
-
-  get live(): boolean {
-    return this.#live;
-  }
-
-  /** @internal */
-  static check(slot: unknown, owner: ZswapInstance, what: string): SwapSlot {
-    if (!(slot instanceof SwapSlot)) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what}: expected a SwapSlot from swapOut, got ${describe(slot)}`,
-      );
-    }
-    if (slot.#owner !== owner) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what} slot ${slot.offset}: it belongs to another zswap instance`,
-      );
-    }
-    if (!slot.#live) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what} slot ${slot.offset}: it was already swapped in or freed`,
-      );
-    }
-    return slot;
-  }
-
-  /** @internal */
-  static release(slot: SwapSlot): void {
-    slot.#live = false;
-  }
-}
-
-/** What stats() returns. */
-export interface ZswapStats {
-  /** /sys/kernel/debug/zswap/*, by the kernel's names (6.12 has fewer files). */
-  readonly debugfs: Partial<ZswapDebugfs>;
-  /** /proc/vmstat events of zswap and the swap layer, by the kernel's names. */
-  readonly vmstat: VmEvents;
-  readonly derived: DerivedStats;
-  readonly swapFile: SwapFileStats;
-  /** CPUs online now, in id order. */
-  readonly cpusOnline: readonly number[];
-  /** The zswap parameters now (sysfs names). */
-  readonly params: Readonly<ZswapState["params"]>;
-}
-
-export interface DerivedStats {
-  /** stored_pages * 4096: what zswap holds, uncompressed. */
-  readonly storedBytes: number;
-  /** Sum of the stored entries' lengths (incompressible pages count 4096). */
-  readonly compressedBytes: number;
-  /** storedBytes / compressedBytes (0 when empty). */
-  readonly compressionRatio: number;
-  /** compressedBytes / pool_total_size: how well zsmalloc packs the objects (0 when empty). */
-  readonly poolEfficiency: number;
-  /** The pool limit in bytes: totalram * max_pool_percent / 100. */
-  readonly poolLimitBytes: number;
-  /** Where stores are accepted again after the limit was hit (accept_threshold_percent). */
-  readonly acceptThresholdBytes: number;
-}
-
-export interface SwapFileStats {
-  readonly path: string;
-  readonly temporary: boolean;
-  readonly nrSlots: number;
-  /** Slots referenced by a swapped-out page or by the swapcache. */
-  readonly slotsInUse: number;
-  readonly writeErrors: number;
-  readonly readErrors: number;
-  /** Errno name of the last failed write ("ENOSPC"), or null. */
-  readonly lastWriteError: string | null;
-}
-
-export type ParamValue = string | number | boolean;
-
-/** The parameters setParam knows (sysfs names). */
-export const PARAM_NAMES = [
-  "enabled",
-  "compressor",
-  "max_pool_percent",
-  "accept_threshold_percent",
-  "shrinker_enabled",
-] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Creation
 // ---------------------------------------------------------------------------------------------
 
-const DEFAULT_SWAP_SIZE_BYTES = 2 ** 30;
+const ENOENT = 2;
+const EIO = 5;
+const EBUSY = 16;
+const ENOSPC = 28;
 const SYNC_IO: RunSyncOptions = { syncIo: true };
 const ASYNC_IO: RunSyncOptions = { syncIo: false };
-
-/** The real compressors (no `sim`), with the reasons for the kernel's that are missing. */
-export function realCompressorRegistry(): CompressorRegistry {
-  return new CompressorRegistry(nativeCompressorFactories, unavailableCompressors);
-}
 
 /** Boots zswap on real pages; see CreateZswapOptions for the defaults. Throws ZswapError. */
 export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
@@ -283,125 +94,6 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     );
   }
   return new ZswapInstance(k, ex, z, swap, dev);
-}
-
-interface CheckedOptions {
-  compressor: string;
-  profile: Profile;
-  enabled: boolean;
-  maxPoolPercent: number;
-  acceptThresholdPercent: number;
-  shrinkerEnabled: boolean;
-  totalRamBytes: number;
-  cpus: number;
-  swapFile: string | undefined;
-  swapSizeBytes: number;
-  instrumented: boolean;
-}
-
-function checkOptions(o: CreateZswapOptions): CheckedOptions {
-  if (typeof o !== "object" || o === null) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot create zswap: expected an options object, got ${describe(o)}`,
-    );
-  }
-  let profile: Profile;
-  try {
-    profile = checkProfile(o.profile ?? "latest");
-  } catch (e) {
-    throw new ZswapError("EINVAL", (e as Error).message);
-  }
-  const totalRamBytes = o.totalRamBytes ?? totalmem();
-  if (!Number.isSafeInteger(totalRamBytes) || totalRamBytes < PAGE_SIZE) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot create zswap: expected totalRamBytes to be an integer >= ${PAGE_SIZE}, got ${describe(o.totalRamBytes)}`,
-    );
-  }
-  const cpus = o.cpus ?? Math.min(64, availableParallelism());
-  if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot create zswap: expected cpus to be an integer 1..64, got ${describe(o.cpus)}`,
-    );
-  }
-  const swapSizeBytes = o.swapSizeBytes ?? DEFAULT_SWAP_SIZE_BYTES;
-  if (
-    !Number.isSafeInteger(swapSizeBytes) ||
-    swapSizeBytes < PAGE_SIZE ||
-    swapSizeBytes % PAGE_SIZE !== 0
-  ) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot create zswap: expected swapSizeBytes to be a positive multiple of ${PAGE_SIZE}, got ${describe(o.swapSizeBytes)}`,
-    );
-  }
-  if (o.swapFile !== undefined && (typeof o.swapFile !== "string" || o.swapFile === "")) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot create zswap: expected swapFile to be a path, got ${describe(o.swapFile)}`,
-    );
-  }
-  return {
-    compressor: checkString("compressor", o.compressor ?? "lz4"),
-    profile,
-    enabled: checkBool("enabled", o.enabled ?? true),
-    maxPoolPercent: percent("max_pool_percent", o.max_pool_percent ?? 20),
-    acceptThresholdPercent: percent("accept_threshold_percent", o.accept_threshold_percent ?? 90),
-    shrinkerEnabled: checkBool("shrinker_enabled", o.shrinker_enabled ?? false),
-    totalRamBytes,
-    cpus,
-    swapFile: o.swapFile,
-    swapSizeBytes,
-    instrumented: checkBool("instrumented", o.instrumented ?? false),
-  };
-}
-
-function checkString(name: string, v: unknown): string {
-  if (typeof v !== "string")
-    throw new ZswapError("EINVAL", `Cannot set ${name}: expected a string, got ${describe(v)}`);
-  return v;
-}
-
-function checkBool(name: string, v: unknown): boolean {
-  if (typeof v !== "boolean")
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot set ${name}: expected true or false, got ${describe(v)}`,
-    );
-  return v;
-}
-
-/** An integer 0..100, given as a number or a decimal string. */
-function percent(name: string, v: unknown): number {
-  const n =
-    typeof v === "number"
-      ? v
-      : typeof v === "string" && /^\s*\d+\s*$/.test(v)
-        ? Number(v)
-        : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 100) {
-    throw new ZswapError(
-      "EINVAL",
-      `Cannot set ${name}: expected an integer 0..100, got ${numberText(v)}`,
-    );
-  }
-  return n;
-}
-
-/** 140 and "140" as 140; other strings quoted. */
-function numberText(v: unknown): string {
-  return typeof v === "string" && /^\s*-?[\d.]+\s*$/.test(v) ? v.trim() : describe(v);
-}
-
-function unknownCompressor(registry: CompressorRegistry, name: string): ZswapError {
-  try {
-    registry.get(name);
-  } catch (e) {
-    return new ZswapError("EINVAL", (e as Error).message);
-  }
-  return new ZswapError("EINVAL", `Unknown compressor '${name}'`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -854,36 +546,6 @@ export class ZswapInstance {
 // Errors and formatting
 // ---------------------------------------------------------------------------------------------
 
-function paramText(name: string, value: ParamValue): string {
-  if (!(PARAM_NAMES as readonly string[]).includes(name)) {
-    throw new ZswapError(
-      "EINVAL",
-      `Unknown zswap parameter '${name}'; available: ${PARAM_NAMES.join(", ")}`,
-    );
-  }
-  switch (name) {
-    case "max_pool_percent":
-    case "accept_threshold_percent":
-      return String(percent(name, value));
-    case "enabled":
-    case "shrinker_enabled":
-      if (typeof value === "boolean") return value ? "Y" : "N";
-      if (typeof value === "string") return value;
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot set ${name}: expected true or false (or Y/N), got ${describe(value)}`,
-      );
-    default:
-      if (typeof value !== "string" || value === "") {
-        throw new ZswapError(
-          "EINVAL",
-          `Cannot set ${name}: expected a compressor name, got ${describe(value)}`,
-        );
-      }
-      return value;
-  }
-}
-
 function closedError(): ZswapError {
   return new ZswapError("ESHUTDOWN", "Cannot use zswap: the instance is closed");
 }
@@ -898,11 +560,4 @@ function asZswapError(e: unknown, what: string): unknown {
   if (e instanceof KernelBug)
     return new ZswapError("EBUG", `Cannot ${what}: kernel bug: ${e.title}`, { cause: e });
   return e;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "string") return `'${v}'`;
-  if (v === null || v === undefined || typeof v !== "object") return String(v);
-  if (Array.isArray(v)) return "an array";
-  return `a ${(v as object).constructor?.name ?? "object"}`;
 }

@@ -1,0 +1,188 @@
+/**
+ * The library's public types: options, errors, swap slots and statistics.
+ */
+import type { VmEvents } from "../mm/vmstat.ts";
+import type { Profile } from "../zswap/params.ts";
+import type { ZswapState } from "../zswap/state.ts";
+import type { ZswapDebugfs } from "../zswap/stats.ts";
+import type { FileIo } from "./file_storage.ts";
+import type { ZswapInstance } from "./zswap_instance.ts";
+export const PAGE_SIZE = 4096;
+/** The largest folio swapOut takes: a PMD-sized folio (HPAGE_PMD_NR on x86-64). */
+export const FOLIO_PAGES_MAX = 512;
+
+// ---------------------------------------------------------------------------------------------
+// Options, errors, slots
+// ---------------------------------------------------------------------------------------------
+
+export interface CreateZswapOptions {
+  /**
+   * The compressor (zswap's `compressor` parameter): lz4 (default), lz4hc, zstd, lzo, deflate.
+   * The kernel's Kconfig default is lzo; the library picks lz4, the fastest binding here at a
+   * ratio close to lzo's (docs/library.md, "Defaults").
+   */
+  readonly compressor?: string;
+  /** "latest" (7.1: default) or "6.12": which kernel's store path, design and debugfs files. */
+  readonly profile?: Profile;
+  /** zswap's `enabled` (default true). */
+  readonly enabled?: boolean;
+  /** % of totalram the pool may use (kernel default 20). */
+  readonly max_pool_percent?: number;
+  /** % of the pool limit below which stores are accepted again after a hit (kernel default 90). */
+  readonly accept_threshold_percent?: number;
+  /** The memcg-aware shrinker (`shrink()`); kernel default (Kconfig) off. */
+  readonly shrinker_enabled?: boolean;
+  /** The machine's RAM as zswap sees it (totalram_pages * 4096); default: os.totalmem(). */
+  readonly totalRamBytes?: number;
+  /** Number of CPUs, 1..64; default: os.availableParallelism() (at most 64). */
+  readonly cpus?: number;
+  /** The swap file (created or truncated, and kept); default: a temp file, removed on close. */
+  readonly swapFile?: string;
+  /** Swap file size, a multiple of 4096 (default 1 GiB, sparse): one slot per page swapped out. */
+  readonly swapSizeBytes?: number;
+  /**
+   * Detector bookkeeping (lockdep, call paths and allocation sites in reports); default off: it
+   * costs more than compressing a page. Use-after-free and deadlocks are detected either way.
+   */
+  readonly instrumented?: boolean;
+  /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */
+  readonly swapFileIo?: FileIo;
+}
+
+/**
+ * A library call failed. `code` is an errno name: EINVAL (bad input), ENOSPC (swap file full
+ * or no free slot), EIO (a read or decompression failed), EBUSY (the last online CPU),
+ * ESHUTDOWN (closed), EBUG (a kernel bug report: the message is its title, `cause` the report).
+ */
+export class ZswapError extends Error {
+  override name = "ZswapError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A *Sync call met a lock held by an asynchronous operation still in flight (writeback, or an
+ * un-awaited swapOut): it goes on asynchronously, and `pending` settles with its result.
+ */
+export class ZswapWouldBlockError<T> extends ZswapError {
+  override name = "ZswapWouldBlockError";
+  constructor(
+    message: string,
+    readonly pending: Promise<T>,
+  ) {
+    super("EWOULDBLOCK", message);
+  }
+}
+
+/** Where a swapped-out page (or large folio) is: swap slots offset .. offset + nrPages - 1. */
+export class SwapSlot {
+  readonly #owner: ZswapInstance;
+  /** True until it is swapped in or freed. */
+  #live = true;
+
+  /** @internal Created by ZswapInstance.swapOut. */
+  constructor(
+    owner: ZswapInstance,
+    readonly offset: number,
+    readonly nrPages: number,
+  ) {
+    this.#owner = owner;
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** @internal */
+  static check(slot: unknown, owner: ZswapInstance, what: string): SwapSlot {
+    if (!(slot instanceof SwapSlot)) {
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what}: expected a SwapSlot from swapOut, got ${describe(slot)}`,
+      );
+    }
+    if (slot.#owner !== owner) {
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what} slot ${slot.offset}: it belongs to another zswap instance`,
+      );
+    }
+    if (!slot.#live) {
+      throw new ZswapError(
+        "EINVAL",
+        `Cannot ${what} slot ${slot.offset}: it was already swapped in or freed`,
+      );
+    }
+    return slot;
+  }
+
+  /** @internal */
+  static release(slot: SwapSlot): void {
+    slot.#live = false;
+  }
+}
+
+/** What stats() returns. */
+export interface ZswapStats {
+  /** /sys/kernel/debug/zswap/*, by the kernel's names (6.12 has fewer files). */
+  readonly debugfs: Partial<ZswapDebugfs>;
+  /** /proc/vmstat events of zswap and the swap layer, by the kernel's names. */
+  readonly vmstat: VmEvents;
+  readonly derived: DerivedStats;
+  readonly swapFile: SwapFileStats;
+  /** CPUs online now, in id order. */
+  readonly cpusOnline: readonly number[];
+  /** The zswap parameters now (sysfs names). */
+  readonly params: Readonly<ZswapState["params"]>;
+}
+
+export interface DerivedStats {
+  /** stored_pages * 4096: what zswap holds, uncompressed. */
+  readonly storedBytes: number;
+  /** Sum of the stored entries' lengths (incompressible pages count 4096). */
+  readonly compressedBytes: number;
+  /** storedBytes / compressedBytes (0 when empty). */
+  readonly compressionRatio: number;
+  /** compressedBytes / pool_total_size: how well zsmalloc packs the objects (0 when empty). */
+  readonly poolEfficiency: number;
+  /** The pool limit in bytes: totalram * max_pool_percent / 100. */
+  readonly poolLimitBytes: number;
+  /** Where stores are accepted again after the limit was hit (accept_threshold_percent). */
+  readonly acceptThresholdBytes: number;
+}
+
+export interface SwapFileStats {
+  readonly path: string;
+  readonly temporary: boolean;
+  readonly nrSlots: number;
+  /** Slots referenced by a swapped-out page or by the swapcache. */
+  readonly slotsInUse: number;
+  readonly writeErrors: number;
+  readonly readErrors: number;
+  /** Errno name of the last failed write ("ENOSPC"), or null. */
+  readonly lastWriteError: string | null;
+}
+
+export type ParamValue = string | number | boolean;
+
+/** The parameters setParam knows (sysfs names). */
+export const PARAM_NAMES = [
+  "enabled",
+  "compressor",
+  "max_pool_percent",
+  "accept_threshold_percent",
+  "shrinker_enabled",
+] as const;
+
+/** A short description of a bad argument, for error messages. */
+export function describe(v: unknown): string {
+  if (typeof v === "string") return `'${v}'`;
+  if (v === null || v === undefined || typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return "an array";
+  return `a ${(v as object).constructor?.name ?? "object"}`;
+}

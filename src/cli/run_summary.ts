@@ -1,0 +1,82 @@
+import cliProgress from "cli-progress";
+import type { RunResult } from "./run_job.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+export function newProgressBar(): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      format: "run [{bar}] {percentage}% | {phase} | {value}/{total} pages",
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+/** The human summary (docs/run.md explains every line). */
+export function summaryText(r: RunResult): string {
+  const c = r.config;
+  const lines: string[] = [];
+  const what =
+    r.corpus.source === "generated"
+      ? `generated corpus (seed ${r.corpus.seed}, mix ${r.corpus.mix})`
+      : r.corpus.source;
+  lines.push(
+    `zswap-ts run: ${r.corpus.pages} pages (${bytesText(r.corpus.sizeBytes)}) of ${what}`,
+    `  compressor ${c.compressor}, profile ${c.profile}, ${c.cpus} CPUs, total RAM ${bytesText(c.totalRamBytes)}, ` +
+      `max_pool_percent ${c.max_pool_percent} (limit ${bytesText(r.poolLimit.limitBytes)}), ` +
+      `accept_threshold_percent ${c.accept_threshold_percent}, shrinker_enabled ${c.shrinker_enabled ? "Y" : "N"}`,
+    `  swap file ${c.swapFile}`,
+    "",
+    `swap-out  ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapOut.seconds.toFixed(2)} s: ${r.phases.swapOut.mbPerSecond.toFixed(0)} MB/s`,
+    `swap-in   ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapIn.seconds.toFixed(2)} s: ${r.phases.swapIn.mbPerSecond.toFixed(0)} MB/s`,
+    `verify    ${r.verification.ok ? `OK: ${r.verification.pages} pages byte for byte` : `FAILED: ${r.verification.mismatches} of ${r.verification.pages} pages differ (first: page ${r.verification.firstMismatch})`}`,
+    "",
+    "debugfs after swap-out (/sys/kernel/debug/zswap):",
+    ...table(r.afterSwapOut.debugfs),
+    "",
+    "vmstat at the end (/proc/vmstat):",
+    ...table(r.end.vmstat),
+    "",
+    "derived after swap-out:",
+    ...table({
+      compression_ratio: `${r.afterSwapOut.derived.compressionRatio.toFixed(2)}  (stored bytes / compressed bytes)`,
+      pool_efficiency: `${r.afterSwapOut.derived.poolEfficiency.toFixed(2)}  (compressed bytes / pool_total_size)`,
+      stored_bytes: r.afterSwapOut.derived.storedBytes,
+      compressed_bytes: r.afterSwapOut.derived.compressedBytes,
+    }),
+  );
+  const p = r.poolLimit;
+  if (p.rejectedAtLimit > 0 || p.rejectedByHysteresis > 0) {
+    lines.push(
+      "",
+      `pool limit: ${p.rejectedAtLimit} stores rejected at the limit (${bytesText(p.limitBytes)}), ` +
+        `${p.rejectedByHysteresis} below it while above the accept threshold (${bytesText(p.acceptThresholdBytes)})`,
+    );
+  }
+  const s = r.stress;
+  if (s.hotplugEvents > 0 || s.compressorSwitches > 0) {
+    lines.push(
+      "",
+      `stress: ${s.hotplugEvents} CPU hotplug events, ${s.compressorSwitches} compressor switches (${s.compressorsUsed.join(", ")})`,
+    );
+  }
+  if (r.notSwappedOut > 0)
+    lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
+  if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
+  return `${lines.join("\n")}\n`;
+}
+
+function table(o: object): string[] {
+  return Object.entries(o).map(([k, v]) => `  ${k.padEnd(28)} ${v}`);
+}
+
+function bytesText(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 10).toFixed(0)} KiB`;
+}

@@ -1,3 +1,8 @@
+/**
+ * The `run` job: load or generate the corpus, swap every page out through the library and back
+ * in, verify each page byte for byte, and collect the statistics and each phase's throughput.
+ * The summary is printed by run_summary.ts; the command and its flags are in cmd_run.ts.
+ */
 import {
   createZswap,
   FOLIO_PAGES_MAX,

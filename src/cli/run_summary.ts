@@ -1,3 +1,6 @@
+/**
+ * The `run` summary as text (the JSON form is the RunResult itself), and its progress bar.
+ */
 import cliProgress from "cli-progress";
 import type { RunResult } from "./run_job.ts";
 

@@ -96,6 +96,10 @@ export function* percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
   }
   ref.releases++;
   k.note(`percpu_ref ${ref.label} released`);
+  // On a real machine other CPUs run between the atomic decrement that reached zero and the
+  // release callback taking its locks: they may see the ref at zero (tryget fails) while the
+  // object is still reachable (C14's find_get). This point lets the explorer interleave there.
+  yield* sched(`percpu_ref ${ref.label} release`);
   yield* ref.release(k);
 }
 

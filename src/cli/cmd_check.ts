@@ -19,7 +19,7 @@ import {
 } from "../check/checker.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
 import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from "../check/report.ts";
-import { LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
+import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
 import { DESIGNS } from "../zswap/acomp_ctx/index.ts";
 import { UsageError } from "./main.ts";
@@ -143,13 +143,18 @@ function runMatrix(f: CheckFlags): number {
 
 function runList(f: CheckFlags): number {
   const designs = DESIGNS.map((d) => ({ name: d.name, versions: d.versions, summary: d.summary }));
-  const scenarios = LIFECYCLE_SCENARIOS.map((s) => ({ id: s.id, title: s.title, bad: s.bad }));
+  const scenarios = ALL_SCENARIOS.map((s) => ({
+    id: s.id,
+    family: LIFECYCLE_SCENARIOS.includes(s) ? "lifecycle" : "engine",
+    title: s.title,
+    bad: s.bad,
+  }));
   if (f.json) out(JSON.stringify({ designs, scenarios }, null, 2));
   else {
     out("Designs:");
     for (const d of designs) out(`  ${d.name.padEnd(8)} ${d.versions.padEnd(28)} ${d.summary}`);
-    out("Scenarios:");
-    for (const s of scenarios) out(`  ${s.id.padEnd(4)} ${s.title}`);
+    out("Scenarios (lifecycle: in the matrix; engine: zswap's own races, checked on any design):");
+    for (const s of scenarios) out(`  ${s.id.padEnd(4)} ${s.family.padEnd(10)} ${s.title}`);
   }
   return 0;
 }
@@ -168,7 +173,7 @@ export function checkCommand(): Command {
         "Exit 0: clean (or, with --matrix, every cell as expected); 1: a bug (or a mismatch); 2: usage.",
     )
     .option("-d, --design <name>", `lifecycle design (${DESIGNS.map((d) => d.name).join(", ")})`)
-    .option("-s, --scenario <id>", `scenario (${LIFECYCLE_SCENARIOS.map((s) => s.id).join(", ")})`)
+    .option("-s, --scenario <id>", `scenario (${ALL_SCENARIOS.map((s) => s.id).join(", ")})`)
     .option("--matrix", "every design against every scenario, compared with the expected matrix")
     .option("--selftest", "run each detector on a planted bug and its fixed twin")
     .option("--list", "list the designs and scenarios")

@@ -13,7 +13,9 @@ import { C10 } from "./c10_cycle.ts";
 import { C11 } from "./c11_dangling_prepare.ts";
 import { C12 } from "./c12_create_visibility.ts";
 import { C23 } from "./c23_ref_fail.ts";
+import { ENGINE_SCENARIOS, withEngineInvariants } from "./engine.ts";
 
+/** The lifecycle family; each also checks the engine's invariants when every task is done. */
 export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [
   C1,
   C2,
@@ -28,13 +30,17 @@ export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [
   C11,
   C12,
   C23,
-];
+].map(withEngineInvariants);
+
+/** Every scenario: the lifecycle family, then the engine races (C13-C25). */
+export const ALL_SCENARIOS: readonly Scenario[] = [...LIFECYCLE_SCENARIOS, ...ENGINE_SCENARIOS];
 
 export function scenarioById(id: string): Scenario {
-  const s = LIFECYCLE_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());
-  if (s === undefined)
+  const s = ALL_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());
+  if (s === undefined) {
     throw new RangeError(
-      `Unknown scenario '${id}'; available: ${LIFECYCLE_SCENARIOS.map((x) => x.id).join(", ")}`,
+      `Unknown scenario '${id}'; available: ${ALL_SCENARIOS.map((x) => x.id).join(", ")}`,
     );
+  }
   return s;
 }

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const bin = fileURLToPath(new URL("../../bin/zswap-ts.js", import.meta.url));
+
+function zswapTs(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: "utf8" });
+}
+
+describe("zswap-ts check and replay", () => {
+  it("reports the 6.12 use-after-free in the kernel's format, exits 1, and replays it exactly", () => {
+    const r = zswapTs("check", "--design", "D0", "--scenario", "C1");
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^zswap-ts check: D0 x C1: BUG \(UAF\)/);
+    assert.match(r.stdout, /BUG: KASAN: slab-use-after-free in zswap_(de)?compress/);
+    assert.match(r.stdout, /Freed by task H on cpu \d at step \d+:\n zswap_cpu_comp_dead/);
+    assert.match(r.stdout, /\| CPU0 +\| CPU1/);
+    const token = /Replay: zswap-ts replay (\S+)/.exec(r.stdout)?.[1];
+    assert.ok(token, r.stdout);
+    const again = zswapTs("replay", token);
+    assert.equal(again.status, 1, again.stderr);
+    const report = (s: string) => s.slice(s.indexOf("=====")).split("\nReplay:")[0];
+    assert.equal(report(again.stdout), report(r.stdout));
+  });
+
+  it("exits 0 with how the design was verified when it is clean", () => {
+    const r = zswapTs("check", "-d", "D7", "-s", "C1", "--json");
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { verdict: string; how: string; token: string | null };
+    assert.equal(j.verdict, "clean");
+    assert.match(j.how, /^verified up to bound 2: \d+ executions, exhaustive/);
+    assert.equal(j.token, null);
+  });
+
+  it("gives exit 2 and one line for bad input", () => {
+    for (const args of [
+      ["check", "--design", "D9", "--scenario", "C1"],
+      ["check", "--design", "D0"],
+      ["check", "--design", "D0", "--scenario", "C1", "--bound", "-1"],
+      ["check", "--matrix", "--selftest"],
+      ["replay", "zt1.D0.C1.0"],
+      ["replay", "zt1.D0.C1.zzzz.1"],
+    ]) {
+      const r = zswapTs(...args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim().split("\n").length, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /^zswap-ts: /);
+    }
+  });
+
+  it("lists designs and scenarios", () => {
+    const r = zswapTs("check", "--list", "--json");
+    assert.equal(r.status, 0);
+    const j = JSON.parse(r.stdout) as { designs: { name: string }[]; scenarios: { id: string }[] };
+    assert.deepEqual(
+      j.designs.map((d) => d.name),
+      ["D0", "D1", "D2", "D3", "D4", "D5", "D7", "D7-v14"],
+    );
+    assert.ok(j.scenarios.some((s) => s.id === "C17"));
+  });
+});

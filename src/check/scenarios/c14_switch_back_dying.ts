@@ -13,11 +13,11 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { switchCompressor } from "./common.ts";
+import { afterPrelude, switchCompressor } from "./common.ts";
 
 export interface C14Options {
   /** S's switch back to "sim" (test-only: a broken switch proves the scenario can fail). */
@@ -43,24 +43,14 @@ export function makeC14(o: C14Options = {}): Scenario {
       });
       queueWork(k, prelude);
       return [
-        {
-          name: "S",
-          cpu: 0,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            yield* switchBack(env, "sim");
-            // Use whichever pool is current now: it must be alive and working.
-            yield* oracle.swapOut(k, testPage(141));
-          })(),
-        },
-        {
-          name: "R",
-          cpu: 1,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
-          })(),
-        },
+        afterPrelude(k, prelude, "S", 0, function* () {
+          yield* switchBack(env, "sim");
+          // Use whichever pool is current now: it must be alive and working.
+          yield* oracle.swapOut(k, testPage(141));
+        }),
+        afterPrelude(k, prelude, "R", 1, function* () {
+          if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
+        }),
       ];
     },
   };

@@ -12,11 +12,12 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 export interface C16Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -42,22 +43,12 @@ export function makeC16(o: C16Options = {}): Scenario {
       });
       queueWork(k, prelude);
       return [
-        {
-          name: "W",
-          cpu: 0,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            yield* writeback(env);
-          })(),
-        },
-        {
-          name: "L",
-          cpu: 1,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
-          })(),
-        },
+        afterPrelude(k, prelude, "W", 0, function* () {
+          yield* writeback(env);
+        }),
+        afterPrelude(k, prelude, "L", 1, function* () {
+          if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
+        }),
       ];
     },
   };

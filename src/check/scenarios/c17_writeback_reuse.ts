@@ -11,7 +11,7 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { Folio, folioUnlock } from "../../mm/folio.ts";
 import {
   swapcacheAdd,
@@ -24,6 +24,7 @@ import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 export interface C17Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -46,29 +47,19 @@ export function makeC17(o: C17Options = {}): Scenario {
       });
       queueWork(k, prelude);
       return [
-        {
-          name: "W",
-          cpu: 0,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            yield* writeback(env);
-          })(),
-        },
-        {
-          name: "F",
-          cpu: 1,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            const s = st.s;
-            if (s === null) return;
-            yield* swapFree(k, s);
-            oracle.forget(s);
-            // Reuse the slot at once if nobody holds it (W's swapcache folio may).
-            const page = testPage(171);
-            if ((yield* swapOutAt(k, s, page)) === 0) oracle.record(s, page);
-            else yield* oracle.swapOut(k, page);
-          })(),
-        },
+        afterPrelude(k, prelude, "W", 0, function* () {
+          yield* writeback(env);
+        }),
+        afterPrelude(k, prelude, "F", 1, function* () {
+          const s = st.s;
+          if (s === null) return;
+          yield* swapFree(k, s);
+          oracle.forget(s);
+          // Reuse the slot at once if nobody holds it (W's swapcache folio may).
+          const page = testPage(171);
+          if ((yield* swapOutAt(k, s, page)) === 0) oracle.record(s, page);
+          else yield* oracle.swapOut(k, page);
+        }),
       ];
     },
   };

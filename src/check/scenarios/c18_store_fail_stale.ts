@@ -12,12 +12,13 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import { zswapParamSet } from "../../zswap/zswap.ts";
 import type { Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 export const C18: Scenario = {
   id: "C18",
@@ -33,39 +34,29 @@ export const C18: Scenario = {
     });
     queueWork(k, prelude);
     return [
-      {
-        name: "T",
-        cpu: 0,
-        body: (function* () {
-          yield* flushWork(k, prelude);
-          const [a, b, c] = st.slots;
-          if (a) {
-            yield* zswapParamSet(k, "enabled", "N");
-            yield* oracle.rewrite(k, a, testPage(181));
-            yield* zswapParamSet(k, "enabled", "Y");
-          }
-          if (b) {
-            yield* zswapParamSet(k, "max_pool_percent", "0");
-            yield* oracle.rewrite(k, b, testPage(183));
-            yield* zswapParamSet(k, "max_pool_percent", "20");
-          }
-          if (c) {
-            const faultable = memory(k).policy.faultable;
-            faultable.add("zswap_entry");
-            yield* oracle.rewrite(k, c, testPage(185));
-            faultable.delete("zswap_entry");
-          }
-        })(),
-      },
-      {
-        name: "W",
-        cpu: 1,
-        body: (function* () {
-          yield* flushWork(k, prelude);
-          yield* zswapShrinkerScan(k, z.rootMemcg, 3);
-          yield* zswapShrinkerScan(k, z.rootMemcg, 3);
-        })(),
-      },
+      afterPrelude(k, prelude, "T", 0, function* () {
+        const [a, b, c] = st.slots;
+        if (a) {
+          yield* zswapParamSet(k, "enabled", "N");
+          yield* oracle.rewrite(k, a, testPage(181));
+          yield* zswapParamSet(k, "enabled", "Y");
+        }
+        if (b) {
+          yield* zswapParamSet(k, "max_pool_percent", "0");
+          yield* oracle.rewrite(k, b, testPage(183));
+          yield* zswapParamSet(k, "max_pool_percent", "20");
+        }
+        if (c) {
+          const faultable = memory(k).policy.faultable;
+          faultable.add("zswap_entry");
+          yield* oracle.rewrite(k, c, testPage(185));
+          faultable.delete("zswap_entry");
+        }
+      }),
+      afterPrelude(k, prelude, "W", 1, function* () {
+        yield* zswapShrinkerScan(k, z.rootMemcg, 3);
+        yield* zswapShrinkerScan(k, z.rootMemcg, 3);
+      }),
     ];
   },
 };

@@ -11,12 +11,13 @@
  * counts are consistent), the data oracle (b's page).
  */
 import type { Op } from "../../kernel/effect.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 export interface C19Options {
   /** W's walk over the LRU (test-only: a broken shrinker proves the scenario can fail). */
@@ -40,26 +41,16 @@ export function makeC19(o: C19Options = {}): Scenario {
       });
       queueWork(k, prelude);
       return [
-        {
-          name: "W",
-          cpu: 0,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            yield* shrink(env);
-          })(),
-        },
-        {
-          name: "I",
-          cpu: 1,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            if (st.a !== null) {
-              yield* swapFree(k, st.a);
-              oracle.forget(st.a);
-            }
-            if (st.b !== null) yield* oracle.swapInAndCheck(k, st.b);
-          })(),
-        },
+        afterPrelude(k, prelude, "W", 0, function* () {
+          yield* shrink(env);
+        }),
+        afterPrelude(k, prelude, "I", 1, function* () {
+          if (st.a !== null) {
+            yield* swapFree(k, st.a);
+            oracle.forget(st.a);
+          }
+          if (st.b !== null) yield* oracle.swapInAndCheck(k, st.b);
+        }),
       ];
     },
   };

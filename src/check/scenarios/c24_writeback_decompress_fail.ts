@@ -15,7 +15,7 @@
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { PAGE_SIZE } from "../../mm/swap_storage.ts";
@@ -24,6 +24,7 @@ import type { EntryObj } from "../../zswap/types.ts";
 import { zsWrite } from "../../zswap/zs.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 export interface C24Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -61,45 +62,35 @@ export function makeC24(o: C24Options = {}): Scenario {
       });
       queueWork(k, prelude);
       return [
-        {
-          name: "W",
-          cpu: 0,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            yield* writeback(env);
-            const { s, e } = st;
-            if (s === null || e === null || st.released) return;
-            if (z.tree(s.type).get(s.offset) !== e) {
-              throw new KernelBug("assertion", "C24: a failed writeback dropped the entry", [
-                `slot ${s.type}:${s.offset} is still in use but its (undecompressible) entry is gone from the tree`,
+        afterPrelude(k, prelude, "W", 0, function* () {
+          yield* writeback(env);
+          const { s, e } = st;
+          if (s === null || e === null || st.released) return;
+          if (z.tree(s.type).get(s.offset) !== e) {
+            throw new KernelBug("assertion", "C24: a failed writeback dropped the entry", [
+              `slot ${s.type}:${s.offset} is still in use but its (undecompressible) entry is gone from the tree`,
+              ...siteLines("Detected", siteOf(k)),
+            ]);
+          }
+        }),
+        afterPrelude(k, prelude, "L", 1, function* () {
+          const s = st.s;
+          if (s === null) return;
+          const got = yield* swapIn(k, s, null);
+          if (typeof got !== "number" && !sameBytes(got, want)) {
+            throw new KernelBug(
+              "data-loss",
+              `BUG: data corruption: swap slot ${s.type}:${s.offset} returned wrong bytes instead of an I/O error`,
+              [
+                "the page's compressed copy was corrupt; the swap-in must fail (-EIO, SIGBUS), never succeed with other bytes",
                 ...siteLines("Detected", siteOf(k)),
-              ]);
-            }
-          })(),
-        },
-        {
-          name: "L",
-          cpu: 1,
-          body: (function* () {
-            yield* flushWork(k, prelude);
-            const s = st.s;
-            if (s === null) return;
-            const got = yield* swapIn(k, s, null);
-            if (typeof got !== "number" && !sameBytes(got, want)) {
-              throw new KernelBug(
-                "data-loss",
-                `BUG: data corruption: swap slot ${s.type}:${s.offset} returned wrong bytes instead of an I/O error`,
-                [
-                  "the page's compressed copy was corrupt; the swap-in must fail (-EIO, SIGBUS), never succeed with other bytes",
-                  ...siteLines("Detected", siteOf(k)),
-                ],
-              );
-            }
-            // After -EIO the page table still references s: drop it (the process got SIGBUS).
-            st.released = true;
-            if (typeof got === "number") yield* swapFree(k, s);
-          })(),
-        },
+              ],
+            );
+          }
+          // After -EIO the page table still references s: drop it (the process got SIGBUS).
+          st.released = true;
+          if (typeof got === "number") yield* swapFree(k, s);
+        }),
       ];
     },
   };

@@ -16,7 +16,7 @@ import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
-import { flushWork, queueWork, Work } from "../../kernel/workqueue.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { Folio, folioUnlock } from "../../mm/folio.ts";
 import {
   swapcacheAdd,
@@ -31,6 +31,7 @@ import { ENOENT, PAGE_SIZE, storageRead } from "../../mm/swap_storage.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { afterPrelude } from "./common.ts";
 
 const NR = 4;
 const TAG = 250;
@@ -54,24 +55,14 @@ export const C25: Scenario = {
     });
     queueWork(k, prelude);
     return [
-      {
-        name: "W",
-        cpu: 0,
-        body: (function* () {
-          yield* flushWork(k, prelude);
-          yield* zswapShrinkerScan(k, z.rootMemcg, 1);
-        })(),
-      },
-      {
-        name: "L",
-        cpu: 1,
-        body: (function* () {
-          yield* flushWork(k, prelude);
-          if (st.s !== null && (yield* largeSwapIn(k, st.s))) {
-            for (let i = 0; i < NR; i++) oracle.forget(swpEntry(st.s.type, st.s.offset + i));
-          }
-        })(),
-      },
+      afterPrelude(k, prelude, "W", 0, function* () {
+        yield* zswapShrinkerScan(k, z.rootMemcg, 1);
+      }),
+      afterPrelude(k, prelude, "L", 1, function* () {
+        if (st.s !== null && (yield* largeSwapIn(k, st.s))) {
+          for (let i = 0; i < NR; i++) oracle.forget(swpEntry(st.s.type, st.s.offset + i));
+        }
+      }),
     ];
   },
 };

@@ -7,6 +7,7 @@
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
  * zswap-ts replay zt1.D0.C1.-5-1-5-.3dja1t       # the same report again
  */
+import { writeFileSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import {
@@ -18,9 +19,11 @@ import {
   type StrategyName,
 } from "../check/checker.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
+import { timelineHtml } from "../check/html.ts";
 import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from "../check/report.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
+import type { TraceEvent } from "../sim/trace.ts";
 import { DESIGNS } from "../zswap/acomp_ctx/index.ts";
 import { UsageError } from "./main.ts";
 
@@ -37,6 +40,7 @@ interface CheckFlags {
   stepsMax: string;
   shrink: boolean;
   json?: boolean;
+  html?: string;
 }
 
 function int(name: string, v: string, min: number): number {
@@ -85,7 +89,36 @@ function runOne(f: CheckFlags): number {
   if (f.json) out(JSON.stringify(cellJson(r, trace), null, 2));
   else
     out(formatCell(r, trace && replayed ? scenarioTrace(trace, replayed.scenario.nrCpus) : null));
+  if (f.html !== undefined && replayed !== null && trace !== null) {
+    const title = `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`;
+    writeHtml(f.html, title, r.bug?.text ?? "", r.token, replayed.scenario.nrCpus, trace.events);
+  }
   return r.verdict === "bug" ? 1 : 0;
+}
+
+function writeHtml(
+  path: string,
+  title: string,
+  report: string,
+  token: string | null,
+  nrCpus: number,
+  events: readonly TraceEvent[],
+): void {
+  try {
+    writeFileSync(
+      path,
+      timelineHtml({
+        title,
+        report,
+        token,
+        nrCpus,
+        events: events.filter((e) => e.task !== "init"),
+      }),
+    );
+  } catch (e) {
+    throw new UsageError(`Cannot write the timeline to ${path}: ${(e as Error).message}`);
+  }
+  process.stderr.write(`timeline written to ${path}\n`);
 }
 
 function runMatrix(f: CheckFlags): number {
@@ -188,6 +221,7 @@ export function checkCommand(): Command {
     .option("--steps-max <n>", "step bound per execution", "100000")
     .option("--no-shrink", "report the first failing execution as found")
     .option("--json", "machine-readable output")
+    .option("--html <file>", "also write the failing execution as an HTML timeline")
     .exitOverride()
     .action((f: CheckFlags) => {
       const modes = [
@@ -213,8 +247,9 @@ export function replayCommand(): Command {
     .description("Replay a token printed by 'zswap-ts check' and print the same report and trace.")
     .argument("<token>", "the replay token (zt1....)")
     .option("--json", "machine-readable output")
+    .option("--html <file>", "also write the execution as an HTML timeline")
     .exitOverride()
-    .action((token: string, f: { json?: boolean }) => {
+    .action((token: string, f: { json?: boolean; html?: string }) => {
       let rep: ReturnType<typeof replayCheckToken>;
       try {
         rep = replayCheckToken(token);
@@ -243,6 +278,16 @@ export function replayCommand(): Command {
             result.trace ? scenarioTrace(result.trace, scenario.nrCpus) : null,
           ),
         );
+      if (f.html !== undefined && result.trace) {
+        writeHtml(
+          f.html,
+          `${design.name} x ${scenario.id}: ${result.bug?.title ?? "no bug"}`,
+          result.bug?.text ?? "",
+          token,
+          scenario.nrCpus,
+          result.trace.events,
+        );
+      }
       process.exitCode = result.outcome === "bug" ? 1 : 0;
     });
 }

@@ -72,6 +72,22 @@ describe("the design x scenario matrix", () => {
   });
 });
 
+describe("exact mode (lockdep's ordering checks off)", () => {
+  it("settles that D2's allocation under the ctx mutex cannot really deadlock (C4)", () => {
+    assert.equal(checkCell("D2", "C4").bugClass, "lockdep");
+    const exact = checkCell("D2", "C4", { lockdep: false });
+    assert.equal(exact.verdict, "clean", exact.bug?.text);
+    assert.match(exact.how, /verified up to bound 2/);
+  });
+
+  it("finds D1's real self-deadlock when CPU bring-up reclaims into zswap, and replays it", () => {
+    const r = checkCell("D1", "C4", { lockdep: false });
+    assert.equal(r.bugClass, "deadlock");
+    assert.match(r.token ?? "", /^zt1e\.D1\.C4\./);
+    assert.equal(replayCheckToken(r.token as string).result.bug?.text, r.bug?.text);
+  });
+});
+
 describe("check tokens", () => {
   it("are deterministic for a seed", () => {
     assert.equal(

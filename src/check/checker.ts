@@ -33,6 +33,11 @@ export interface CheckOptions {
   /** Shrink a failure (default true). */
   readonly shrink?: boolean;
   readonly onProgress?: (phase: string, executions: number) => void;
+  /**
+   * Lockdep's ordering checks (default true). False is exact mode: only deadlocks that can
+   * happen are reported, which settles whether a lockdep report is a real deadlock.
+   */
+  readonly lockdep?: boolean;
   /** Milliseconds now, for the time a check took (the caller's clock: kernel-side code has none). */
   readonly clock?: () => number;
 }
@@ -79,9 +84,17 @@ export function bugClass(kind: BugKind): BugClass {
   }
 }
 
-/** The token format: zt1.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]. */
-export function encodeCheckToken(design: string, scenario: string, token: string): string {
-  return `zt1.${design}.${scenario}.${token}`;
+/**
+ * The token format: zt1.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...];
+ * "zt1e" instead of "zt1" for exact mode (lockdep's ordering checks off).
+ */
+export function encodeCheckToken(
+  design: string,
+  scenario: string,
+  token: string,
+  lockdep = true,
+): string {
+  return `${lockdep ? "zt1" : "zt1e"}.${design}.${scenario}.${token}`;
 }
 
 export class CheckTokenError extends Error {
@@ -92,9 +105,10 @@ export function decodeCheckToken(token: string): {
   design: AcompCtxDesign;
   scenario: Scenario;
   inner: string;
+  lockdep: boolean;
 } {
   const parts = token.trim().split(".");
-  if (parts[0] !== "zt1" || parts.length < 5) {
+  if ((parts[0] !== "zt1" && parts[0] !== "zt1e") || parts.length < 5) {
     throw new CheckTokenError(
       `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
     );
@@ -104,6 +118,7 @@ export function decodeCheckToken(token: string): {
       design: designByName(parts[1] as string),
       scenario: scenarioById(parts[2] as string),
       inner: parts.slice(3).join("."),
+      lockdep: parts[0] === "zt1",
     };
   } catch (e) {
     throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
@@ -118,7 +133,7 @@ function hunt(
   o: CheckOptions,
   phase: string,
 ): ExploreResult {
-  return explore(scenarioProgram(design, scenario), exploration, {
+  return explore(scenarioProgram(design, scenario, { lockdep: o.lockdep !== false }), exploration, {
     executionsMax: max,
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
     ...(o.onProgress
@@ -222,7 +237,7 @@ export function checkCell(
     how: small ? `${how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : how,
     executions,
     preemptions: failing.preemptions,
-    token: encodeCheckToken(design.name, scenario.id, best.token as string),
+    token: encodeCheckToken(design.name, scenario.id, best.token as string, o.lockdep !== false),
     timeMs: ms(),
     stepBoundHits,
   };
@@ -234,7 +249,9 @@ export function replayCheckToken(token: string): {
   scenario: Scenario;
   result: ExecutionResult;
 } {
-  const { design, scenario, inner } = decodeCheckToken(token);
-  const result = replayComposite(scenarioProgram(design, scenario), inner, { trace: true });
+  const { design, scenario, inner, lockdep } = decodeCheckToken(token);
+  const result = replayComposite(scenarioProgram(design, scenario, { lockdep }), inner, {
+    trace: true,
+  });
   return { design, scenario, result };
 }

@@ -63,13 +63,19 @@ export interface Scenario {
   finish?(env: ScenarioEnv): Op<void>;
 }
 
-export function scenarioProgram(design: AcompCtxDesign, scenario: Scenario): Program {
+/** `lockdep: false` is exact mode: only deadlocks that happen are reported, not lock orders. */
+export function scenarioProgram(
+  design: AcompCtxDesign,
+  scenario: Scenario,
+  opts: { lockdep?: boolean } = {},
+): Program {
   const config: KernelConfig = {
     nrCpus: scenario.nrCpus,
     ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}),
+    ...(opts.lockdep === false ? { lockdepChecks: false } : {}),
   };
   return {
-    name: `${design.name} x ${scenario.id}`,
+    name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}`,
     config,
     setup(k: Kernel) {
       setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, SIM_B]));

@@ -24,6 +24,12 @@ export interface KernelConfig {
    * "sim" (the checker's reports need them), off in "real" (see `Kernel.instrumented`).
    */
   readonly instrumented?: boolean;
+  /**
+   * Lockdep's ordering checks (recursive and circular locking reports). Off: "exact mode", where
+   * only a real deadlock (a wait-for cycle, nothing runnable) is reported: it tells a lockdep
+   * class-level report from a deadlock that can happen. Held locks are tracked either way.
+   */
+  readonly lockdepChecks?: boolean;
 }
 
 /** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
@@ -44,6 +50,7 @@ export class Kernel {
    * unlock-by-non-owner are still detected either way; their reports then lack the call path.
    */
   readonly instrumented: boolean;
+  readonly lockdepChecks: boolean;
   readonly tasks: Task[] = [];
   /** The task whose code is running now; set by the executor before every resumption. */
   current: Task | null = null;
@@ -73,6 +80,7 @@ export class Kernel {
     this.mode = config.mode ?? "sim";
     this.lockdep = config.lockdep ?? new LockdepGraph();
     this.instrumented = config.instrumented ?? this.mode === "sim";
+    this.lockdepChecks = config.lockdepChecks ?? true;
   }
 
   /** Creates a task on `cpu` running `body`. */

@@ -92,7 +92,7 @@ export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireO
   const recursiveRead = read && (opts.recursiveRead ?? true);
   const site = siteOf(k);
   const held: HeldLock = { cls, name, read, site };
-  if (!opts.trylock) {
+  if (!opts.trylock && k.lockdepChecks) {
     for (const h of t.heldLocks) {
       if (h.cls === cls) {
         if (recursiveRead && h.read) continue; // recursive read of a read-held class

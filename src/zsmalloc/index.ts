@@ -14,7 +14,7 @@ export {
   zsMallocErrorMessage,
 } from "./errors.ts";
 export { HANDLE_GEN_MAX, HANDLE_QUARANTINE, HANDLE_SLOTS_MAX } from "./handle_table.ts";
-export { zsObjLength, zsObjRead, zsObjSize, zsObjWrite } from "./obj_rw.ts";
+export { zsObjLength, zsObjRead, zsObjReadBegin, zsObjSize, zsObjWrite } from "./obj_rw.ts";
 export type { ZsPool, ZsPoolOptions } from "./pool.ts";
 export {
   buildSizeClassTable,

@@ -112,6 +112,28 @@ export function zsObjRead(pool: ZsPool, handle: number, dst: Uint8Array): number
   return len;
 }
 
+/**
+ * zs_obj_read_begin(): the object's bytes without a copy when they lie in one page (a view of
+ * the page, valid until the next zsmalloc call on this pool: callers must not keep it), or
+ * copied into `bounce` when the object spans two pages, as the kernel does with its local copy.
+ */
+export function zsObjReadBegin(pool: ZsPool, handle: number, bounce: Uint8Array): Uint8Array {
+  const slot = liveSlot(pool, handle, "zsObjReadBegin");
+  locate(pool, slot);
+  const len = readMeta(pool, slot) & OBJ_META_LEN_MASK;
+  if (len <= PAGE_SIZE - dataOff) {
+    const base = ((dataPage & CHUNK_MASK) << PAGE_SHIFT) + dataOff;
+    return pool.arena.bytes[dataPage >>> CHUNK_SHIFT]!.subarray(base, base + len);
+  }
+  if (bounce.length < len) {
+    throw new ZsError(
+      `zsObjReadBegin: expected a bounce buffer of at least ${len} bytes, got ${bounce.length}`,
+    );
+  }
+  zsObjRead(pool, handle, bounce);
+  return bounce.subarray(0, len);
+}
+
 /** The object's length: what zsObjRead() would return. */
 export function zsObjLength(pool: ZsPool, handle: number): number {
   const slot = liveSlot(pool, handle, "zsObjLength");

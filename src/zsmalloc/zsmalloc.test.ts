@@ -11,7 +11,7 @@ import {
   ZsError,
   zsMallocErrorMessage,
 } from "./errors.ts";
-import { zsObjLength, zsObjRead, zsObjSize, zsObjWrite } from "./obj_rw.ts";
+import { zsObjLength, zsObjRead, zsObjReadBegin, zsObjSize, zsObjWrite } from "./obj_rw.ts";
 import type { ZsPool } from "./pool.ts";
 import { zsClassStats, zsPoolStats, zsStatsText } from "./stats.ts";
 import {
@@ -152,6 +152,30 @@ describe("handles", () => {
     assert.throws(() => zsObjRead(pool, h, new Uint8Array(4096)), /destroyed/);
     assert.throws(() => zsDestroyPool(pool), /destroyed/);
     assert.deepEqual(zsDestroyPool(zsCreatePool("empty")), []);
+  });
+});
+
+describe("zsObjReadBegin", () => {
+  it("returns a view of an object in one page, and a bounce copy of one that spans two", () => {
+    const pool = zsCreatePool("rb");
+    const bounce = new Uint8Array(4096);
+    let views = 0;
+    let copies = 0;
+    let spanning = 0;
+    // 3000-byte objects (class 3008): some start near a page end and span two pages.
+    for (let i = 0; i < 12; i++) {
+      const h = mallocOk(pool, 3000);
+      const data = bytes(i, 3000);
+      zsObjWrite(pool, h, data);
+      const got = zsObjReadBegin(pool, h, bounce);
+      assert.deepEqual(got, data);
+      if (got.buffer === bounce.buffer) {
+        copies++;
+        spanning = h;
+      } else views++;
+    }
+    assert.ok(views > 0 && copies > 0, `views ${views}, copies ${copies}`);
+    assert.throws(() => zsObjReadBegin(pool, spanning, new Uint8Array(10)), /bounce/);
   });
 });
 

@@ -14,7 +14,7 @@ import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { zswapState } from "./state.ts";
 import type { AcompCtx, PoolObj, ZswapEntry } from "./types.ts";
-import { zsAlloc, zsRead, zsWrite } from "./zs.ts";
+import { zsAlloc, zsRead, zsReadBegin, zsWrite } from "./zs.ts";
 
 const EINVAL = 22;
 
@@ -107,10 +107,10 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
   if (entry.length === PAGE_SIZE) {
     dlen = zsRead(zsPool, entry.handle, dst);
   } else {
-    // zs_obj_read_sg_begin: an object spanning two pages is read through the ctx buffer.
-    const buffer = ctxBuffer(k, ctx);
-    const len = zsRead(zsPool, entry.handle, buffer);
-    dlen = yield* acompDecompress(k, ctxReq(k, ctx), buffer.subarray(0, len), dst);
+    // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx
+    // buffer, as 6.12 did; the newest code hands the two pieces over as a scatterlist.
+    const src = zsReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
+    dlen = yield* acompDecompress(k, ctxReq(k, ctx), src, dst);
   }
   z.design.release(k, ctx);
   if (dlen !== PAGE_SIZE) {

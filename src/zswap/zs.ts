@@ -4,7 +4,7 @@
  * module layout).
  */
 
-import { zsObjRead, zsObjWrite } from "../zsmalloc/obj_rw.ts";
+import { zsObjRead, zsObjReadBegin, zsObjWrite } from "../zsmalloc/obj_rw.ts";
 import type { ZsPool } from "../zsmalloc/pool.ts";
 import {
   zsCreatePool,
@@ -31,6 +31,11 @@ export function zsWrite(pool: ZsPool, handle: number, src: Uint8Array, len: numb
 
 export function zsRead(pool: ZsPool, handle: number, dst: Uint8Array): number {
   return zsObjRead(pool, handle, dst);
+}
+
+/** zs_obj_read_begin(): a view of the object, or a copy in `bounce` when it spans two pages. */
+export function zsReadBegin(pool: ZsPool, handle: number, bounce: Uint8Array): Uint8Array {
+  return zsObjReadBegin(pool, handle, bounce);
 }
 
 export function zsFreeObj(pool: ZsPool, handle: number): void {

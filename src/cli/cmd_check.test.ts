@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +52,43 @@ describe("zswap-ts check and replay", () => {
       assert.equal(r.stderr.trim().split("\n").length, 1, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, /^zswap-ts: /);
     }
+  });
+
+  it("checks a reviewer's design from a file, finds its bug, and replays it with the same file", () => {
+    const good = zswapTs(
+      "check",
+      "--design-file",
+      "examples/d1b_migrate_disable.ts",
+      "--scenario",
+      "C1",
+    );
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /^zswap-ts check: D1b x C1: clean \(verified up to bound 2/);
+    // The 7.1 design with D5's destroy order: free the ctxs, then remove the cpuhp instance.
+    const dir = mkdtempSync(join(tmpdir(), "zswap-ts-design-"));
+    const file = join(dir, "early_free.ts");
+    const src = (m: string) => JSON.stringify(join(repo, "src", m));
+    writeFileSync(
+      file,
+      [
+        `import { D7 } from ${src("zswap/acomp_ctx/d7.ts")};`,
+        `import { freeAllCtxs, freeCtxArea, removeInstance } from ${src("zswap/acomp_ctx/common.ts")};`,
+        "export const EarlyFree = {",
+        '  ...D7, name: "D7-early-free", summary: "frees before remove_instance",',
+        "  *destroyCtxs(k, pool) { yield* freeAllCtxs(k, pool, true); yield* removeInstance(k, pool); freeCtxArea(k, pool); },",
+        "};",
+      ].join("\n"),
+    );
+    const bad = zswapTs("check", "--design-file", file, "--scenario", "C8");
+    assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /D7-early-free x C8: BUG \(leak\)/);
+    const token = /Replay: zswap-ts replay (\S+)/.exec(bad.stdout)?.[1] as string;
+    const again = zswapTs("replay", token, "--design-file", file);
+    assert.equal(again.status, 1, again.stderr);
+    assert.match(again.stdout, /kmemleak/);
+    const missing = zswapTs("check", "--design-file", join(dir, "nope.ts"));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^zswap-ts: Cannot load design file .*nope\.ts: no such file\n$/);
   });
 
   it("lists designs and scenarios", () => {

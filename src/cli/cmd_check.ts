@@ -24,7 +24,8 @@ import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from ".
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
 import type { TraceEvent } from "../sim/trace.ts";
-import { DESIGNS } from "../zswap/acomp_ctx/index.ts";
+import { allDesigns } from "../zswap/acomp_ctx/index.ts";
+import { loadDesignFile } from "./design_file.ts";
 import { UsageError } from "./main.ts";
 
 interface CheckFlags {
@@ -42,6 +43,7 @@ interface CheckFlags {
   lockdep: boolean;
   json?: boolean;
   html?: string;
+  designFile?: string;
 }
 
 function int(name: string, v: string, min: number): number {
@@ -186,8 +188,42 @@ function runMatrix(f: CheckFlags): number {
   return bad.length === 0 ? 0 : 1;
 }
 
+/** A design from a file against every lifecycle scenario: one line each, then the bugs. */
+function runDesignRow(f: CheckFlags, design: string): number {
+  const results = LIFECYCLE_SCENARIOS.map((s) => checkCell(design, s.id, options(f, undefined)));
+  if (f.json) {
+    out(
+      JSON.stringify(
+        results.map((r) => cellJson(r, null)),
+        null,
+        2,
+      ),
+    );
+  } else {
+    out(`zswap-ts check: design ${design} against every lifecycle scenario`);
+    for (const r of results) {
+      const what =
+        r.verdict === "bug"
+          ? `BUG (${r.bugClass}) ${r.bug?.title}`
+          : r.verdict === "clean"
+            ? `clean (${r.how})`
+            : "not applicable";
+      out(`  ${r.scenario.padEnd(4)} ${what}`);
+    }
+    const bugs = results.filter((r) => r.verdict === "bug");
+    for (const r of bugs) out(`\n${formatCell(r, null)}`);
+    if (bugs.length > 0)
+      out(`\nRun one with: zswap-ts check --design-file ${f.designFile} --scenario <id>`);
+  }
+  return results.some((r) => r.verdict === "bug") ? 1 : 0;
+}
+
 function runList(f: CheckFlags): number {
-  const designs = DESIGNS.map((d) => ({ name: d.name, versions: d.versions, summary: d.summary }));
+  const designs = allDesigns().map((d) => ({
+    name: d.name,
+    versions: d.versions,
+    summary: d.summary,
+  }));
   const scenarios = ALL_SCENARIOS.map((s) => ({
     id: s.id,
     family: LIFECYCLE_SCENARIOS.includes(s) ? "lifecycle" : "engine",
@@ -217,7 +253,12 @@ export function checkCommand(): Command {
       "Check acomp_ctx lifecycle designs against lifecycle scenarios on the simulated kernel.\n" +
         "Exit 0: clean (or, with --matrix, every cell as expected); 1: a bug (or a mismatch); 2: usage.",
     )
-    .option("-d, --design <name>", `lifecycle design (${DESIGNS.map((d) => d.name).join(", ")})`)
+    .option(
+      "-d, --design <name>",
+      `lifecycle design (${allDesigns()
+        .map((d) => d.name)
+        .join(", ")})`,
+    )
     .option("-s, --scenario <id>", `scenario (${ALL_SCENARIOS.map((s) => s.id).join(", ")})`)
     .option("--matrix", "every design against every scenario, compared with the expected matrix")
     .option("--selftest", "run each detector on a planted bug and its fixed twin")
@@ -239,7 +280,21 @@ export function checkCommand(): Command {
     .option("--json", "machine-readable output")
     .option("--html <file>", "also write the failing execution as an HTML timeline")
     .exitOverride()
-    .action((f: CheckFlags) => {
+    .option("--design-file <file>", "a module exporting your own AcompCtxDesign (see examples/)")
+    .action(async (f: CheckFlags) => {
+      if (f.designFile !== undefined) {
+        const d = await loadDesignFile(f.designFile);
+        if (f.design !== undefined && f.design.toLowerCase() !== d.name.toLowerCase()) {
+          throw new UsageError(
+            `--design ${f.design} does not name the design in ${f.designFile} (${d.name})`,
+          );
+        }
+        if (f.matrix || f.selftest || f.list)
+          throw new UsageError("--design-file goes with --scenario, or alone");
+        process.exitCode =
+          f.scenario === undefined ? runDesignRow(f, d.name) : runOne({ ...f, design: d.name });
+        return;
+      }
       const modes = [
         f.matrix,
         f.selftest,
@@ -265,7 +320,9 @@ export function replayCommand(): Command {
     .option("--json", "machine-readable output")
     .option("--html <file>", "also write the execution as an HTML timeline")
     .exitOverride()
-    .action((token: string, f: { json?: boolean; html?: string }) => {
+    .option("--design-file <file>", "the design file the token was recorded with")
+    .action(async (token: string, f: { json?: boolean; html?: string; designFile?: string }) => {
+      if (f.designFile !== undefined) await loadDesignFile(f.designFile);
       let rep: ReturnType<typeof replayCheckToken>;
       try {
         rep = replayCheckToken(token);

@@ -37,5 +37,10 @@ export class KernelBug extends Error {
 }
 
 export function isKernelBug(e: unknown): e is KernelBug {
-  return e instanceof KernelBug;
+  // By shape, not instanceof: a design loaded from a file (check --design-file) may bring its
+  // own copy of this module, and its reports must still be recognized as reports.
+  return (
+    e instanceof KernelBug ||
+    (e instanceof Error && e.name === "KernelBug" && "kind" in e && "details" in e)
+  );
 }

@@ -7,11 +7,47 @@ import type { AcompCtxDesign } from "./design.ts";
 
 export const DESIGNS: readonly AcompCtxDesign[] = [D0, D1, D2, D3, D4, D5, D7, D7_V14];
 
+/** Designs registered at run time (a reviewer's design file), after the built-in ones. */
+const registered: AcompCtxDesign[] = [];
+
+const HOOKS = [
+  "allocCtxs",
+  "prepare",
+  "dead",
+  "acquire",
+  "release",
+  "createFailed",
+  "destroyCtxs",
+] as const;
+
+/** Adds a design (from `check --design-file`); its name must not be taken. */
+export function registerDesign(d: AcompCtxDesign): void {
+  const missing = HOOKS.filter(
+    (h) => typeof (d as unknown as Record<string, unknown>)[h] !== "function",
+  );
+  if (typeof d.name !== "string" || d.name === "" || /[.+\s]/.test(d.name)) {
+    throw new RangeError(
+      `Invalid design: expected a name without dots, '+' or spaces, got '${String(d.name)}'`,
+    );
+  }
+  if (missing.length > 0)
+    throw new RangeError(`Invalid design '${d.name}': missing ${missing.join(", ")}`);
+  const same = allDesigns().find((x) => x.name.toLowerCase() === d.name.toLowerCase());
+  if (same === d) return;
+  if (same !== undefined) throw new RangeError(`Invalid design: the name '${d.name}' is taken`);
+  registered.push(d);
+}
+
+export function allDesigns(): readonly AcompCtxDesign[] {
+  return [...DESIGNS, ...registered];
+}
+
 export function designByName(name: string): AcompCtxDesign {
-  const d = DESIGNS.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  const all = allDesigns();
+  const d = all.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (d === undefined) {
     throw new RangeError(
-      `Unknown design '${name}'; available: ${DESIGNS.map((x) => x.name).join(", ")}`,
+      `Unknown design '${name}'; available: ${all.map((x) => x.name).join(", ")}`,
     );
   }
   return d;

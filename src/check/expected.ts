@@ -130,7 +130,7 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, ExpectedC
     ref(SAFE),
     ref(SAFE),
     ref(SAFE),
-    ref(bug("WARN", "NULL")),
+    ref(bug("NULL")),
     ref(SAFE),
     amended(bug("double-free", "UAF"), V14_NO_RESET),
   ),

@@ -538,7 +538,7 @@ const CASES: readonly SelftestCase[] = [
   {
     detector: "cpuhp remove_instance",
     planted: "add_instance failed; the error path removes the never-added node (D5)",
-    kind: "assertion",
+    kind: "null-deref",
     title: /remove_instance on an unregistered node/,
     executionsMax: 300,
     make: (buggy) =>

@@ -211,8 +211,11 @@ describe("cpuhp_state_remove_instance", () => {
       }),
       zero,
     );
-    assert.equal(r.bug?.kind, "assertion");
-    assert.match(r.bug?.title ?? "", /^WARNING: .*remove_instance on an unregistered node/);
+    assert.equal(r.bug?.kind, "null-deref");
+    assert.match(
+      r.bug?.title ?? "",
+      /^BUG: kernel NULL pointer dereference in cpuhp_state_remove_instance/,
+    );
   });
 
   it("setting a state up twice, or an invalid state, is refused", () => {

@@ -285,13 +285,15 @@ function* removeInstance(k: Kernel, state: number, node: unknown): Op<number> {
 }
 
 function unregisteredNodeBug(k: Kernel, sp: CpuhpStep): KernelBug {
+  // The kernel runs the teardowns and then oopses in hlist_del() on the unhashed node (its pprev
+  // is NULL in a kzalloc'ed pool); the model reports it on entry, before any teardown.
   return new KernelBug(
-    "assertion",
-    `WARNING: cpuhp_state_remove_instance(${sp.name}) on an unregistered node: remove_instance on an unregistered node`,
+    "null-deref",
+    `BUG: kernel NULL pointer dereference in cpuhp_state_remove_instance: remove_instance on an unregistered node`,
     [
-      `the node was never added to state ${sp.state} (${sp.name}), or was already removed:`,
+      `__hlist_del() of a node that was never added to state ${sp.state} (${sp.name}), or was already removed:`,
       "cpuhp_state_add_instance() does not add the node when it fails, so its error path must not remove it;",
-      "hlist_del() on the unhashed node would dereference its NULL pprev.",
+      "the node's pprev is NULL.",
       `${sp.instances.length} node(s) registered on ${sp.name}.`,
       ...heldLocksLines(k.task),
       "",

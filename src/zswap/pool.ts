@@ -179,7 +179,11 @@ export function zswapTotalPages(k: Kernel): number {
  * zswap_compressor_param_set(): switch to `compressor`, reusing a pool that still lives or
  * creating one; the old current pool is killed and goes when its last entry is freed.
  */
-export function* zswapCompressorParamSet(k: Kernel, compressor: string): Op<number> {
+export function zswapCompressorParamSet(k: Kernel, compressor: string): Op<number> {
+  return traced(k, "zswap_compressor_param_set", compressorParamSet(k, compressor));
+}
+
+function* compressorParamSet(k: Kernel, compressor: string): Op<number> {
   const z = zswapState(k);
   yield* mutexLock(k, z.initLock);
   try {

@@ -44,7 +44,11 @@ export function zswapInit(k: Kernel, o: ZswapOptions): ZswapState {
 }
 
 /** zswap_setup(), the part with effects: the first pool (falling back to no pool on failure). */
-export function* zswapSetup(k: Kernel): Op<number> {
+export function zswapSetup(k: Kernel): Op<number> {
+  return traced(k, "zswap_setup", setup(k));
+}
+
+function* setup(k: Kernel): Op<number> {
   const z = zswapState(k);
   yield* mutexLock(k, z.initLock);
   try {

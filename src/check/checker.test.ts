@@ -88,6 +88,21 @@ describe("exact mode (lockdep's ordering checks off)", () => {
   });
 });
 
+describe("an IAA-like asynchronous compressor (--iaa)", () => {
+  it("finds the 6.12 UAF while the task sleeps in crypto_wait_req, with no preemption at all", () => {
+    const r = checkCell("D0", "C1", { accelerator: true });
+    assert.equal(r.bugClass, "UAF");
+    assert.equal(r.preemptions, 0);
+    assert.match(r.token ?? "", /^zt1a\./);
+    assert.equal(replayCheckToken(r.token as string).result.bug?.text, r.bug?.text);
+  });
+
+  it("keeps D7 clean, and has no scomp_lock chain for D3 (an accelerator is not scomp)", () => {
+    assert.equal(checkCell("D7", "C1", { accelerator: true }).verdict, "clean");
+    assert.equal(checkCell("D3", "C5", { accelerator: true }).verdict, "clean");
+  });
+});
+
 describe("check tokens", () => {
   it("are deterministic for a seed", () => {
     assert.equal(

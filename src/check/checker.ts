@@ -14,7 +14,7 @@ import { random } from "../sim/strategy_random.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { designByName } from "../zswap/acomp_ctx/index.ts";
 import type { BugClass } from "./expected.ts";
-import { type Scenario, scenarioProgram } from "./harness.ts";
+import { type ProgramOptions, type Scenario, scenarioProgram } from "./harness.ts";
 import { scenarioById } from "./scenarios/index.ts";
 
 export type StrategyName = "auto" | "random" | "pct" | "dfs";
@@ -38,6 +38,8 @@ export interface CheckOptions {
    * happen are reported, which settles whether a lockdep report is a real deadlock.
    */
   readonly lockdep?: boolean;
+  /** Compress with an IAA-like asynchronous accelerator: crypto_wait_req() sleeps (default false). */
+  readonly accelerator?: boolean;
   /** Milliseconds now, for the time a check took (the caller's clock: kernel-side code has none). */
   readonly clock?: () => number;
 }
@@ -56,6 +58,10 @@ export interface CellResult {
   readonly token: string | null;
   readonly timeMs: number;
   readonly stepBoundHits: number;
+}
+
+function programOptions(o: CheckOptions): ProgramOptions {
+  return { lockdep: o.lockdep !== false, compressor: o.accelerator ? "iaa-sim" : "sim" };
 }
 
 export function bugClass(kind: BugKind): BugClass {
@@ -85,16 +91,18 @@ export function bugClass(kind: BugKind): BugClass {
 }
 
 /**
- * The token format: zt1.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...];
- * "zt1e" instead of "zt1" for exact mode (lockdep's ordering checks off).
+ * The token format: zt1<flags>.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]
+ * where the flags are "e" for exact mode (lockdep's ordering checks off) and "a" for the
+ * asynchronous (IAA-like) compressor: everything that changes the program is in the token.
  */
 export function encodeCheckToken(
   design: string,
   scenario: string,
   token: string,
-  lockdep = true,
+  p: ProgramOptions = {},
 ): string {
-  return `${lockdep ? "zt1" : "zt1e"}.${design}.${scenario}.${token}`;
+  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}`;
+  return `zt1${flags}.${design}.${scenario}.${token}`;
 }
 
 export class CheckTokenError extends Error {
@@ -105,10 +113,11 @@ export function decodeCheckToken(token: string): {
   design: AcompCtxDesign;
   scenario: Scenario;
   inner: string;
-  lockdep: boolean;
+  program: ProgramOptions;
 } {
   const parts = token.trim().split(".");
-  if ((parts[0] !== "zt1" && parts[0] !== "zt1e") || parts.length < 5) {
+  const flags = /^zt1(e?)(a?)$/.exec(parts[0] ?? "");
+  if (flags === null || parts.length < 5) {
     throw new CheckTokenError(
       `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
     );
@@ -118,7 +127,7 @@ export function decodeCheckToken(token: string): {
       design: designByName(parts[1] as string),
       scenario: scenarioById(parts[2] as string),
       inner: parts.slice(3).join("."),
-      lockdep: parts[0] === "zt1",
+      program: { lockdep: flags[1] !== "e", compressor: flags[2] === "a" ? "iaa-sim" : "sim" },
     };
   } catch (e) {
     throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
@@ -133,7 +142,7 @@ function hunt(
   o: CheckOptions,
   phase: string,
 ): ExploreResult {
-  return explore(scenarioProgram(design, scenario, { lockdep: o.lockdep !== false }), exploration, {
+  return explore(scenarioProgram(design, scenario, programOptions(o)), exploration, {
     executionsMax: max,
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
     ...(o.onProgress
@@ -237,7 +246,7 @@ export function checkCell(
     how: small ? `${how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : how,
     executions,
     preemptions: failing.preemptions,
-    token: encodeCheckToken(design.name, scenario.id, best.token as string, o.lockdep !== false),
+    token: encodeCheckToken(design.name, scenario.id, best.token as string, programOptions(o)),
     timeMs: ms(),
     stepBoundHits,
   };
@@ -249,8 +258,8 @@ export function replayCheckToken(token: string): {
   scenario: Scenario;
   result: ExecutionResult;
 } {
-  const { design, scenario, inner, lockdep } = decodeCheckToken(token);
-  const result = replayComposite(scenarioProgram(design, scenario, { lockdep }), inner, {
+  const { design, scenario, inner, program } = decodeCheckToken(token);
+  const result = replayComposite(scenarioProgram(design, scenario, program), inner, {
     trace: true,
   });
   return { design, scenario, result };

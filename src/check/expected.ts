@@ -145,7 +145,7 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, ExpectedC
     inferred(SAFE),
   ),
   C9: row(
-    inferred(bug("UAF")),
+    inferred(bug("UAF", "WARN")),
     inferred(SAFE),
     inferred(SAFE),
     inferred(SAFE),

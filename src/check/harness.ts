@@ -9,7 +9,7 @@
 
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
-import { simCompressorFactory } from "../crypto/algorithms/sim.ts";
+import { iaaSimCompressorFactory, simCompressorFactory } from "../crypto/algorithms/sim.ts";
 import type { CompressorFactory } from "../crypto/algorithms/types.ts";
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel, KernelConfig } from "../kernel/kernel.ts";
@@ -63,25 +63,33 @@ export interface Scenario {
   finish?(env: ScenarioEnv): Op<void>;
 }
 
-/** `lockdep: false` is exact mode: only deadlocks that happen are reported, not lock orders. */
+export interface ProgramOptions {
+  /** False: exact mode, only deadlocks that happen are reported, not lock orders. */
+  readonly lockdep?: boolean;
+  /** The pool's compressor: "sim" (synchronous, default) or "iaa-sim" (completes from an interrupt). */
+  readonly compressor?: "sim" | "iaa-sim";
+}
+
 export function scenarioProgram(
   design: AcompCtxDesign,
   scenario: Scenario,
-  opts: { lockdep?: boolean } = {},
+  opts: ProgramOptions = {},
 ): Program {
+  const compressor = opts.compressor ?? "sim";
   const config: KernelConfig = {
     nrCpus: scenario.nrCpus,
     ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}),
     ...(opts.lockdep === false ? { lockdepChecks: false } : {}),
   };
   return {
-    name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}`,
+    name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}${compressor === "sim" ? "" : ` (${compressor})`}`,
     config,
     setup(k: Kernel) {
-      setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, SIM_B]));
+      const algorithms = [simCompressorFactory, SIM_B, iaaSimCompressorFactory];
+      setCryptoAlgorithms(k, new CompressorRegistry(algorithms));
       const z = zswapInit(k, {
         design,
-        params: { compressor: "sim", enabled: true, shrinker_enabled: true },
+        params: { compressor, enabled: true, shrinker_enabled: true },
       });
       memory(k).totalramPages = 1 << 16;
       swapon(k, new MemoryStorage(256));

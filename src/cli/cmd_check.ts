@@ -41,6 +41,7 @@ interface CheckFlags {
   stepsMax: string;
   shrink: boolean;
   lockdep: boolean;
+  iaa?: boolean;
   json?: boolean;
   html?: string;
   designFile?: string;
@@ -63,6 +64,7 @@ function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOpti
     stepsMax: int("steps-max", f.stepsMax, 10),
     shrink: f.shrink,
     lockdep: f.lockdep,
+    accelerator: f.iaa === true,
     clock: () => performance.now(),
     ...(progress ? { onProgress: progress } : {}),
   };
@@ -277,6 +279,10 @@ export function checkCommand(): Command {
       "--no-lockdep",
       "exact mode: report only deadlocks that happen, not lock-order inversions",
     )
+    .option(
+      "--iaa",
+      "compress with an IAA-like asynchronous accelerator: crypto_wait_req sleeps until an interrupt",
+    )
     .option("--json", "machine-readable output")
     .option("--html <file>", "also write the failing execution as an HTML timeline")
     .exitOverride()
@@ -294,6 +300,11 @@ export function checkCommand(): Command {
         process.exitCode =
           f.scenario === undefined ? runDesignRow(f, d.name) : runOne({ ...f, design: d.name });
         return;
+      }
+      if (f.matrix && f.iaa === true) {
+        throw new UsageError(
+          "--matrix compares with expectations for the synchronous (scomp) compressors; check --iaa one cell at a time (docs/matrix.md)",
+        );
       }
       const modes = [
         f.matrix,

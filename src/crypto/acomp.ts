@@ -13,6 +13,8 @@
  * (crypto_exit_scomp_ops_async). We model exactly that. Later kernels reworked scomp scratch
  * handling; `scompLockModel: false` turns the lock off for the profiles that do not have it.
  */
+
+import { Completion, complete, waitForCompletion } from "../kernel/completion.ts";
 import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, type Gfp, type KObj, kfree, kmalloc, use } from "../kernel/memory.ts";
@@ -56,6 +58,8 @@ export interface CryptoAcomp {
   readonly backend: CompressorBackend;
   /** What the kernel's wrapper returns when the output does not fit (-EINVAL or -ENOSPC). */
   readonly noSpaceErrno: number;
+  /** Completes from an interrupt (IAA-like) rather than at once. */
+  readonly asynchronous: boolean;
 }
 
 export type Tfm = KObj<CryptoAcomp>;
@@ -69,7 +73,7 @@ export interface AcompReq {
 export type Req = KObj<AcompReq>;
 
 /** Algorithms whose kernel wrapper ignores the request's dlen (crypto/lzo.c; the sim stand-in). */
-const IGNORES_DLEN = new Set(["lzo", "lzo-rle", "sim", "sim-b"]);
+const IGNORES_DLEN = new Set(["lzo", "lzo-rle", "sim", "sim-b", "iaa-sim"]);
 
 /** crypto_has_acomp(). */
 export function cryptoHasAcomp(k: Kernel, name: string): boolean {
@@ -90,9 +94,11 @@ export function* cryptoAllocAcomp(k: Kernel, name: string, gfp: Gfp = GFP_KERNEL
     name,
     backend: factory.create(),
     noSpaceErrno: factory.kernelNoSpaceErrno,
+    asynchronous: factory.asynchronous ?? false,
   }));
   if (tfm === null) return null;
-  if (cs.scompLockModel && !(yield* scompInitTfm(k, cs))) {
+  // Only software (scomp) algorithms go through scomp's scratch buffers and scomp_lock.
+  if (cs.scompLockModel && !tfm.data.asynchronous && !(yield* scompInitTfm(k, cs))) {
     kfree(k, tfm);
     return null;
   }
@@ -122,8 +128,8 @@ export function cryptoFreeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
 function* freeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
   if (tfm === null) return;
   const cs = cryptoState(k);
-  use(k, tfm, "read tfm->base");
-  if (cs.scompLockModel) {
+  const asynchronous = use(k, tfm, "read tfm->base").asynchronous;
+  if (cs.scompLockModel && !asynchronous) {
     yield* mutexLock(k, cs.scompLock);
     if (--cs.scompScratchUsers === 0) {
       kfree(k, cs.scompScratch);
@@ -165,10 +171,32 @@ export function* acompCompress(
     dlenLimit < dst.length && !IGNORES_DLEN.has(tfm.name) ? dst.subarray(0, dlenLimit) : dst;
   let ret = tfm.backend.compress(src, out);
   if (ret === -ENOSPC) ret = tfm.noSpaceErrno;
-  if (k.mode === "sim") yield* sched("crypto_wait_req compress");
+  if (k.mode === "sim") yield* cryptoWaitReq(k, tfm, "compress");
   const done = use(k, req, "read req->dlen");
   done.dlen = Math.max(ret, 0);
   return ret < 0 ? ret : done.dlen;
+}
+
+/**
+ * crypto_wait_req(): for a synchronous (scomp) algorithm the work is done and this is only a
+ * point where the caller may be preempted; for an asynchronous accelerator the caller sleeps on
+ * the request's completion until the device's interrupt (a task on the first online CPU)
+ * signals it, so it may be migrated, and its CPU may go down, while it waits.
+ */
+function* cryptoWaitReq(k: Kernel, tfm: CryptoAcomp, what: string): Op<void> {
+  if (!tfm.asynchronous) {
+    yield* sched(`crypto_wait_req ${what}`);
+    return;
+  }
+  const done = new Completion(`crypto_wait_req ${what} (${tfm.name})`);
+  const irqCpu = k.cpus.onlineList()[0] as number;
+  done.completer = k.spawn(`${tfm.name}_irq`, irqCpu, deviceCompletes(k, done));
+  yield* waitForCompletion(k, done);
+}
+
+function* deviceCompletes(k: Kernel, done: Completion): Op<void> {
+  yield* sched("descriptor completes");
+  complete(k, done); // crypto_req_done()
 }
 
 /** crypto_wait_req(crypto_acomp_decompress(req)): returns dlen or a negative errno. */
@@ -179,9 +207,9 @@ export function* acompDecompress(
   dst: Uint8Array,
 ): Op<number> {
   const r = use(k, req, "write req->src/dst");
-  const backend = use(k, r.tfm, "read tfm->decompress").backend;
-  const ret = backend.decompress(src, dst);
-  if (k.mode === "sim") yield* sched("crypto_wait_req decompress");
+  const tfm = use(k, r.tfm, "read tfm->decompress");
+  const ret = tfm.backend.decompress(src, dst);
+  if (k.mode === "sim") yield* cryptoWaitReq(k, tfm, "decompress");
   const done = use(k, req, "read req->dlen");
   done.dlen = Math.max(ret, 0);
   return ret < 0 ? ret : done.dlen;

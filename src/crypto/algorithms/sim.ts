@@ -107,3 +107,15 @@ export const simCompressorFactory: CompressorFactory = {
   kernelNoSpaceErrno: -ENOSPC,
   create: () => new SimBackend(),
 };
+
+/**
+ * The sim code behind an IAA-like asynchronous interface, for the checker: the same bytes, but a
+ * request completes from a simulated interrupt, so crypto_wait_req() really sleeps.
+ */
+export const iaaSimCompressorFactory: CompressorFactory = {
+  ...simCompressorFactory,
+  name: "iaa-sim",
+  kernelParams:
+    "none: the sim code as an asynchronous accelerator (requests complete from an interrupt, like IAA)",
+  asynchronous: true,
+};

@@ -51,6 +51,11 @@ export interface CompressorFactory {
    * -ENOSPC as `reject_compress_poor`, anything else as `reject_compress_fail`).
    */
   readonly kernelNoSpaceErrno: number;
+  /**
+   * An asynchronous accelerator (like Intel IAA): a request completes later, from the device's
+   * interrupt, and crypto_wait_req() sleeps until then. Default: synchronous (scomp).
+   */
+  readonly asynchronous?: boolean;
   /** One backend per acomp tfm; it holds its own native context. Throws if the binding is missing. */
   create(): CompressorBackend;
 }

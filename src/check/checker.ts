@@ -166,6 +166,43 @@ function shrink(
   return null;
 }
 
+/** What the hunt and verification phases found: a failing exploration, or how it was verified. */
+interface Search {
+  found: ExploreResult | null;
+  how: string;
+  executions: number;
+  stepBoundHits: number;
+}
+
+/** Phase 1 (unless --strategy dfs): a randomized hunt. */
+function huntPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
+  const seed = o.seed ?? 1;
+  const ex = o.strategy === "pct" ? pct(seed, o.pctDepth ?? 3) : random(seed);
+  const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name);
+  s.executions += r.executions;
+  s.stepBoundHits += r.stepBoundHits;
+  if (r.verdict === "bug") {
+    s.found = r;
+    s.how = `found by ${ex.name} after ${r.executions} executions`;
+  } else s.how = `${r.executions} ${ex.name} executions`;
+}
+
+/** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
+function verifyPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
+  const bound = o.bound ?? 2;
+  const d = dfs(bound);
+  const r = hunt(design, scenario, d, o.dfsExecutionsMax ?? 100_000, o, d.name);
+  s.executions += r.executions;
+  s.stepBoundHits += r.stepBoundHits;
+  const before = s.how ? ` (+ ${s.how})` : "";
+  if (r.verdict === "bug") {
+    s.found = r;
+    s.how = `found by ${d.name} after ${r.executions} executions`;
+  } else if (r.verdict === "exhausted") {
+    s.how = `verified up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
+  } else s.how = `${r.message}${before}`;
+}
+
 export function checkCell(
   designName: string,
   scenarioId: string,
@@ -175,80 +212,48 @@ export function checkCell(
   const t0 = clock();
   const design = designByName(designName);
   const scenario = scenarioById(scenarioId);
-  const base = { design: design.name, scenario: scenario.id };
+  const base = {
+    design: design.name,
+    scenario: scenario.id,
+    bug: null,
+    bugClass: null,
+    preemptions: null,
+    token: null,
+  };
   if (scenario.notApplicable?.includes(design.name)) {
     return {
       ...base,
       verdict: "n/a",
-      bug: null,
-      bugClass: null,
       how: "not applicable",
       executions: 0,
-      preemptions: null,
-      token: null,
       timeMs: 0,
       stepBoundHits: 0,
     };
   }
   const strategy = o.strategy ?? "auto";
-  const seed = o.seed ?? 1;
-  const bound = o.bound ?? 2;
-  let executions = 0;
-  let stepBoundHits = 0;
-  let found: ExploreResult | null = null;
-  let how = "";
-  if (strategy !== "dfs") {
-    const ex = strategy === "pct" ? pct(seed, o.pctDepth ?? 3) : random(seed);
-    const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name);
-    executions += r.executions;
-    stepBoundHits += r.stepBoundHits;
-    if (r.verdict === "bug") {
-      found = r;
-      how = `found by ${ex.name} after ${r.executions} executions`;
-    } else how = `${r.executions} ${ex.name} executions`;
+  const s: Search = { found: null, how: "", executions: 0, stepBoundHits: 0 };
+  if (strategy !== "dfs") huntPhase(design, scenario, o, s);
+  if (s.found === null && (strategy === "auto" || strategy === "dfs"))
+    verifyPhase(design, scenario, o, s);
+  const counts = { executions: s.executions, stepBoundHits: s.stepBoundHits };
+  const bug = s.found?.failing?.bug ?? null;
+  if (s.found === null || bug === null) {
+    return { ...base, ...counts, verdict: "clean", how: s.how, timeMs: Math.round(clock() - t0) };
   }
-  if (found === null && strategy !== "random" && strategy !== "pct") {
-    const d = dfs(bound);
-    const r = hunt(design, scenario, d, o.dfsExecutionsMax ?? 100_000, o, d.name);
-    executions += r.executions;
-    stepBoundHits += r.stepBoundHits;
-    if (r.verdict === "bug") {
-      found = r;
-      how = `found by ${d.name} after ${r.executions} executions`;
-    } else if (r.verdict === "exhausted") {
-      how = `verified up to bound ${bound}: ${r.executions} executions, exhaustive${how ? ` (+ ${how})` : ""}`;
-    } else how = `${r.message}${how ? ` (+ ${how})` : ""}`;
-  }
-  const ms = () => Math.round(clock() - t0);
-  if (found === null || found.failing?.bug == null) {
-    return {
-      ...base,
-      verdict: "clean",
-      bug: null,
-      bugClass: null,
-      how,
-      executions,
-      preemptions: null,
-      token: null,
-      timeMs: ms(),
-      stepBoundHits,
-    };
-  }
-  const cls = bugClass(found.failing.bug.kind);
+  const cls = bugClass(bug.kind);
   const small = o.shrink === false ? null : shrink(design, scenario, cls, o);
-  const best = small ?? found;
+  const best = small ?? s.found;
   const failing = best.failing as ExecutionResult;
   return {
     ...base,
+    ...counts,
     verdict: "bug",
     bug: failing.bug,
     bugClass: cls,
-    how: small ? `${how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : how,
-    executions,
+    how: small ? `${s.how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : s.how,
     preemptions: failing.preemptions,
     token: encodeCheckToken(design.name, scenario.id, best.token as string, programOptions(o)),
-    timeMs: ms(),
-    stepBoundHits,
+    timeMs: Math.round(clock() - t0),
   };
 }
 

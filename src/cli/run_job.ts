@@ -225,6 +225,64 @@ class Stress {
   }
 }
 
+interface PhaseContext {
+  readonly zswap: ZswapInstance;
+  readonly pages: Uint8Array;
+  readonly nrPages: number;
+  readonly stress: Stress;
+  readonly bar: ReturnType<typeof newProgressBar> | null;
+}
+
+function pageAt(pages: Uint8Array, i: number): Uint8Array {
+  return pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+}
+
+/** Swaps every page out; a page that could not be (a full disk) stays null: still in memory. */
+async function swapOutPhase(
+  c: PhaseContext,
+): Promise<{ slots: (SwapSlot | null)[]; notSwappedOut: number; seconds: number }> {
+  const slots = new Array<SwapSlot | null>(c.nrPages).fill(null);
+  const t0 = performance.now();
+  let notSwappedOut = 0;
+  for (let i = 0; i < c.nrPages; i++) {
+    const slot = await swapOutPage(c.zswap, pageAt(c.pages, i));
+    slots[i] = slot;
+    if (slot === null) notSwappedOut++;
+    if (c.zswap.poolReachedFull) await paceWriteback(c.zswap);
+    else if ((i + 1) % YIELD_PAGES === 0) await turn();
+    if ((i + 1) % YIELD_PAGES === 0) c.bar?.update(i + 1);
+    await c.stress.between(i + 1);
+  }
+  await flushWork(c.zswap);
+  return { slots, notSwappedOut, seconds: (performance.now() - t0) / 1e3 };
+}
+
+/** Swaps every page back in and compares it with the original. */
+async function swapInPhase(c: PhaseContext, slots: readonly (SwapSlot | null)[]) {
+  const t0 = performance.now();
+  const out = new Uint8Array(PAGE_SIZE);
+  let mismatches = 0;
+  let firstMismatch: number | null = null;
+  for (let i = 0; i < c.nrPages; i++) {
+    const page = pageAt(c.pages, i);
+    const slot = slots[i];
+    // A page that could not be swapped out never left memory: it is its own copy.
+    const back = slot == null ? page : await swapInPage(c.zswap, slot, out);
+    if (!equalPages(back, page)) {
+      mismatches++;
+      firstMismatch ??= i;
+    }
+    if ((i + 1) % YIELD_PAGES === 0) {
+      c.bar?.update(c.nrPages + i + 1);
+      await turn();
+    }
+    await c.stress.between(c.nrPages + i + 1);
+  }
+  await c.stress.end();
+  await flushWork(c.zswap);
+  return { mismatches, firstMismatch, seconds: (performance.now() - t0) / 1e3 };
+}
+
 async function runPhases(
   config: RunConfig,
   zswap: ZswapInstance,
@@ -234,48 +292,13 @@ async function runPhases(
   const nrPages = pages.length / PAGE_SIZE;
   const stress = new Stress(config, zswap, nrPages);
   const bar = !config.json && process.stderr.isTTY ? newProgressBar() : null;
-  const slots = new Array<SwapSlot | null>(nrPages).fill(null);
-
+  const c: PhaseContext = { zswap, pages, nrPages, stress, bar };
   bar?.start(2 * nrPages, 0, { phase: "swap-out" });
-  let t0 = performance.now();
-  let notSwappedOut = 0;
-  for (let i = 0; i < nrPages; i++) {
-    const slot = await swapOutPage(zswap, pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
-    slots[i] = slot;
-    if (slot === null) notSwappedOut++;
-    if (zswap.poolReachedFull) await paceWriteback(zswap);
-    else if ((i + 1) % YIELD_PAGES === 0) await turn();
-    if ((i + 1) % YIELD_PAGES === 0) bar?.update(i + 1);
-    await stress.between(i + 1);
-  }
-  await flushWork(zswap);
-  const swapOutSeconds = (performance.now() - t0) / 1e3;
+  const out = await swapOutPhase(c);
   const afterSwapOut = zswap.stats();
   const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
-
   bar?.update(nrPages, { phase: "swap-in" });
-  t0 = performance.now();
-  const out = new Uint8Array(PAGE_SIZE);
-  let mismatches = 0;
-  let firstMismatch: number | null = null;
-  for (let i = 0; i < nrPages; i++) {
-    const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    const slot = slots[i];
-    // A page that could not be swapped out never left memory: it is its own copy.
-    const back = slot == null ? page : await swapInPage(zswap, slot, out);
-    if (!equalPages(back, page)) {
-      mismatches++;
-      firstMismatch ??= i;
-    }
-    if ((i + 1) % YIELD_PAGES === 0) {
-      bar?.update(nrPages + i + 1);
-      await turn();
-    }
-    await stress.between(nrPages + i + 1);
-  }
-  await stress.end();
-  await flushWork(zswap);
-  const swapInSeconds = (performance.now() - t0) / 1e3;
+  const back = await swapInPhase(c, out.slots);
   bar?.stop();
   const end = zswap.stats();
   return {
@@ -297,8 +320,8 @@ async function runPhases(
       swapFile: zswap.swapFilePath,
     },
     phases: {
-      swapOut: phase(pages.length, swapOutSeconds),
-      swapIn: phase(pages.length, swapInSeconds),
+      swapOut: phase(pages.length, out.seconds),
+      swapIn: phase(pages.length, back.seconds),
     },
     ...(zsmallocClasses !== null ? { zsmallocClasses } : {}),
     afterSwapOut: {
@@ -313,8 +336,13 @@ async function runPhases(
       compressorSwitches: stress.compressorSwitches,
       compressorsUsed: stress.used,
     },
-    notSwappedOut,
-    verification: { pages: nrPages, mismatches, firstMismatch, ok: mismatches === 0 },
+    notSwappedOut: out.notSwappedOut,
+    verification: {
+      pages: nrPages,
+      mismatches: back.mismatches,
+      firstMismatch: back.firstMismatch,
+      ok: back.mismatches === 0,
+    },
   };
 }
 

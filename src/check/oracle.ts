@@ -6,6 +6,7 @@ import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { siteLines, siteOf } from "../kernel/site.ts";
+import type { Memcg } from "../mm/memcg.ts";
 import { swapIn, swapOut, swapRewrite } from "../mm/swap.ts";
 import { type SwpEntry, swpKey } from "../mm/swap_entry.ts";
 import { PAGE_SIZE } from "../mm/swap_storage.ts";
@@ -35,8 +36,8 @@ export class DataOracle {
   }
 
   /** Swaps `data` out and records what the slot must hold; returns the slot or null. */
-  *swapOut(k: Kernel, data: Uint8Array): Op<SwpEntry | null> {
-    const r = yield* swapOut(k, 0, data, null);
+  *swapOut(k: Kernel, data: Uint8Array, memcg: Memcg | null = null): Op<SwpEntry | null> {
+    const r = yield* swapOut(k, 0, data, memcg);
     if (typeof r === "number") return null;
     this.record(r, data);
     return r;

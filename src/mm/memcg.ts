@@ -5,6 +5,8 @@
  * Simplified: no hierarchy limits beyond the parent walk, no objcg indirection (entries point
  * at their memcg directly), no NUMA nodes.
  */
+import type { Kernel } from "../kernel/kernel.ts";
+
 export class Memcg {
   /** memory.zswap.max in bytes (Infinity = "max"). */
   zswapMax = Number.POSITIVE_INFINITY;
@@ -59,4 +61,32 @@ export class Memcg {
     yield this;
     for (const c of this.children) yield* c.walk();
   }
+}
+
+/** Called when a memcg goes offline (mem_cgroup_css_offline()); zswap registers its cleanup. */
+export type MemcgOfflineHook = (k: Kernel, memcg: Memcg) => void;
+
+function offlineHooks(k: Kernel): MemcgOfflineHook[] {
+  return k.subsystem("memcg offline hooks", () => [] as MemcgOfflineHook[]);
+}
+
+export function registerMemcgOfflineHook(k: Kernel, hook: MemcgOfflineHook): void {
+  offlineHooks(k).push(hook);
+}
+
+/**
+ * The memcg goes offline (rmdir): it stays in the tree as a zombie while references remain, its
+ * charges stay, but mem_cgroup_tryget_online() fails on it from now on.
+ */
+export function memcgOffline(k: Kernel, memcg: Memcg): void {
+  if (memcg.parent === null) throw new RangeError("memcgOffline: the root memcg cannot go offline");
+  memcg.online = false;
+  for (const hook of offlineHooks(k)) hook(k, memcg);
+}
+
+/** mem_cgroup_iter(NULL, prev, NULL): the next memcg after `prev` in pre-order, or null at the end. */
+export function memcgIter(root: Memcg, prev: Memcg | null): Memcg | null {
+  const all = [...root.walk()];
+  if (prev === null) return all[0] ?? null;
+  return all[all.indexOf(prev) + 1] ?? null;
 }

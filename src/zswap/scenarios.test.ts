@@ -58,6 +58,7 @@ const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> 
   C17: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 703
   C18: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 422
   C19: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,282
+  C20: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 646
   C24: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 652
   C25: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,744
 };
@@ -153,7 +154,7 @@ describe("engine scenarios under D7: no detector fires", () => {
   it("lists every engine scenario once, with the engine invariants", () => {
     assert.deepEqual(
       ENGINE_SCENARIOS.map((s) => s.id),
-      ["C13", "C14", "C16", "C17", "C18", "C19", "C24", "C25"],
+      ["C13", "C14", "C16", "C17", "C18", "C19", "C20", "C24", "C25"],
     );
     assert.throws(() => engineScenarioById("C99"), /available: C13, C14/);
   });

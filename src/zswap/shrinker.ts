@@ -10,7 +10,7 @@ import { traced } from "../kernel/site.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
 import { folioUnlock } from "../mm/folio.ts";
 import type { ListLruOne, LruStatus } from "../mm/list_lru.ts";
-import type { Memcg } from "../mm/memcg.ts";
+import { type Memcg, memcgIter } from "../mm/memcg.ts";
 import { swapCacheAllocFolio, swapcacheDelete, swapDevice } from "../mm/swap.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { storageWrite } from "../mm/swap_storage.ts";
@@ -202,12 +202,21 @@ export function* shrinkWorker(k: Kernel): Op<void> {
  * starts again from the root).
  */
 function memcgIterOnline(root: Memcg, cur: Memcg | null): Memcg | null {
-  const all = [...root.walk()];
-  for (let i = cur === null ? 0 : all.indexOf(cur) + 1; i < all.length; i++) {
-    const m = all[i] as Memcg;
-    if (m.online) return m;
-  }
-  return null;
+  let m = memcgIter(root, cur);
+  while (m !== null && !m.online) m = memcgIter(root, m);
+  return m;
+}
+
+/**
+ * zswap_memcg_offline_cleanup(): a memcg going offline must not stay under the shrink worker's
+ * cursor (in the kernel the cursor holds a reference, which would keep the zombie alive):
+ * advance the cursor to the next online memcg.
+ */
+export function zswapMemcgOfflineCleanup(k: Kernel, memcg: Memcg): void {
+  const z = zswapState(k);
+  spinLock(k, z.shrinkLock);
+  if (z.nextShrink === memcg) z.nextShrink = memcgIterOnline(z.rootMemcg, memcg);
+  spinUnlock(k, z.shrinkLock);
 }
 
 export { EIO, ENOMEM };

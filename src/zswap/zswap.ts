@@ -9,11 +9,12 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
 import { traced } from "../kernel/site.ts";
 import { Work } from "../kernel/workqueue.ts";
+import { registerMemcgOfflineHook } from "../mm/memcg.ts";
 import { swapState } from "../mm/swap.ts";
 import { zswapInvalidate, zswapLoad } from "./load.ts";
 import { checkPercent, ParamError } from "./params.ts";
 import { zswapCompressorParamSet, zswapPoolCreate, zswapTotalPages } from "./pool.ts";
-import { shrinkWorker } from "./shrinker.ts";
+import { shrinkWorker, zswapMemcgOfflineCleanup } from "./shrinker.ts";
 import { initZswapState, type ZswapOptions, type ZswapState, zswapState } from "./state.ts";
 import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
 import { zswapStore } from "./store.ts";
@@ -40,6 +41,7 @@ export function zswapInit(k: Kernel, o: ZswapOptions): ZswapState {
   );
   z.shrinkWork = new Work("zswap_shrink_work", shrinkWorker);
   swapState(k).hooks = { store: zswapStore, load: zswapLoad, invalidate: zswapInvalidate };
+  registerMemcgOfflineHook(k, zswapMemcgOfflineCleanup);
   return z;
 }
 

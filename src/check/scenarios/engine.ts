@@ -1,5 +1,5 @@
 /**
- * The engine scenarios (reference §4: C13-C19, C24, C25): races inside zswap itself (pools,
+ * The engine scenarios (reference §4: C13-C20, C24, C25): races inside zswap itself (pools,
  * store/load/invalidate, writeback, the shrinker) rather than in the acomp_ctx lifecycle.
  *
  * Each one in ENGINE_SCENARIOS also checks the engine's invariants once every task has finished
@@ -26,6 +26,7 @@ import { C16 } from "./c16_writeback_vs_load.ts";
 import { C17 } from "./c17_writeback_reuse.ts";
 import { C18 } from "./c18_store_fail_stale.ts";
 import { C19 } from "./c19_shrinker_vs_free.ts";
+import { C20 } from "./c20_memcg_offline.ts";
 import { C24 } from "./c24_writeback_decompress_fail.ts";
 import { C25 } from "./c25_large_folio_load.ts";
 
@@ -40,9 +41,17 @@ export function withEngineInvariants(scenario: Scenario): Scenario {
   };
 }
 
-export const ENGINE_SCENARIOS: readonly Scenario[] = [C13, C14, C16, C17, C18, C19, C24, C25].map(
-  withEngineInvariants,
-);
+export const ENGINE_SCENARIOS: readonly Scenario[] = [
+  C13,
+  C14,
+  C16,
+  C17,
+  C18,
+  C19,
+  C20,
+  C24,
+  C25,
+].map(withEngineInvariants);
 
 export function engineScenarioById(id: string): Scenario {
   const s = ENGINE_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());

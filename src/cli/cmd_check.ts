@@ -287,6 +287,17 @@ export function checkCommand(): Command {
     .option("--html <file>", "also write the failing execution as an HTML timeline")
     .exitOverride()
     .option("--design-file <file>", "a module exporting your own AcompCtxDesign (see examples/)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  zswap-ts check -d D0 -s C1                 the 6.12 use-after-free: KASAN report, trace, token
+  zswap-ts check -d D7 -s C1                 clean: verified up to bound 2, exhaustively
+  zswap-ts check --matrix                    every design x scenario vs docs/matrix.md
+  zswap-ts check -d D2 -s C4 --no-lockdep    is that lockdep report a real deadlock? (no)
+  zswap-ts check --design-file examples/d1b_migrate_disable.ts
+  zswap-ts replay <token>                    the same report again`,
+    )
     .action(async (f: CheckFlags) => {
       if (f.designFile !== undefined) {
         const d = await loadDesignFile(f.designFile);

@@ -80,6 +80,16 @@ export function runCommand(
       `stress: a CPU goes offline or online every ${HOTPLUG_PAGES} pages (an eighth of a smaller corpus)`,
     )
     .option("--switch-compressor-every <n>", "stress: switch the compressor every n pages")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  zswap-ts run                                    64 MiB generated corpus, lz4
+  zswap-ts run --compressor zstd --size 16M --json
+  zswap-ts run --total-ram 16M --size 8M          the pool limit binds: writeback, hysteresis
+  zswap-ts run --profile 6.12 --compressor lzo    6.12's rejects (reject_compress_poor)
+  zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug`,
+    )
     .exitOverride()
     .action(async (flags: RunFlags, cmd: Command) => {
       const config = parseRunFlags(flags, cmd);

@@ -103,6 +103,22 @@ describe("an IAA-like asynchronous compressor (--iaa)", () => {
   });
 });
 
+describe("claims (--claim)", () => {
+  it("prepare-exclusive holds where dead takes the ctx mutex (D4), and is false but harmless in 7.1 (D7)", () => {
+    assert.equal(checkCell("D4", "C9", { claim: "prepare-exclusive" }).verdict, "clean");
+    const d7 = checkCell("D7", "C9", { claim: "prepare-exclusive" });
+    assert.equal(d7.verdict, "bug");
+    assert.match(
+      d7.bug?.title ?? "",
+      /^claim violated: prepare-exclusive: prepare\(zswap0, cpu0\) runs while T/,
+    );
+    assert.match(d7.token ?? "", /^zt1\.D7@prepare-exclusive\.C9\./);
+    assert.equal(replayCheckToken(d7.token as string).result.bug?.text, d7.bug?.text);
+    // Without the claim the same scenario is clean: prepare returns early on a prepared ctx.
+    assert.equal(checkCell("D7", "C9").verdict, "clean");
+  });
+});
+
 describe("check tokens", () => {
   it("are deterministic for a seed", () => {
     assert.equal(

@@ -13,6 +13,7 @@ import { pct } from "../sim/strategy_pct.ts";
 import { random } from "../sim/strategy_random.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { designByName } from "../zswap/acomp_ctx/index.ts";
+import { claimByName } from "./claims.ts";
 import type { BugClass } from "./expected.ts";
 import { type ProgramOptions, type Scenario, scenarioProgram } from "./harness.ts";
 import { scenarioById } from "./scenarios/index.ts";
@@ -40,6 +41,8 @@ export interface CheckOptions {
   readonly lockdep?: boolean;
   /** Compress with an IAA-like asynchronous accelerator: crypto_wait_req() sleeps (default false). */
   readonly accelerator?: boolean;
+  /** A mailing-list claim to check as an oracle (src/check/claims.ts). */
+  readonly claim?: string;
   /** Milliseconds now, for the time a check took (the caller's clock: kernel-side code has none). */
   readonly clock?: () => number;
 }
@@ -105,6 +108,13 @@ export function encodeCheckToken(
   return `zt1${flags}.${design}.${scenario}.${token}`;
 }
 
+/** "D7" or "D7@claim-name" (a design checked against a claim). */
+function designWithClaim(field: string): AcompCtxDesign {
+  const [name, claim] = field.split("@") as [string, string | undefined];
+  const design = designByName(name);
+  return claim === undefined ? design : claimByName(claim).wrap(design);
+}
+
 export class CheckTokenError extends Error {
   override name = "CheckTokenError";
 }
@@ -124,7 +134,7 @@ export function decodeCheckToken(token: string): {
   }
   try {
     return {
-      design: designByName(parts[1] as string),
+      design: designWithClaim(parts[1] as string),
       scenario: scenarioById(parts[2] as string),
       inner: parts.slice(3).join("."),
       program: { lockdep: flags[1] !== "e", compressor: flags[2] === "a" ? "iaa-sim" : "sim" },
@@ -210,7 +220,8 @@ export function checkCell(
 ): CellResult {
   const clock = o.clock ?? (() => 0);
   const t0 = clock();
-  const design = designByName(designName);
+  const plain = designByName(designName);
+  const design = o.claim === undefined ? plain : claimByName(o.claim).wrap(plain);
   const scenario = scenarioById(scenarioId);
   const base = {
     design: design.name,
@@ -252,7 +263,12 @@ export function checkCell(
     bugClass: cls,
     how: small ? `${s.how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : s.how,
     preemptions: failing.preemptions,
-    token: encodeCheckToken(design.name, scenario.id, best.token as string, programOptions(o)),
+    token: encodeCheckToken(
+      o.claim === undefined ? plain.name : `${plain.name}@${o.claim}`,
+      scenario.id,
+      best.token as string,
+      programOptions(o),
+    ),
     timeMs: Math.round(clock() - t0),
   };
 }

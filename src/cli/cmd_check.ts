@@ -18,6 +18,7 @@ import {
   replayCheckToken,
   type StrategyName,
 } from "../check/checker.ts";
+import { CLAIMS } from "../check/claims.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
 import { timelineHtml } from "../check/html.ts";
 import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from "../check/report.ts";
@@ -42,6 +43,7 @@ interface CheckFlags {
   shrink: boolean;
   lockdep: boolean;
   iaa?: boolean;
+  claim?: string;
   json?: boolean;
   html?: string;
   designFile?: string;
@@ -65,6 +67,7 @@ function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOpti
     shrink: f.shrink,
     lockdep: f.lockdep,
     accelerator: f.iaa === true,
+    ...(f.claim !== undefined ? { claim: f.claim } : {}),
     clock: () => performance.now(),
     ...(progress ? { onProgress: progress } : {}),
   };
@@ -282,6 +285,10 @@ export function checkCommand(): Command {
     .option(
       "--iaa",
       "compress with an IAA-like asynchronous accelerator: crypto_wait_req sleeps until an interrupt",
+    )
+    .option(
+      "--claim <name>",
+      `check a mailing-list claim as an oracle (${CLAIMS.map((c) => c.name).join(", ")})`,
     )
     .option("--json", "machine-readable output")
     .option("--html <file>", "also write the failing execution as an HTML timeline")

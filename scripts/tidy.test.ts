@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { tidyFile } from "./tidy.ts";
+import { layeringFindings, tidyFile } from "./tidy.ts";
 
 describe("tidy", () => {
   it("flags each forbidden construct with file:line and advice", () => {
@@ -32,5 +32,20 @@ describe("tidy", () => {
       "const y = 2; // tidy:allow Date -- reason",
     ].join("\n");
     assert.deepEqual(tidyFile("src/sim/y.ts", src), []);
+  });
+
+  it("flags imports that go up or sideways between layers, and allows downward ones", () => {
+    const up = layeringFindings("src/zswap/x.ts", 'import { explore } from "../sim/explore.ts";');
+    assert.equal(up.length, 1);
+    assert.match(up[0] ?? "", /^src\/zswap\/x\.ts:1: zswap may not import sim/);
+    assert.equal(
+      layeringFindings("src/check/x.ts", 'import { real } from "../real/index.ts";').length,
+      1,
+    );
+    assert.deepEqual(
+      layeringFindings("src/sim/x.ts", 'import { Kernel } from "../kernel/kernel.ts";'),
+      [],
+    );
+    assert.deepEqual(layeringFindings("src/zswap/a/x.ts", 'import { y } from "../types.ts";'), []);
   });
 });

@@ -130,17 +130,62 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/**
+ * The layers of docs/ARCHITECTURE.md §2, lowest first: a file may import its own folder and
+ * folders of lower rank only (cli -> {real, check, workload} -> sim -> zswap -> {crypto,
+ * zsmalloc, mm} -> kernel). Tests are exempt.
+ */
+const LAYER_RANK: Record<string, number> = {
+  kernel: 0,
+  zsmalloc: 1,
+  mm: 1,
+  crypto: 1,
+  zswap: 2,
+  sim: 3,
+  check: 4,
+  real: 4,
+  workload: 4,
+  cli: 5,
+};
+
+/** Imports that go up or sideways between layers, with file:line. */
+export function layeringFindings(path: string, src: string): string[] {
+  const layer = path.split("/")[1] ?? "";
+  const rank = LAYER_RANK[layer];
+  if (rank === undefined) return [];
+  const findings: string[] = [];
+  src.split("\n").forEach((line, idx) => {
+    const m = /from "(\.[^"]+)"/.exec(line);
+    if (m === null) return;
+    const target = join(path, "..", m[1] as string).split("/");
+    const to = target[0] === "src" ? (target[1] ?? "") : "";
+    const toRank = LAYER_RANK[to];
+    if (to === layer || toRank === undefined || toRank < rank) return;
+    findings.push(
+      `${path}:${idx + 1}: ${layer} may not import ${to} (imports flow down: cli -> real/check/workload -> sim -> zswap -> crypto/zsmalloc/mm -> kernel)`,
+    );
+  });
+  return findings;
+}
+
 function main(): void {
   const root = join(import.meta.dirname, "..");
   const files: string[] = [];
   for (const d of KERNEL_SIDE) walk(join(root, d), files);
-  const findings = files.flatMap((f) => tidyFile(relative(root, f), readFileSync(f, "utf8")));
+  const everything: string[] = [];
+  walk(join(root, "src"), everything);
+  const findings = [
+    ...files.flatMap((f) => tidyFile(relative(root, f), readFileSync(f, "utf8"))),
+    ...everything.flatMap((f) => layeringFindings(relative(root, f), readFileSync(f, "utf8"))),
+  ];
   if (findings.length > 0) {
     for (const f of findings) process.stderr.write(`${f}\n`);
-    process.stderr.write(`tidy: ${findings.length} finding(s) in kernel-side code\n`);
+    process.stderr.write(`tidy: ${findings.length} finding(s)\n`);
     process.exit(1);
   }
-  process.stdout.write(`tidy: ${files.length} kernel-side files clean\n`);
+  process.stdout.write(
+    `tidy: ${files.length} kernel-side files clean; ${everything.length} files follow the layering\n`,
+  );
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) main();

@@ -161,7 +161,10 @@ export function zswapPoolCurrentGet(k: Kernel): PoolObj | null {
 function zswapPoolFindGetLocked(k: Kernel, z: ZswapState, compressor: string): PoolObj | null {
   for (const pool of z.pools) {
     if (pool.data.tfmName !== compressor) continue;
-    if (!zswapPoolTryget(k, pool)) continue; // about to be destroyed
+    if (!zswapPoolTryget(k, pool)) {
+      z.findGetSkippedDying++; // about to be destroyed
+      continue;
+    }
     return pool;
   }
   return null;

@@ -76,8 +76,17 @@ interface OutcomeProbe {
 
 const OUTCOMES: Record<string, OutcomeProbe> = {
   C14: {
-    classify: (z) => (z.poolsCount === 2 ? "resurrected the dying pool" : "created a new pool"),
-    expect: ["resurrected the dying pool", "created a new pool"],
+    classify: (z) =>
+      z.poolsCount === 2
+        ? "resurrected the dying pool"
+        : z.findGetSkippedDying > 0
+          ? "find_get skipped the dying pool (tryget at zero), created a new one"
+          : "created a new pool",
+    expect: [
+      "resurrected the dying pool",
+      "created a new pool",
+      "find_get skipped the dying pool (tryget at zero), created a new one",
+    ],
   },
   C16: {
     classify: (z) => {

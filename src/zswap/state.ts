@@ -42,6 +42,8 @@ export class ZswapState {
   readonly stats: ZswapDebugfs = newDebugfs();
   readonly events: VmEvents;
   poolReachedFull = false;
+  /** Model-only (no debugfs file): find_get calls that skipped a pool whose ref was at zero. */
+  findGetSkippedDying = 0;
   shrinkWork: Work | null = null;
   readonly shrinkLock = new Spinlock("zswap_shrink_lock", "zswap_shrink_lock");
   /** zswap_next_shrink: the memcg cursor of the global shrink worker. */

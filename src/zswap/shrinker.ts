@@ -141,8 +141,10 @@ export function* shrinkMemcg(k: Kernel, memcg: Memcg | null): Op<number> {
 export function zswapShrinkerCount(k: Kernel, memcg: Memcg | null): number {
   const z = zswapState(k);
   if (!z.params.shrinker_enabled || (memcg !== null && !memcg.writebackEnabled())) return 0;
-  const nrBacking = zswapTotalPages(k);
-  const nrStored = z.stats.stored_pages;
+  // With memcgs, the memcg's own (hierarchical) zswap figures: compressed bytes in whole pages
+  // (MEMCG_ZSWAP_B >> PAGE_SHIFT) and entries (MEMCG_ZSWAPPED); without, the global ones.
+  const nrBacking = memcg !== null ? Math.floor(memcg.zswapBytes / 4096) : zswapTotalPages(k);
+  const nrStored = memcg !== null ? memcg.zswapped : z.stats.stored_pages;
   if (nrStored === 0) return 0;
   let nrFreeable = z.lru.count(memcg);
   if (memcg !== null) {

@@ -23,10 +23,9 @@ import { traced } from "../kernel/site.ts";
 import type { CompressorRegistry } from "./algorithms/registry.ts";
 import type { CompressorBackend } from "./algorithms/types.ts";
 
-export const ENOSPC = 28;
-export const EINVAL = 22;
-export const ENOENT = 2;
-export const ENOMEM = 12;
+export { EINVAL, ENOENT, ENOMEM, ENOSPC } from "../kernel/errno.ts";
+
+import { ENOSPC } from "../kernel/errno.ts";
 
 /** Where algorithms come from: the real side registers the native ones, the simulator "sim". */
 export type AlgorithmSource = CompressorRegistry;

@@ -29,6 +29,7 @@
  * CPUHP_AP_ACTIVE. zswap uses only PREPARE-section states.
  */
 import { choose, type Op, sched } from "./effect.ts";
+import { EBUSY, EINVAL, ENOMEM } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines } from "./kernel.ts";
 import { GFP_KERNEL, kmalloc } from "./memory.ts";
@@ -52,10 +53,6 @@ export const CPUHP_BP_PREPARE_DYN = 65;
 export const CPUHP_BRINGUP_CPU = 87;
 export const CPUHP_AP_ONLINE_DYN = 193;
 export const CPUHP_ONLINE = 227;
-
-const EBUSY = 16;
-const EINVAL = 22;
-const ENOMEM = 12;
 
 /** A hotplug callback: 0 or a negative errno. `node` is the instance (null for single states). */
 export type CpuhpCallback = (k: Kernel, cpu: number, node: unknown) => Op<number>;

@@ -64,14 +64,3 @@ export function* choose(n: number, kind: ChoiceKind, label: string): Op<number> 
   const answer = yield { t: "choose", n, kind, label };
   return answer as number;
 }
-
-/** Runs an operation that must not yield (pure setup code) to completion. */
-export function runToCompletion<T>(op: Op<T>): T {
-  const step = op.next();
-  if (!step.done) {
-    throw new Error(
-      `runToCompletion: operation yielded '${step.value.t}' (${step.value.label}) but must not`,
-    );
-  }
-  return step.value;
-}

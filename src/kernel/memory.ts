@@ -78,8 +78,6 @@ export class Memory {
     reclaimable: new Set(),
     reclaimAll: false,
   };
-  /** Pages accounted as used by the kernel (zsmalloc pages, buffers); see totalramPages. */
-  usedPages = 0;
   totalramPages = 1 << 20;
   /** Depth of direct reclaim on each task (reclaim does not recurse into reclaim: PF_MEMALLOC). */
   readonly inReclaim = new Set<number>();

@@ -7,15 +7,11 @@
  */
 import type { Op } from "../kernel/effect.ts";
 
+export { EAGAIN, EBUSY, EEXIST, EINVAL, EIO, ENOENT, ENOMEM, ENOSPC } from "../kernel/errno.ts";
+
+import { ENOSPC } from "../kernel/errno.ts";
+
 export const PAGE_SIZE = 4096;
-export const EIO = 5;
-export const EAGAIN = 11;
-export const ENOMEM = 12;
-export const EEXIST = 17;
-export const EINVAL = 22;
-export const ENOSPC = 28;
-export const EBUSY = 16;
-export const ENOENT = 2;
 
 export interface SwapStorage {
   /** Number of 4 KiB slots. */

@@ -31,6 +31,7 @@ import {
 export { realCompressorRegistry } from "./options.ts";
 export * from "./types.ts";
 
+import { EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
 import { FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
 
@@ -38,10 +39,6 @@ import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
 // Creation
 // ---------------------------------------------------------------------------------------------
 
-const ENOENT = 2;
-const EIO = 5;
-const EBUSY = 16;
-const ENOSPC = 28;
 const SYNC_IO: RunSyncOptions = { syncIo: true };
 const ASYNC_IO: RunSyncOptions = { syncIo: false };
 

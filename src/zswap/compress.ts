@@ -7,16 +7,16 @@
  */
 import { acompCompress, acompDecompress, ENOSPC } from "../crypto/acomp.ts";
 import type { Op } from "../kernel/effect.ts";
+import { EINVAL } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { PAGE_SIZE, use } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
+import { zsObjRead, zsObjReadBegin, zsObjWrite } from "../zsmalloc/obj_rw.ts";
+import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
 import { zswapState } from "./state.ts";
 import type { AcompCtx, PoolObj, ZswapEntry } from "./types.ts";
-import { zsAlloc, zsRead, zsReadBegin, zsWrite } from "./zs.ts";
-
-const EINVAL = 22;
 
 /** Compresses `page` into a new zsmalloc object of `pool`; fills entry.handle and entry.length. */
 export function zswapCompress(
@@ -78,10 +78,10 @@ function* compress(
     }
   }
   if (compRet === 0) {
-    const handle = zsAlloc(zsPool, dlen);
+    const handle = zsMalloc(zsPool, dlen);
     if (handle < 0) allocRet = handle;
     else {
-      zsWrite(zsPool, handle, src, dlen);
+      zsObjWrite(zsPool, handle, src, dlen);
       entry.handle = handle;
       entry.length = dlen;
     }
@@ -105,11 +105,11 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
   const ctx = yield* z.design.acquire(k, pool);
   let dlen: number;
   if (entry.length === PAGE_SIZE) {
-    dlen = zsRead(zsPool, entry.handle, dst);
+    dlen = zsObjRead(zsPool, entry.handle, dst);
   } else {
     // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx
     // buffer, as 6.12 did; the newest code hands the two pieces over as a scatterlist.
-    const src = zsReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
+    const src = zsObjReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
     dlen = yield* acompDecompress(k, ctxReq(k, ctx), src, dst);
   }
   z.design.release(k, ctx);

@@ -6,10 +6,10 @@ import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
+import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { zswapPoolPut } from "./pool.ts";
 import { zswapState } from "./state.ts";
 import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
-import { zsFreeObj } from "./zs.ts";
 
 /** zswap_entry_cache_alloc(). */
 export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
@@ -43,7 +43,7 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   const e = use(k, entry, "read entry");
   zswapLruDel(k, entry);
   const pool = e.pool as PoolObj;
-  zsFreeObj(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
+  zsFree(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
   if (e.memcg !== null) e.memcg.uncharge(e.length);
   z.stats.stored_pages--;
   if (e.length === 4096) z.stats.stored_incompressible_pages--;

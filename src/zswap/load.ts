@@ -2,6 +2,7 @@
  * zswap_load() and zswap_invalidate().
  */
 import type { Op } from "../kernel/effect.ts";
+import { EINVAL, EIO, ENOENT } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { traced } from "../kernel/site.ts";
 import { type Folio, folioAssertLocked } from "../mm/folio.ts";
@@ -9,10 +10,6 @@ import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zswapDecompress } from "./compress.ts";
 import { zswapEntryFree } from "./entry.ts";
 import { zswapState } from "./state.ts";
-
-const ENOENT = 2;
-const EIO = 5;
-const EINVAL = 22;
 
 /**
  * zswap_load(): 0 (the folio is filled and uptodate; the entry is erased: loads are exclusive),

@@ -6,6 +6,7 @@
 import { cryptoHasAcomp } from "../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateAddInstance } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
+import { EINVAL, ENODEV, ENOENT } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
 import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
@@ -24,13 +25,9 @@ import { KernelBug } from "../kernel/report.ts";
 import { traced } from "../kernel/site.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
 import { queueWork, Work } from "../kernel/workqueue.ts";
+import { zsCreatePool, zsDestroyPool, zsGetTotalPages } from "../zsmalloc/zsmalloc.ts";
 import { type ZswapState, zswapState } from "./state.ts";
 import type { PoolObj, ZswapPool } from "./types.ts";
-import { zsCreate, zsDestroy, zsTotalPages } from "./zs.ts";
-
-const ENOENT = 2;
-const ENODEV = 19;
-const EINVAL = 22;
 
 /** zswap_pool_create(): a new pool with ready per-CPU contexts, not yet on the list. */
 export function zswapPoolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
@@ -43,7 +40,7 @@ function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
   const pool = yield* kmalloc<ZswapPool>(k, "zswap_pool", 256, GFP_KERNEL, () => ({
     name,
     tfmName: compressor,
-    zsPool: zsCreate(name, z.zsChainSize),
+    zsPool: zsCreatePool(name, { chainSize: z.zsChainSize }),
     acompCtx: null,
     ref: null,
     node: { pool: null },
@@ -74,7 +71,7 @@ function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
 }
 
 function freePoolShell(k: Kernel, pool: PoolObj): null {
-  zsDestroy(pool.data.zsPool);
+  zsDestroyPool(pool.data.zsPool);
   kfree(k, pool);
   return null;
 }
@@ -87,7 +84,7 @@ export function zswapPoolDestroy(k: Kernel, pool: PoolObj): Op<void> {
 function* poolDestroy(k: Kernel, pool: PoolObj): Op<void> {
   const z = zswapState(k);
   yield* z.design.destroyCtxs(k, pool);
-  zsDestroy(use(k, pool, "read pool->zs_pool").zsPool);
+  zsDestroyPool(use(k, pool, "read pool->zs_pool").zsPool);
   k.note(`pool ${pool.data.name} destroyed`);
   kfree(k, pool);
 }
@@ -174,7 +171,7 @@ function zswapPoolFindGetLocked(k: Kernel, z: ZswapState, compressor: string): P
 export function zswapTotalPages(k: Kernel): number {
   const z = zswapState(k);
   let n = 0;
-  for (const pool of z.pools) n += zsTotalPages(pool.data.zsPool);
+  for (const pool of z.pools) n += zsGetTotalPages(pool.data.zsPool);
   return n;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import { sched } from "../kernel/effect.ts";
+import { EAGAIN, EEXIST, EIO, ENOENT, ENOMEM } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { traced } from "../kernel/site.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
@@ -21,11 +22,6 @@ import { zswapState } from "./state.ts";
 import { zswapAcceptThrPages } from "./store.ts";
 import type { EntryObj } from "./types.ts";
 
-const ENOMEM = 12;
-const EEXIST = 17;
-const EIO = 5;
-const ENOENT = 2;
-const EAGAIN = 11;
 const MAX_RECLAIM_RETRIES = 16;
 /**
  * Entries shrink_memcg() walks per NUMA node: 1 in mainline (6.8 on); the SWAP_CLUSTER_MAX of

@@ -24,7 +24,7 @@ import type { SwpEntry } from "../mm/swap_entry.ts";
 import { MemoryStorage, PAGE_SIZE } from "../mm/swap_storage.ts";
 import { SimExecutor } from "../sim/executor.ts";
 import type { Strategy } from "../sim/strategy.ts";
-import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
+import { zsGetTotalPages, zsMalloc } from "../zsmalloc/zsmalloc.ts";
 import { D0 } from "./acomp_ctx/d0.ts";
 import { D7 } from "./acomp_ctx/d7.ts";
 import type { AcompCtxDesign } from "./acomp_ctx/design.ts";
@@ -34,7 +34,6 @@ import { zswapShrinkerScan } from "./shrinker.ts";
 import type { ZswapState } from "./state.ts";
 import { zswapCheckLimits } from "./store.ts";
 import type { PoolObj } from "./types.ts";
-import { zsTotalPages } from "./zs.ts";
 import {
   zswapDebugfs,
   zswapDebugfsForProfile,
@@ -168,7 +167,7 @@ describe("debugfs counters match the trees and the pools", () => {
     const sys = boot();
     const { k, z } = sys;
     const total = () => zswapDebugfs(k).pool_total_size;
-    const pages = (p: PoolObj) => zsTotalPages(p.data.zsPool);
+    const pages = (p: PoolObj) => zsGetTotalPages(p.data.zsPool);
     const a = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => out(sys, page(i)));
     const p1 = z.pools[0] as PoolObj;
     assert.ok(pages(p1) > 0);

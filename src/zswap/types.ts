@@ -10,7 +10,7 @@ import type { PercpuRef } from "../kernel/percpu_ref.ts";
 import type { Work } from "../kernel/workqueue.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
-import type { ZsPool } from "./zs.ts";
+import type { ZsPool } from "../zsmalloc/pool.ts";
 
 /** An ERR_PTR value stored where a pointer is expected (acomp may hold one after a failed alloc). */
 export interface ErrPtr {

@@ -19,9 +19,9 @@ import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { PAGE_SIZE } from "../../mm/swap_storage.ts";
+import { zsObjWrite } from "../../zsmalloc/obj_rw.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { EntryObj } from "../../zswap/types.ts";
-import { zsWrite } from "../../zswap/zs.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { afterPrelude } from "./common.ts";
@@ -106,7 +106,7 @@ function* shrinkOne(env: ScenarioEnv): Op<void> {
 function corrupt(entry: EntryObj): void {
   const e = entry.data;
   if (e.pool === null || e.length >= PAGE_SIZE) return;
-  zsWrite(e.pool.data.zsPool, e.handle, new Uint8Array(e.length), e.length);
+  zsObjWrite(e.pool.data.zsPool, e.handle, new Uint8Array(e.length), e.length);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,3 +1,5 @@
+export { EINVAL, ENOSPC } from "../../kernel/errno.ts";
+
 /**
  * Compression algorithms: the backends of the crypto acomp API (crypto/lz4.c, crypto/zstd.c,
  * crypto/lzo.c, crypto/deflate.c), behind one synchronous interface.
@@ -16,8 +18,6 @@
  */
 
 /** Negative errnos the backends return (values as in include/uapi/asm-generic/errno-base.h). */
-export const EINVAL = 22;
-export const ENOSPC = 28;
 
 export interface CompressorBackend {
   /** Kernel crypto name: "lz4", "lz4hc", "zstd", "lzo", "deflate", or "sim". */

@@ -17,10 +17,12 @@ import { allocPercpu, freePercpu, perCpuPtr } from "../../kernel/percpu.ts";
 import { traced } from "../../kernel/site.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 
+export { ENOMEM } from "../../kernel/errno.ts";
+
+import { ENOMEM } from "../../kernel/errno.ts";
+
 /** The lockdep class of every ctx mutex: lockdep sees them as one lock. */
 export const CTX_MUTEX_CLASS = "&per_cpu_ptr(pool->acomp_ctx, cpu)->mutex";
-
-export const ENOMEM = 12;
 
 export function newCtx(pool: PoolObj, cpu: number): AcompCtx {
   return {

@@ -15,6 +15,8 @@ import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { zsObjRead, zsObjReadBegin, zsObjWrite } from "../zsmalloc/obj_rw.ts";
 import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
+import { entryStoredRaw } from "./entry.ts";
+import { storesRaw } from "./params.ts";
 import { zswapState } from "./state.ts";
 import type { AcompCtx, PoolObj, ZswapEntry } from "./types.ts";
 
@@ -67,7 +69,7 @@ function* compress(
   compRet = Math.min(compRet, 0);
   let src = buffer;
   let allocRet = 0;
-  if (z.profile === "latest" && (compRet !== 0 || dlen === 0 || dlen >= PAGE_SIZE)) {
+  if (storesRaw(z.profile) && (compRet !== 0 || dlen === 0 || dlen >= PAGE_SIZE)) {
     // Store incompressible pages as they are, unless they could never be written back.
     if (memcg !== null && !memcg.writebackEnabled()) {
       compRet = compRet !== 0 ? compRet : -EINVAL;
@@ -104,7 +106,7 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
   const ctx = yield* z.design.acquire(k, pool);
   let dlen: number;
-  if (entry.length === PAGE_SIZE) {
+  if (entryStoredRaw(z.profile, entry)) {
     dlen = zsObjRead(zsPool, entry.handle, dst);
   } else {
     // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx

@@ -4,9 +4,10 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfree, kmalloc, PAGE_SIZE, use } from "../kernel/memory.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
+import { type Profile, storesRaw } from "./params.ts";
 import { zswapPoolPut } from "./pool.ts";
 import { zswapState } from "./state.ts";
 import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
@@ -24,6 +25,15 @@ export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryOb
     lruNext: null,
     onLru: false,
   }));
+}
+
+/**
+ * Whether `e` holds the page as it is rather than compressed. The kernel reads this from
+ * `entry->length == PAGE_SIZE`, which is unambiguous only where incompressible pages are
+ * stored raw (see storesRaw); under 6.12 an object of exactly PAGE_SIZE bytes is compressed.
+ */
+export function entryStoredRaw(profile: Profile, e: ZswapEntry): boolean {
+  return storesRaw(profile) && e.length === PAGE_SIZE;
 }
 
 /** zswap_lru_add(): the entry becomes visible to writeback here (publish last). */
@@ -46,7 +56,7 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   zsFree(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
   if (e.memcg !== null) e.memcg.uncharge(e.length);
   z.stats.stored_pages--;
-  if (e.length === 4096) z.stats.stored_incompressible_pages--;
+  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
   kfree(k, entry);
   yield* zswapPoolPut(k, pool);
 }

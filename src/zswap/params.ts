@@ -8,6 +8,16 @@ export type Profile = "latest" | "6.12";
 
 export const PROFILES: readonly Profile[] = ["latest", "6.12"];
 
+/**
+ * Whether the profile stores incompressible pages as they are (the raw-store change after 6.12).
+ * Only then does `entry->length == PAGE_SIZE` mean "stored uncompressed": 6.12 rejects such
+ * pages, and a compressor there may legitimately produce exactly PAGE_SIZE bytes (lzo with
+ * its two-page destination), which must still be decompressed.
+ */
+export function storesRaw(profile: Profile): boolean {
+  return profile !== "6.12";
+}
+
 export interface ZswapParams {
   enabled: boolean;
   compressor: string;

@@ -10,7 +10,7 @@ import { type Folio, folioAssertLocked } from "../mm/folio.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zswapCompress } from "./compress.ts";
-import { zswapEntryCacheAlloc, zswapEntryFree, zswapLruAdd } from "./entry.ts";
+import { entryStoredRaw, zswapEntryCacheAlloc, zswapEntryFree, zswapLruAdd } from "./entry.ts";
 import { zswapPoolCurrentGet, zswapPoolGet, zswapPoolPut, zswapTotalPages } from "./pool.ts";
 import { shrinkMemcg } from "./shrinker.ts";
 import { zswapState } from "./state.ts";
@@ -106,7 +106,7 @@ function* zswapStorePage(
   zswapPoolGet(k, pool);
   if (memcg !== null) memcg.charge(e.length);
   z.stats.stored_pages++;
-  if (e.length === 4096) z.stats.stored_incompressible_pages++;
+  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages++;
   // Publishing order matters: writeback finds entries only through the LRU, so add it last.
   e.pool = pool;
   e.memcg = memcg;

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { createNativeCompressorRegistry } from "../crypto/algorithms/native/index.ts";
 import { PAGE_SIZE } from "../kernel/memory.ts";
-import { PROFILES } from "../zswap/params.ts";
+import { PROFILES, type Profile } from "../zswap/params.ts";
 import { createZswap } from "./zswap_instance.ts";
 
 const COMPRESSORS = ["lz4", "lz4hc", "zstd", "lzo", "deflate"] as const;
@@ -54,7 +54,7 @@ function pageCompressingTo(compressor: string, target: number): Uint8Array | nul
 
 async function roundTrips(
   compressor: string,
-  profile: string,
+  profile: Profile,
   list: readonly Uint8Array[],
 ): Promise<void> {
   const z = createZswap({ compressor, profile, cpus: 1, totalRamBytes: 2 ** 32 });

@@ -8,20 +8,26 @@
  *   npx zswap-ts check --design-file examples/d1b_migrate_disable.ts            # every scenario
  *   npx zswap-ts check --design-file examples/d1b_migrate_disable.ts -s C1      # one
  *
- * A design file exports one AcompCtxDesign (default export, or any named export); see
- * src/zswap/acomp_ctx/design.ts for the hooks and docs/checking.md for how to write them.
+ * A design file exports one AcompCtxDesign (default export, or any named export), built from
+ * `zswap-ts/design` (docs/designs.md): copy this file anywhere and it works the same.
  */
-import type { Op } from "../src/kernel/effect.ts";
-import type { Kernel } from "../src/kernel/kernel.ts";
-import { use } from "../src/kernel/memory.ts";
-import { mutexLock, mutexUnlock } from "../src/kernel/mutex.ts";
-import { rawCpuPtr } from "../src/kernel/percpu.ts";
-import { migrateDisable, migrateEnable } from "../src/kernel/preempt.ts";
-import { D0 } from "../src/zswap/acomp_ctx/d0.ts";
-import type { AcompCtxDesign } from "../src/zswap/acomp_ctx/design.ts";
-import type { AcompCtx, PoolObj } from "../src/zswap/types.ts";
+import {
+  type AcompCtx,
+  type AcompCtxDesign,
+  D0,
+  defineDesign,
+  type Kernel,
+  migrateDisable,
+  migrateEnable,
+  mutexLock,
+  mutexUnlock,
+  type Op,
+  type PoolObj,
+  rawCpuPtr,
+  use,
+} from "zswap-ts/design";
 
-const D1b: AcompCtxDesign = {
+const D1b: AcompCtxDesign = defineDesign({
   ...D0,
   name: "D1b",
   summary: "Jan 2025 proposal (dropped): D0 plus migrate_disable() while the ctx is in use",
@@ -38,6 +44,6 @@ const D1b: AcompCtxDesign = {
     mutexUnlock(k, ctx.mutex);
     migrateEnable(k);
   },
-};
+});
 
 export default D1b;

@@ -4,8 +4,9 @@
  * any named export. tsx loads it, so a .ts file needs no build.
  */
 import { existsSync } from "node:fs";
+import Module, { register } from "node:module";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { registerDesign } from "../zswap/acomp_ctx/index.ts";
@@ -15,11 +16,62 @@ function looksLikeDesign(v: unknown): v is AcompCtxDesign {
   return typeof v === "object" && v !== null && "name" in v && "acquire" in v && "prepare" in v;
 }
 
+/**
+ * The design API this CLI itself runs on: src/design.ts under tsx, dist/src/design.js when built.
+ * A design file that imports `zswap-ts/design` must get this very module, not another copy (a
+ * clone of the repo, or a package installed beside the user's file): the kernel model keeps
+ * its state in module-level classes and registries, which two copies would not share.
+ */
+const OWN_DESIGN_API = new URL(
+  import.meta.url.endsWith(".ts") ? "../design.ts" : "../design.js",
+  import.meta.url,
+).href;
+
+let designApiHooked = false;
+
+/** Resolves `zswap-ts/design` (ESM imports of a design file) to OWN_DESIGN_API. */
+function hookDesignApi(): void {
+  if (designApiHooked) return;
+  designApiHooked = true;
+  const hooks = `export async function resolve(specifier, context, next) {
+    if (specifier === "zswap-ts/design") return { url: ${JSON.stringify(OWN_DESIGN_API)}, shortCircuit: true };
+    return next(specifier, context);
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+  // require("zswap-ts/design") from a CommonJS design file does not pass through the ESM hooks:
+  // alias it in CommonJS resolution too (the technique of module-alias).
+  const cjs = Module as unknown as {
+    _resolveFilename: (request: string, ...rest: unknown[]) => string;
+  };
+  const resolveFilename = cjs._resolveFilename;
+  const target = fileURLToPath(OWN_DESIGN_API);
+  cjs._resolveFilename = (request, ...rest) =>
+    request === "zswap-ts/design" ? target : resolveFilename(request, ...rest);
+}
+
+/**
+ * The values a module exports, default first. A file that tsx compiled as CommonJS (a .cts file,
+ * or a .ts file outside a "type": "module" package) arrives as `{ default: module.exports }`,
+ * whose own `default` is the ESM default export: look one level into it.
+ */
+function exportedValues(mod: Record<string, unknown>): unknown[] {
+  const own = (m: Record<string, unknown>) => [
+    m.default,
+    ...Object.entries(m)
+      .filter(([k]) => k !== "default")
+      .map(([, v]) => v),
+  ];
+  const cjs = mod.default;
+  const inner = typeof cjs === "object" && cjs !== null ? own(cjs as Record<string, unknown>) : [];
+  return [...own(mod), ...inner];
+}
+
 /** Imports `path`, registers the design it exports, and returns it. */
 export async function loadDesignFile(path: string): Promise<AcompCtxDesign> {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError(`Cannot load design file ${path}: no such file`);
   let mod: Record<string, unknown>;
+  hookDesignApi();
   try {
     // tsImport loads the file as an ES module wherever it lives (a .ts file outside a
     // "type": "module" package would otherwise be taken for CommonJS).
@@ -27,12 +79,7 @@ export async function loadDesignFile(path: string): Promise<AcompCtxDesign> {
   } catch (e) {
     throw new UsageError(`Cannot load design file ${path}: ${(e as Error).message.split("\n")[0]}`);
   }
-  const candidates = [
-    mod.default,
-    ...Object.entries(mod)
-      .filter(([k]) => k !== "default")
-      .map(([, v]) => v),
-  ];
+  const candidates = exportedValues(mod);
   const design = candidates.find(looksLikeDesign);
   if (design === undefined) {
     throw new UsageError(

@@ -2,21 +2,26 @@
  * The `zswap-ts` command. Each subcommand lives in its own file and registers itself here.
  * Exit codes: 0 ok, 1 check failed or invariant broken, 2 usage or input error.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
+import { designCommand } from "./cmd_design.ts";
 import { runCommand } from "./cmd_run.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** The package's version, from src/cli/ (sources) or dist/src/cli/ (the build). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  for (const rel of ["../../package.json", "../../../package.json"]) {
+    const url = new URL(rel, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, "utf8")) as { name?: string; version: string };
+    if (pkg.name === "zswap-ts") return pkg.version;
+  }
+  return "unknown";
 }
 
 export function buildProgram(): Command {
@@ -33,6 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(replayCommand());
   program.addCommand(corpusCommand());
+  program.addCommand(designCommand());
   return program;
 }
 

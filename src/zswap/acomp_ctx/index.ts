@@ -20,8 +20,8 @@ const HOOKS = [
   "destroyCtxs",
 ] as const;
 
-/** Adds a design (from `check --design-file`); its name must not be taken. */
-export function registerDesign(d: AcompCtxDesign): void {
+/** Throws a RangeError when `d` lacks a hook or has an unusable name. */
+export function validateDesign(d: AcompCtxDesign): void {
   const missing = HOOKS.filter(
     (h) => typeof (d as unknown as Record<string, unknown>)[h] !== "function",
   );
@@ -32,6 +32,11 @@ export function registerDesign(d: AcompCtxDesign): void {
   }
   if (missing.length > 0)
     throw new RangeError(`Invalid design '${d.name}': missing ${missing.join(", ")}`);
+}
+
+/** Adds a design (from `check --design-file`); its name must not be taken. */
+export function registerDesign(d: AcompCtxDesign): void {
+  validateDesign(d);
   const same = allDesigns().find((x) => x.name.toLowerCase() === d.name.toLowerCase());
   if (same === d) return;
   if (same !== undefined) throw new RangeError(`Invalid design: the name '${d.name}' is taken`);

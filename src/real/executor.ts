@@ -6,7 +6,8 @@
  * decision and runs each operation straight through:
  *
  * - `sched`: continue at once (no preemption, no migration);
- * - `choose`: answer 0 (allocations succeed, no direct reclaim, no migration);
+ * - `choose`: answer 0 (allocations succeed, no direct reclaim, no migration), unless an
+ *   `answerChoice` is given (fault injection answers kmalloc's "fault" choices there);
  * - `io`: await `effect.async()` and resume with its result (a rejection is thrown into the
  *   operation, so its `finally` blocks run);
  * - `block`: a kernel primitive has put the task on a wait queue (a mutex held by another
@@ -33,7 +34,7 @@
  * const n = ex.runSync("store", 0, zswapStore(k, pool, page)); // hot path: no promise
  * const m = await ex.run("writeback", 1, zswapWritebackEntry(k, pool, entry)); // may await I/O
  */
-import type { Effect, Op } from "../kernel/effect.ts";
+import type { ChooseEffect, Effect, Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { Task } from "../kernel/task.ts";
 
@@ -48,6 +49,12 @@ export interface RealExecutorOptions {
    * Default: keep it in `backgroundErrors` (the first 100).
    */
   readonly onBackgroundError?: (task: Task, e: unknown) => void;
+  /**
+   * Answers `choose` effects (default: always 0, the normal outcome). Real mode's fault
+   * injection answers "fault" choices here (an allocation fails), so it takes the kernel's own
+   * failure path.
+   */
+  readonly answerChoice?: (e: ChooseEffect) => number;
 }
 
 /** Options of one runSync call. */
@@ -97,6 +104,7 @@ export class RealExecutor {
   private readonly parked = new Map<Task, InFlight>();
   private inFlightCount = 0;
   private readonly onBackgroundError: (task: Task, e: unknown) => void;
+  private readonly answerChoice: (e: ChooseEffect) => number;
   /** Resolved (and emptied) when no operation is in flight. */
   private idleWaiters: Array<() => void> = [];
   /** What spawned tasks threw (when no onBackgroundError was given), the first 100. */
@@ -113,6 +121,7 @@ export class RealExecutor {
     }
     this.k = k;
     this.stepsMax = options.stepsMax ?? 100_000_000;
+    this.answerChoice = options.answerChoice ?? (() => 0);
     this.nextId = k.tasks.length;
     this.onBackgroundError =
       options.onBackgroundError ??
@@ -172,7 +181,7 @@ export class RealExecutor {
       while (!r.done) {
         const e = r.value;
         if (e.t === "sched") r = op.next();
-        else if (e.t === "choose") r = op.next(0);
+        else if (e.t === "choose") r = op.next(this.answerChoice(e));
         else if (e.t === "io" && syncIo) r = answerSync(op, e.sync);
         else break;
         if (++steps > this.stepsMax) throw this.stepBound(task);
@@ -306,7 +315,7 @@ export class RealExecutor {
       case "sched":
         return true;
       case "choose":
-        t.resumeValue = 0;
+        t.resumeValue = this.answerChoice(e);
         return true;
       case "block":
         if (t.state !== "blocked") {

@@ -9,6 +9,7 @@ import {
 } from "../crypto/algorithms/native/index.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { checkProfile, type Profile } from "../zswap/params.ts";
+import { type CheckedFaults, checkFaults, FaultSpecError } from "./faults.ts";
 import {
   type CreateZswapOptions,
   describe,
@@ -37,6 +38,7 @@ export interface CheckedOptions {
   swapFile: string | undefined;
   swapSizeBytes: number;
   instrumented: boolean;
+  faults: CheckedFaults | null;
 }
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
@@ -95,7 +97,17 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
     swapFile: o.swapFile,
     swapSizeBytes,
     instrumented: checkBool("instrumented", o.instrumented ?? false),
+    faults: checkedFaults(o.faults),
   };
+}
+
+function checkedFaults(v: unknown): CheckedFaults | null {
+  try {
+    return checkFaults(v);
+  } catch (e) {
+    if (e instanceof FaultSpecError) throw new ZswapError("EINVAL", e.message);
+    throw e;
+  }
 }
 
 function checkString(name: string, v: unknown): string {

@@ -5,6 +5,7 @@ import type { VmEvents } from "../mm/vmstat.ts";
 import type { Profile } from "../zswap/params.ts";
 import type { ZswapState } from "../zswap/state.ts";
 import type { ZswapDebugfs } from "../zswap/stats.ts";
+import type { FaultCounts, FaultOptions } from "./faults.ts";
 import type { FileIo } from "./file_storage.ts";
 import type { ZswapInstance } from "./zswap_instance.ts";
 export const PAGE_SIZE = 4096;
@@ -47,6 +48,13 @@ export interface CreateZswapOptions {
   readonly instrumented?: boolean;
   /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */
   readonly swapFileIo?: FileIo;
+  /**
+   * Fault injection, named after the kernel's knobs: a probability 0..1 per knob (kmalloc,
+   * zs_malloc, compress, decompress, swap_write, swap_read) and a seed, e.g.
+   * `{ zs_malloc: 0.01, decompress: 0.001, seed: 7 }`. Each fault takes the kernel's path
+   * (docs/library.md, "Fault injection"); stats().faults counts them. Default: none.
+   */
+  readonly faults?: FaultOptions;
 }
 
 /**
@@ -139,6 +147,8 @@ export interface ZswapStats {
   readonly cpusOnline: readonly number[];
   /** The zswap parameters now (sysfs names). */
   readonly params: Readonly<ZswapState["params"]>;
+  /** Faults injected so far, by knob (all 0 without the `faults` option). */
+  readonly faults: FaultCounts;
 }
 
 export interface DerivedStats {

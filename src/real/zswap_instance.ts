@@ -1,6 +1,7 @@
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import { cpuDown, cpuUp } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
+import { faultInject } from "../kernel/fault_inject.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
@@ -32,6 +33,7 @@ export { realCompressorRegistry } from "./options.ts";
 export * from "./types.ts";
 
 import { EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
+import { FaultySwapStorage, faultCounts, faultyRegistry, installFaults } from "./faults.ts";
 import { FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
 
@@ -46,7 +48,9 @@ const ASYNC_IO: RunSyncOptions = { syncIo: false };
 export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const o = checkOptions(options);
   const k = new Kernel({ nrCpus: o.cpus, mode: "real", instrumented: o.instrumented });
-  const registry = realCompressorRegistry();
+  const answerChoice = o.faults === null ? undefined : installFaults(k, o.faults);
+  const registry =
+    o.faults === null ? realCompressorRegistry() : faultyRegistry(k, realCompressorRegistry());
   if (!registry.has(o.compressor)) throw unknownCompressor(registry, o.compressor);
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
   setCryptoAlgorithms(k, registry).scompLockModel = false;
@@ -74,8 +78,8 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     throw e;
   }
   const swap = new SwapFile(file);
-  const dev = swapon(k, swap);
-  const ex = new RealExecutor(k);
+  const dev = swapon(k, o.faults === null ? swap : new FaultySwapStorage(k, swap));
+  const ex = new RealExecutor(k, answerChoice === undefined ? {} : { answerChoice });
   let ret: number;
   try {
     ret = ex.runSync("zswap_setup", 0, zswapSetup(k));
@@ -149,7 +153,7 @@ export class ZswapInstance {
    */
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
     const nr = this.checkPage(page);
-    const writeErrors = this.swap.writeErrors;
+    const writeErrors = this.writeFailures();
     let ret: unknown;
     try {
       ret = this.ex.runSync(
@@ -176,7 +180,7 @@ export class ZswapInstance {
    */
   swapOutSync(page: Uint8Array): SwapSlot {
     const nr = this.checkPage(page);
-    const writeErrors = this.swap.writeErrors;
+    const writeErrors = this.writeFailures();
     let ret: unknown;
     try {
       ret = this.ex.runSync(
@@ -401,6 +405,7 @@ export class ZswapInstance {
       },
       cpusOnline: [...this.online],
       params: { ...this.z.params },
+      faults: faultCounts(k),
     };
   }
 
@@ -517,13 +522,19 @@ export class ZswapInstance {
     );
   }
 
+  /** Failed swap file writes: real ones and those injected (swap_write). */
+  private writeFailures(): number {
+    return this.swap.writeErrors + (faultInject(this.kernel)?.injected.get("swap_write") ?? 0);
+  }
+
   private slotOf(ret: unknown, nr: number, writeErrorsBefore: number): SwapSlot {
     if (typeof ret !== "number") return new SwapSlot(this, (ret as SwpEntry).offset, nr);
     const path = this.swap.file.path;
-    if (this.swap.writeErrors > writeErrorsBefore) {
+    if (this.writeFailures() > writeErrorsBefore) {
+      const injected = this.swap.writeErrors === 0 ? ", an injected fault (swap_write)" : "";
       throw new ZswapError(
         errnoName(-ret),
-        `Cannot swap out: writing swap file ${path} failed (${describeErrno(-ret)}); the page was not swapped out`,
+        `Cannot swap out: writing swap file ${path} failed (${describeErrno(-ret)}${injected}); the page was not swapped out`,
       );
     }
     if (ret === -ENOSPC) {

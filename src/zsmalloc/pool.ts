@@ -61,12 +61,19 @@ export interface ZsPoolOptions {
   readonly chainSizeRule?: "min-waste" | "used-percent";
   /** Pages the pool may hold; a zs_malloc() that needs a new zspage beyond it gets -ENOMEM. */
   readonly maxPages?: number;
+  /**
+   * Fault injection: asked once per zs_malloc(); true makes it fail with -ENOMEM, as when its
+   * handle or zspage allocation fails (failslab / fail_page_alloc). Default: never.
+   */
+  readonly shouldFail?: (() => boolean) | undefined;
 }
 
 export class ZsPool {
   readonly name: string;
   readonly table: SizeClassTable;
   readonly maxPages: number;
+  /** See ZsPoolOptions.shouldFail. */
+  shouldFail: (() => boolean) | null = null;
   arena: PageArena = new PageArena();
   handles: HandleTable = new HandleTable();
   destroyed = false;

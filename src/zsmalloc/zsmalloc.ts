@@ -62,7 +62,9 @@ export function zsCreatePool(name: string, options: ZsPoolOptions = {}): ZsPool 
     table = buildSizeClassTable(chainSize, rule);
     tables.set(key, table);
   }
-  return new ZsPool(name, table, maxPages);
+  const pool = new ZsPool(name, table, maxPages);
+  pool.shouldFail = options.shouldFail ?? null;
+  return pool;
 }
 
 /**
@@ -97,6 +99,7 @@ export function zsMalloc(pool: ZsPool, size: number, failZspageAlloc = false): n
     return size < 1 ? ZS_EINVAL : ZS_ENOSPC;
   }
   if (!Number.isInteger(size)) throw new ZsError(zsMallocErrorMessage(ZS_EINVAL, size));
+  if (pool.shouldFail !== null && pool.shouldFail()) return ZS_ENOMEM;
   const t = pool.table;
   const cls = t.classOfRequest[size]!;
   const handle = pool.handles.alloc();

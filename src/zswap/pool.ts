@@ -7,6 +7,7 @@ import { cryptoHasAcomp } from "../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateAddInstance } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
 import { EINVAL, ENODEV, ENOENT } from "../kernel/errno.ts";
+import { faultHook } from "../kernel/fault_inject.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
 import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
@@ -40,7 +41,8 @@ function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
   const pool = yield* kmalloc<ZswapPool>(k, "zswap_pool", 256, GFP_KERNEL, () => ({
     name,
     tfmName: compressor,
-    zsPool: zsCreatePool(name, { chainSize: z.zsChainSize }),
+    // zs_malloc's allocations fail where fault injection says so (real mode's --fail).
+    zsPool: zsCreatePool(name, { chainSize: z.zsChainSize, shouldFail: faultHook(k, "zs_malloc") }),
     acompCtx: null,
     ref: null,
     node: { pool: null },

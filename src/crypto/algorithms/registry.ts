@@ -9,7 +9,7 @@
  * const backend = registry.get("sim").create();
  * ```
  */
-import type { CompressorFactory } from "./types.ts";
+import type { CompressorBackend, CompressorFactory } from "./types.ts";
 
 /** Thrown by `CompressorRegistry.get` for a name that no factory provides. */
 export class UnknownCompressorError extends Error {
@@ -47,6 +47,18 @@ export class CompressorRegistry {
       }
       this.factories.set(f.name, f);
     }
+  }
+
+  /**
+   * The same algorithms with every backend passed through `wrap` (real mode's fault injection;
+   * tests that need a misbehaving compressor).
+   */
+  mapBackends(wrap: (b: CompressorBackend) => CompressorBackend): CompressorRegistry {
+    const wrapped = [...this.factories.values()].map((f) => ({
+      ...f,
+      create: () => wrap(f.create()),
+    }));
+    return new CompressorRegistry(wrapped, this.unavailable);
   }
 
   /** Registered names, sorted. */

@@ -8,6 +8,7 @@ import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 import { designCommand } from "./cmd_design.ts";
 import { runCommand } from "./cmd_run.ts";
+import { soakCommand } from "./cmd_soak.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(replayCommand());
   program.addCommand(corpusCommand());
   program.addCommand(designCommand());
+  program.addCommand(soakCommand());
   return program;
 }
 

@@ -8,10 +8,12 @@ import type { RunResult } from "./run_job.ts";
 // Output
 // ---------------------------------------------------------------------------------------------
 
-export function newProgressBar(): cliProgress.SingleBar {
+export function newProgressBar(
+  format = "run [{bar}] {percentage}% | {phase} | {value}/{total} pages",
+): cliProgress.SingleBar {
   return new cliProgress.SingleBar(
     {
-      format: "run [{bar}] {percentage}% | {phase} | {value}/{total} pages",
+      format,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -249,12 +249,20 @@ export class RealExecutor {
         this.drive(f);
         return;
       }
+      // The first effect is answered for `task` (fault injection and traces see it running).
+      const prev = this.k.current;
+      this.k.current = task;
+      let goOn: boolean;
       try {
-        if (this.answer(f, first)) this.drive(f);
+        goOn = this.answer(f, first);
       } catch (e) {
         this.settle(f);
         reject(e);
+        return;
+      } finally {
+        this.k.current = prev;
       }
+      if (goOn) this.drive(f);
     });
   }
 

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { faultInject } from "../kernel/fault_inject.ts";
 import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
 import { zswapState } from "../zswap/state.ts";
-import { checkFaults, type FaultOptions, parseFailSpec } from "./faults.ts";
+import { checkFaults, type FaultKind, type FaultOptions, parseFailSpec } from "./faults.ts";
 import {
   type CreateZswapOptions,
   createZswap,
@@ -60,41 +60,26 @@ function swapInRetrying(
 }
 
 describe("fault injection: each knob takes the kernel's path", () => {
-  it("kmalloc: the entry allocation fails -> reject_kmemcache_fail, the page goes to the swap file", async () => {
-    await withZswap({ kmalloc: 1 }, {}, (z) => {
-      const slot = z.swapOutSync(textPage);
-      const s = z.stats();
-      assert.equal(s.faults.kmalloc, 1);
-      assert.equal(s.debugfs.reject_kmemcache_fail, 1);
-      assert.equal(s.debugfs.stored_pages, 0);
-      assert.equal(s.vmstat.pswpout, 1);
-      assert.ok(same(z.swapInSync(slot), textPage));
+  const rejects: Array<[keyof FaultOptions, CreateZswapOptions, string, string]> = [
+    ["kmalloc", {}, "reject_kmemcache_fail", "the entry allocation fails"],
+    ["zs_malloc", {}, "reject_alloc_fail", "zs_malloc fails"],
+    ["compress", { profile: "6.12" }, "reject_compress_fail", "(6.12) the compressor fails"],
+  ];
+  for (const [knob, extra, counter, what] of rejects) {
+    it(`${knob}: ${what} -> ${counter}, the page goes to the swap file`, async () => {
+      await withZswap({ [knob]: 1 }, extra, (z) => {
+        const slot = z.swapOutSync(textPage);
+        const s = z.stats();
+        assert.equal(s.faults[knob as FaultKind], 1);
+        for (const c of ["reject_kmemcache_fail", "reject_alloc_fail", "reject_compress_fail"])
+          assert.equal(s.debugfs[c as "reject_alloc_fail"], c === counter ? 1 : 0, c);
+        assert.equal(s.debugfs.reject_compress_poor, 0);
+        assert.equal(s.debugfs.stored_pages, 0);
+        assert.equal(s.vmstat.pswpout, 1);
+        assert.ok(same(z.swapInSync(slot), textPage));
+      });
     });
-  });
-
-  it("zs_malloc: zs_malloc fails -> reject_alloc_fail, the page goes to the swap file", async () => {
-    await withZswap({ zs_malloc: 1 }, {}, (z) => {
-      const slot = z.swapOutSync(textPage);
-      const s = z.stats();
-      assert.equal(s.faults.zs_malloc, 1);
-      assert.equal(s.debugfs.reject_alloc_fail, 1);
-      assert.equal(s.debugfs.reject_kmemcache_fail, 0);
-      assert.equal(s.vmstat.pswpout, 1);
-      assert.ok(same(z.swapInSync(slot), textPage));
-    });
-  });
-
-  it("compress (6.12): the compressor fails -> reject_compress_fail, the page goes to the swap file", async () => {
-    await withZswap({ compress: 1 }, { profile: "6.12" }, (z) => {
-      const slot = z.swapOutSync(textPage);
-      const s = z.stats();
-      assert.equal(s.faults.compress, 1);
-      assert.equal(s.debugfs.reject_compress_fail, 1);
-      assert.equal(s.debugfs.reject_compress_poor, 0);
-      assert.equal(s.vmstat.pswpout, 1);
-      assert.ok(same(z.swapInSync(slot), textPage));
-    });
-  });
+  }
 
   it("compress (latest): zswap_compress stores the page as it is (writeback is allowed)", async () => {
     await withZswap({ compress: 1 }, {}, (z) => {
@@ -189,6 +174,32 @@ describe("fault injection: each knob takes the kernel's path", () => {
       assert.equal(s.faults.swap_read, failures);
       assert.equal(s.swapFile.readErrors, 0);
       assert.equal(s.vmstat.pswpin, s.vmstat.pswpout);
+    });
+  });
+
+  it("swap_read in a large folio: the pages already read are kept, a retry resumes, free drops the rest", async () => {
+    const folio = corpus.pages.slice(0, 16 * PAGE_SIZE);
+    await withZswap({ swap_read: 0.2, seed: 4 }, { enabled: false }, async (z) => {
+      let partial = 0;
+      for (let n = 0; n < 20; n++) {
+        const slot = z.swapOutSync(folio);
+        let back: Uint8Array | null = null;
+        for (let tries = 0; back === null && tries < 64; tries++) {
+          try {
+            back = n % 2 === 0 ? z.swapInSync(slot) : await z.swapIn(slot);
+          } catch (e) {
+            assert.ok(e instanceof ZswapError && e.code === "EIO", String(e));
+            if (z.stats().swapFile.slotsInUse < 16) partial++;
+            if (n === 19 && tries === 0) {
+              z.free(slot); // only the pages still out: another folio may hold the others now
+              break;
+            }
+          }
+        }
+        if (back !== null) assert.ok(same(back, folio), `folio ${n}`);
+        assert.equal(z.stats().swapFile.slotsInUse, 0);
+      }
+      assert.ok(partial > 0, "a swap-in failed part way");
     });
   });
 

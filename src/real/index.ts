@@ -20,6 +20,7 @@ export {
   type RunSyncOptions,
   WouldBlockError,
 } from "./executor.ts";
+export { FAULT_KINDS, type FaultCounts, type FaultKind, type FaultOptions } from "./faults.ts";
 export { FileStorage, type FileStorageOptions, SwapFileError } from "./file_storage.ts";
 export {
   type CreateZswapOptions,

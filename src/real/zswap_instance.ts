@@ -106,6 +106,11 @@ export class ZswapInstance {
   private online: number[];
   private nextCpuIndex = 0;
   private closed = false;
+  /** Large folios whose swap-in failed part way: the pages already in, and their bytes. */
+  private readonly partialSwapIns = new WeakMap<
+    SwapSlot,
+    { readonly pagesIn: number; readonly bytes: Uint8Array }
+  >();
 
   /** @internal Use createZswap(). */
   constructor(
@@ -211,53 +216,91 @@ export class ZswapInstance {
   async swapIn(slot: SwapSlot, dst?: Uint8Array): Promise<Uint8Array> {
     const s = SwapSlot.check(slot, this, "swap in");
     const out = this.checkDst(s, dst);
-    for (let i = 0; i < s.nrPages; i++) {
-      const op = this.swapInOp(s, i, out);
-      let ret: unknown;
+    for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
+      const decompressFailBefore = this.z.stats.decompress_fail;
       try {
-        ret = this.ex.runSync("swapin", this.nextCpu(), op, ASYNC_IO);
-      } catch (e) {
-        if (!(e instanceof WouldBlockError)) throw asZswapError(e, "swap in");
+        let ret: unknown;
         try {
+          ret = this.ex.runSync("swapin", this.nextCpu(), this.swapInOp(s, i, out), ASYNC_IO);
+        } catch (e) {
+          if (!(e instanceof WouldBlockError)) throw e;
           ret = await e.pending;
-        } catch (e2) {
-          throw asZswapError(e2, "swap in");
         }
+        this.checkSwapInResult(s, i, ret, decompressFailBefore);
+      } catch (e) {
+        throw this.swapInFailed(s, i, out, e);
       }
-      this.checkSwapInResult(s, i, ret);
     }
-    SwapSlot.release(s);
-    return out;
+    return this.swapInDone(s, out);
   }
 
   /** swapIn without a promise (a page on the swap file is read with a synchronous pread). */
   swapInSync(slot: SwapSlot, dst?: Uint8Array): Uint8Array {
     const s = SwapSlot.check(slot, this, "swap in");
     const out = this.checkDst(s, dst);
-    for (let i = 0; i < s.nrPages; i++) {
+    for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
+      const decompressFailBefore = this.z.stats.decompress_fail;
       let ret: unknown;
       try {
         ret = this.ex.runSync("swapin", this.nextCpu(), this.swapInOp(s, i, out), SYNC_IO);
       } catch (e) {
         if (e instanceof WouldBlockError) {
-          const rest = (e.pending as Promise<unknown>).then(async (r) => {
-            this.checkSwapInResult(s, i, r);
-            for (let j = i + 1; j < s.nrPages; j++) {
-              this.checkSwapInResult(
-                s,
-                j,
-                await this.ex.run("swapin", this.nextCpu(), this.swapInOp(s, j, out)),
-              );
-            }
-            SwapSlot.release(s);
-            return out;
-          });
+          const rest = this.swapInRest(s, i, out, e.pending, decompressFailBefore);
           throw new ZswapWouldBlockError<Uint8Array>(wouldBlockMessage("swapInSync", e), rest);
         }
-        throw asZswapError(e, "swap in");
+        throw this.swapInFailed(s, i, out, e);
       }
-      this.checkSwapInResult(s, i, ret);
+      try {
+        this.checkSwapInResult(s, i, ret, decompressFailBefore);
+      } catch (e) {
+        throw this.swapInFailed(s, i, out, e);
+      }
     }
+    return this.swapInDone(s, out);
+  }
+
+  /** swapInSync's page `i` went asynchronous: wait for it, then swap in the rest. */
+  private async swapInRest(
+    s: SwapSlot,
+    i: number,
+    out: Uint8Array,
+    pending: Promise<unknown>,
+    decompressFailBefore: number,
+  ): Promise<Uint8Array> {
+    let j = i;
+    try {
+      this.checkSwapInResult(s, i, await pending, decompressFailBefore);
+      for (j = i + 1; j < s.nrPages; j++) {
+        const before = this.z.stats.decompress_fail;
+        const ret = await this.ex.run("swapin", this.nextCpu(), this.swapInOp(s, j, out));
+        this.checkSwapInResult(s, j, ret, before);
+      }
+    } catch (e) {
+      throw this.swapInFailed(s, j, out, e);
+    }
+    return this.swapInDone(s, out);
+  }
+
+  /**
+   * A large folio's swap-in failed at page `i`: pages 0..i-1 are in (their slots released, as
+   * pages faulted in stay mapped when a later one gets SIGBUS), so keep their bytes for the
+   * next try, which resumes at page `i`; `free` then drops only the pages still out.
+   */
+  private swapInFailed(s: SwapSlot, i: number, out: Uint8Array, e: unknown): unknown {
+    if (i > 0) this.partialSwapIns.set(s, { pagesIn: i, bytes: out.slice(0, i * PAGE_SIZE) });
+    return asZswapError(e, "swap in");
+  }
+
+  /** The first page still out; the bytes of those a failed swap-in already read go to `out`. */
+  private resumeSwapIn(s: SwapSlot, out: Uint8Array): number {
+    const partial = this.partialSwapIns.get(s);
+    if (partial === undefined) return 0;
+    out.set(partial.bytes);
+    return partial.pagesIn;
+  }
+
+  private swapInDone(s: SwapSlot, out: Uint8Array): Uint8Array {
+    this.partialSwapIns.delete(s);
     SwapSlot.release(s);
     return out;
   }
@@ -269,7 +312,10 @@ export class ZswapInstance {
    */
   free(slot: SwapSlot): void {
     const s = SwapSlot.check(slot, this, "free");
-    for (let i = 0; i < s.nrPages; i++) {
+    // Pages a failed swap-in already read are no longer out: their slots may be someone else's.
+    const first = this.partialSwapIns.get(s)?.pagesIn ?? 0;
+    this.partialSwapIns.delete(s);
+    for (let i = first; i < s.nrPages; i++) {
       // swap_free() takes no lock that an in-flight operation could hold, so it never blocks.
       try {
         this.ex.runSync(
@@ -505,12 +551,17 @@ export class ZswapInstance {
     return swapIn(this.kernel, swpEntry(this.dev.type, s.offset + i), null, dst);
   }
 
-  private checkSwapInResult(s: SwapSlot, i: number, ret: unknown): void {
+  private checkSwapInResult(
+    s: SwapSlot,
+    i: number,
+    ret: unknown,
+    decompressFailBefore: number,
+  ): void {
     if (typeof ret !== "number") return;
     const where = `slot ${s.offset + i}`;
     if (ret === -ENOENT)
       throw new ZswapError("EIO", `Cannot swap in ${where}: the slot is not in use (a lost page)`);
-    if (ret === -EIO && this.z.stats.decompress_fail > 0) {
+    if (ret === -EIO && this.z.stats.decompress_fail > decompressFailBefore) {
       throw new ZswapError(
         "EIO",
         `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`,

@@ -99,7 +99,7 @@ export function zsMalloc(pool: ZsPool, size: number, failZspageAlloc = false): n
     return size < 1 ? ZS_EINVAL : ZS_ENOSPC;
   }
   if (!Number.isInteger(size)) throw new ZsError(zsMallocErrorMessage(ZS_EINVAL, size));
-  if (pool.shouldFail !== null && pool.shouldFail()) return ZS_ENOMEM;
+  if (pool.shouldFail?.()) return ZS_ENOMEM;
   const t = pool.table;
   const cls = t.classOfRequest[size]!;
   const handle = pool.handles.alloc();

@@ -12,6 +12,7 @@
  */
 import { totalmem } from "node:os";
 import { Command } from "commander";
+import { type FaultOptions, FaultSpecError, parseFailSpec } from "../real/faults.ts";
 import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
 import { checkProfile, ParamError } from "../zswap/params.ts";
@@ -41,6 +42,8 @@ interface RunFlags {
   zsmallocStats?: boolean;
   hotplug?: boolean;
   switchCompressorEvery?: string;
+  fail?: string;
+  failSeed?: string;
 }
 
 /** A run, as parsed and checked. */
@@ -80,6 +83,11 @@ export function runCommand(
       `stress: a CPU goes offline or online every ${HOTPLUG_PAGES} pages (an eighth of a smaller corpus)`,
     )
     .option("--switch-compressor-every <n>", "stress: switch the compressor every n pages")
+    .option(
+      "--fail <spec>",
+      "inject faults: knob=probability,... (kmalloc, zs_malloc, compress, decompress, swap_write, swap_read)",
+    )
+    .option("--fail-seed <n>", "seed of the fault draws (default: --seed)")
     .addHelpText(
       "after",
       `
@@ -88,7 +96,8 @@ Examples:
   zswap-ts run --compressor zstd --size 16M --json
   zswap-ts run --total-ram 16M --size 8M          the pool limit binds: writeback, hysteresis
   zswap-ts run --profile 6.12 --compressor lzo    6.12's rejects (reject_compress_poor)
-  zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug`,
+  zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug
+  zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths`,
     )
     .exitOverride()
     .action(async (flags: RunFlags, cmd: Command) => {
@@ -153,11 +162,26 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
             1,
             Number.MAX_SAFE_INTEGER,
           ),
+    faults: flags.fail === undefined ? null : failFlag(flags.fail, flags.failSeed ?? flags.seed),
   };
+  if (flags.fail === undefined && flags.failSeed !== undefined) {
+    throw new UsageError("Cannot use --fail-seed without --fail");
+  }
   if (config.swapFile !== undefined && config.swapFile.trim() === "") {
     throw new UsageError("Cannot use --swap-file: the path is empty");
   }
   return config;
+}
+
+/** --fail's knobs, seeded by --fail-seed (or --seed). */
+function failFlag(spec: string, seedText: string): FaultOptions {
+  try {
+    return { ...parseFailSpec(spec), seed: parseSeed(seedText) };
+  } catch (e) {
+    if (e instanceof FaultSpecError) throw new UsageError(e.message);
+    if (e instanceof CorpusError) throw new UsageError(`--fail-seed: ${e.message}`);
+    throw e;
+  }
 }
 
 function corpusValue<T>(parse: () => T, flag?: string): T {

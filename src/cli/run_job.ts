@@ -3,6 +3,9 @@
  * in, verify each page byte for byte, and collect the statistics and each phase's throughput.
  * The summary is printed by run_summary.ts; the command and its flags are in cmd_run.ts.
  */
+
+import { faultInject } from "../kernel/fault_inject.ts";
+import { checkFaults, type FaultCounts, type FaultOptions, formatFaults } from "../real/faults.ts";
 import {
   createZswap,
   FOLIO_PAGES_MAX,
@@ -41,6 +44,8 @@ export interface RunConfig {
   readonly zsmallocStats: boolean;
   readonly hotplug: boolean;
   readonly switchCompressorEvery: number;
+  /** --fail, with its seed; null: no fault injection. */
+  readonly faults: FaultOptions | null;
 }
 
 /** Pages between two turns of the event loop, so background writeback can do its I/O. */
@@ -100,6 +105,12 @@ export interface RunResult {
   };
   /** Pages that could not be swapped out (the swap file's disk was full); they stayed in memory. */
   readonly notSwappedOut: number;
+  /** With --fail: the knobs, the faults injected, and the swap-ins retried after one. */
+  readonly faults: {
+    readonly spec: string;
+    readonly injected: FaultCounts;
+    readonly swapInRetries: number;
+  } | null;
   readonly verification: {
     readonly pages: number;
     readonly mismatches: number;
@@ -125,6 +136,7 @@ export async function runJob(config: RunConfig): Promise<RunResult> {
       ...(config.cpus !== undefined ? { cpus: config.cpus } : {}),
       ...(config.swapFile !== undefined ? { swapFile: config.swapFile } : {}),
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
+      ...(config.faults !== null ? { faults: config.faults } : {}),
     });
   } catch (e) {
     if (e instanceof ZswapError) throw new UsageError(e.message);
@@ -231,6 +243,8 @@ interface PhaseContext {
   readonly nrPages: number;
   readonly stress: Stress;
   readonly bar: ReturnType<typeof newProgressBar> | null;
+  /** Swap-ins retried after an injected fault. */
+  swapInRetries: number;
 }
 
 function pageAt(pages: Uint8Array, i: number): Uint8Array {
@@ -267,7 +281,7 @@ async function swapInPhase(c: PhaseContext, slots: readonly (SwapSlot | null)[])
     const page = pageAt(c.pages, i);
     const slot = slots[i];
     // A page that could not be swapped out never left memory: it is its own copy.
-    const back = slot == null ? page : await swapInPage(c.zswap, slot, out);
+    const back = slot == null ? page : await swapInRetrying(c, slot, out);
     if (!equalPages(back, page)) {
       mismatches++;
       firstMismatch ??= i;
@@ -292,7 +306,7 @@ async function runPhases(
   const nrPages = pages.length / PAGE_SIZE;
   const stress = new Stress(config, zswap, nrPages);
   const bar = !config.json && process.stderr.isTTY ? newProgressBar() : null;
-  const c: PhaseContext = { zswap, pages, nrPages, stress, bar };
+  const c: PhaseContext = { zswap, pages, nrPages, stress, bar, swapInRetries: 0 };
   bar?.start(2 * nrPages, 0, { phase: "swap-out" });
   const out = await swapOutPhase(c);
   const afterSwapOut = zswap.stats();
@@ -337,6 +351,14 @@ async function runPhases(
       compressorsUsed: stress.used,
     },
     notSwappedOut: out.notSwappedOut,
+    faults:
+      config.faults === null
+        ? null
+        : {
+            spec: formatFaults(checkFaults(config.faults)),
+            injected: end.faults,
+            swapInRetries: c.swapInRetries,
+          },
     verification: {
       pages: nrPages,
       mismatches: back.mismatches,
@@ -370,6 +392,34 @@ async function settleOrNull(p: Promise<SwapSlot>): Promise<SwapSlot | null> {
 /** A failed write to the swap file (as opposed to no free slot in it). */
 function isDiskError(e: ZswapError): boolean {
   return /^Cannot swap out: writing swap file/.test(e.message);
+}
+
+/** Bound on the retries of one swap-in that keeps failing by injected faults. */
+const INJECTED_RETRIES_MAX = 100;
+
+/**
+ * Swaps a page in; a failure that an injected fault (decompress, swap_read) explains is
+ * retried: the page stays out, intact, as zswap_load() keeps the entry. Any other error ends
+ * the run.
+ */
+async function swapInRetrying(
+  c: PhaseContext,
+  slot: SwapSlot,
+  out: Uint8Array,
+): Promise<Uint8Array> {
+  const fi = faultInject(c.zswap.kernel);
+  const injected = () =>
+    fi === null ? 0 : fi.injectedIn("swapin", "decompress") + fi.injectedIn("swapin", "swap_read");
+  for (let attempt = 0; ; attempt++) {
+    const before = injected();
+    try {
+      return await swapInPage(c.zswap, slot, out);
+    } catch (e) {
+      const explained = e instanceof ZswapError && e.code === "EIO" && injected() > before;
+      if (!explained || attempt >= INJECTED_RETRIES_MAX) throw e;
+      c.swapInRetries++;
+    }
+  }
 }
 
 async function swapInPage(

@@ -70,6 +70,15 @@ export function summaryText(r: RunResult): string {
       `stress: ${s.hotplugEvents} CPU hotplug events, ${s.compressorSwitches} compressor switches (${s.compressorsUsed.join(", ")})`,
     );
   }
+  if (r.faults !== null) {
+    const f = r.faults;
+    lines.push(
+      "",
+      `faults (--fail ${f.spec}): injected ${Object.entries(f.injected)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}; ${f.swapInRetries} swap-ins retried after an injected fault (EIO)`,
+    );
+  }
   if (r.notSwappedOut > 0)
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
   if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);

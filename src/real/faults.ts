@@ -11,7 +11,8 @@
  *   zswap_compress() does for any compression failure while writeback is allowed;
  * - `decompress`: the decompressor returns -EINVAL (after scribbling on its output) ->
  *   decompress_fail; the load fails with EIO and the entry stays, as in zswap_load();
- *   writeback of that entry fails (reject_reclaim_fail) and keeps it;
+ *   writeback of that entry fails (reject_reclaim_fail) and keeps it. (6.12's own
+ *   zswap_decompress() BUG()s instead; the 6.12 profile behaves as later kernels here.)
  * - `swap_write`, `swap_read`: the swap device returns -EIO.
  *
  * Every rejected store goes to the swap file (pswpout); nothing is dropped. See docs/run.md.

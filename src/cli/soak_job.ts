@@ -32,7 +32,7 @@ import {
   ZswapWouldBlockError,
 } from "../real/index.ts";
 import { Rng } from "../sim/rng.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { DEFAULT_MIX, generateCorpus, KINDS, PAGE_SIZE } from "../workload/corpus.ts";
 import { newProgressBar } from "./run_summary.ts";
 import { checkAccounting, OP_KINDS, type OpKind, pickOp } from "./soak_ops.ts";
 
@@ -103,6 +103,8 @@ export class Soak {
   lost = 0;
   readonly problems: string[] = [];
   private readonly corpus: Uint8Array;
+  /** The corpus's page kinds (an index into KINDS). */
+  private readonly kinds: Uint8Array;
   private stamp = 0;
 
   constructor(
@@ -110,11 +112,13 @@ export class Soak {
     readonly config: SoakConfig,
   ) {
     this.rng = new Rng(config.seed);
-    this.corpus = generateCorpus({
+    const c = generateCorpus({
       sizeBytes: CORPUS_PAGES * PAGE_SIZE,
       seed: config.seed,
       mix: DEFAULT_MIX,
-    }).pages;
+    });
+    this.corpus = c.pages;
+    this.kinds = c.kinds;
   }
 
   livePages(): number {
@@ -127,12 +131,13 @@ export class Soak {
   newPages(nr: number): Uint8Array {
     const out = new Uint8Array(nr * PAGE_SIZE);
     for (let i = 0; i < nr; i++) {
-      const at = this.rng.below(CORPUS_PAGES) * PAGE_SIZE;
+      const from = this.rng.below(CORPUS_PAGES);
+      const at = from * PAGE_SIZE;
       const page = out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
       page.set(this.corpus.subarray(at, at + PAGE_SIZE));
-      // Zero and same-filled pages stay as they are (they take the swap layer's zero path);
-      // others get a serial at a random place, so a page from another slot would not pass.
-      if (page[0] !== 0 || page[PAGE_SIZE - 1] !== 0) {
+      // Zero pages stay zero (the swap layer's zero map takes them); the others get a serial at
+      // a random place, so a page read from another slot would not pass the comparison.
+      if (KINDS[this.kinds[from] as number] !== "zero") {
         const off = this.rng.below(PAGE_SIZE / 8) * 8;
         new DataView(page.buffer, page.byteOffset + off, 8).setFloat64(0, ++this.stamp);
       }

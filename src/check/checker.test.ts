@@ -32,11 +32,11 @@ describe("the design x scenario matrix", () => {
   it("finds every expected bug and keeps every safe design clean", () => {
     assert.deepEqual(mismatches(results), []);
     assert.ok(results.filter((r) => r.verdict === "bug").length >= 20);
-    assert.ok(results.filter((r) => r.verdict === "clean").length >= 50);
+    assert.ok(results.filter((r) => r.verdict === "verified").length >= 50);
   });
 
   it("verifies clean cells by exhaustive search up to the bound", () => {
-    for (const r of results.filter((x) => x.verdict === "clean")) {
+    for (const r of results.filter((x) => x.verdict === "verified")) {
       assert.match(
         r.how,
         /verified up to bound 2: \d+ executions, exhaustive/,
@@ -76,13 +76,13 @@ describe("exact mode (lockdep's ordering checks off)", () => {
   it("settles that D2's allocation under the ctx mutex cannot really deadlock (C4)", () => {
     assert.equal(checkCell("D2", "C4").bugClass, "lockdep");
     const exact = checkCell("D2", "C4", { lockdep: false });
-    assert.equal(exact.verdict, "clean", exact.bug?.text);
+    assert.equal(exact.verdict, "verified", exact.bug?.text);
     assert.match(exact.how, /verified up to bound 2/);
   });
 
   it("finds D3's scomp_lock ABBA (C5) only as a lock-order report, not a reachable deadlock", () => {
     assert.equal(checkCell("D3", "C5").bugClass, "lockdep");
-    assert.equal(checkCell("D3", "C5", { lockdep: false }).verdict, "clean");
+    assert.equal(checkCell("D3", "C5", { lockdep: false }).verdict, "verified");
   });
 
   it("finds D1's real self-deadlock when CPU bring-up reclaims into zswap, and replays it", () => {
@@ -103,14 +103,14 @@ describe("an IAA-like asynchronous compressor (--iaa)", () => {
   });
 
   it("keeps D7 clean, and has no scomp_lock chain for D3 (an accelerator is not scomp)", () => {
-    assert.equal(checkCell("D7", "C1", { accelerator: true }).verdict, "clean");
-    assert.equal(checkCell("D3", "C5", { accelerator: true }).verdict, "clean");
+    assert.equal(checkCell("D7", "C1", { accelerator: true }).verdict, "verified");
+    assert.equal(checkCell("D3", "C5", { accelerator: true }).verdict, "verified");
   });
 });
 
 describe("claims (--claim)", () => {
   it("prepare-exclusive holds where dead takes the ctx mutex (D4), and is false but harmless in 7.1 (D7)", () => {
-    assert.equal(checkCell("D4", "C9", { claim: "prepare-exclusive" }).verdict, "clean");
+    assert.equal(checkCell("D4", "C9", { claim: "prepare-exclusive" }).verdict, "verified");
     const d7 = checkCell("D7", "C9", { claim: "prepare-exclusive" });
     assert.equal(d7.verdict, "bug");
     assert.match(
@@ -120,7 +120,7 @@ describe("claims (--claim)", () => {
     assert.match(d7.token ?? "", /^zt1\.D7@prepare-exclusive\.C9\./);
     assert.equal(replayCheckToken(d7.token as string).result.bug?.text, d7.bug?.text);
     // Without the claim the same scenario is clean: prepare returns early on a prepared ctx.
-    assert.equal(checkCell("D7", "C9").verdict, "clean");
+    assert.equal(checkCell("D7", "C9").verdict, "verified");
   });
 });
 

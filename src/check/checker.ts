@@ -2,9 +2,17 @@
  * Checking one design against one scenario: hunt for a bug with a randomized strategy, verify
  * with bounded exhaustive search when nothing is found, and shrink a failure to the fewest
  * departures from the plain schedule that still show the same kind of bug.
+ *
+ * Three verdicts, and a verdict never claims more than the search showed:
+ * - "bug": a detector fired (including the liveness reports of src/sim/liveness.ts);
+ * - "verified": the bounded exhaustive search covered its whole space for the stated bounds,
+ *   and every execution ended within the step bound;
+ * - "inconclusive": no bug, but a cap was hit (dfs executions), an execution reached the step
+ *   bound, or the strategy is not exhaustive (random, pct). Each reason names its flag.
  */
 import type { BugKind, KernelBug } from "../kernel/report.ts";
-import type { ExecutionResult } from "../sim/executor.ts";
+import { Coverage, type CoverageSummary } from "../sim/coverage.ts";
+import { type ExecutionResult, STEPS_MAX_DEFAULT } from "../sim/executor.ts";
 import { type ExploreResult, explore } from "../sim/explore.ts";
 import { replayComposite } from "../sim/replay_run.ts";
 import type { ExplorationStrategy } from "../sim/strategy.ts";
@@ -27,7 +35,7 @@ export interface CheckOptions {
   readonly executions?: number;
   /** Preemption bound for dfs (default 2). */
   readonly bound?: number;
-  /** Cap on dfs executions (default 100,000). */
+  /** Cap on dfs executions (default 100,000; `--dfs-executions`). */
   readonly dfsExecutionsMax?: number;
   readonly pctDepth?: number;
   readonly stepsMax?: number;
@@ -47,10 +55,26 @@ export interface CheckOptions {
   readonly clock?: () => number;
 }
 
+export type Verdict = "bug" | "verified" | "inconclusive" | "n/a";
+
+/** Why a check without a bug is not a verification, and the flag that would change it. */
+export interface InconclusiveReason {
+  readonly bound: "strategy" | "dfs-executions" | "steps-max";
+  readonly text: string;
+  /** The command-line flag that raises the bound (or changes the strategy). */
+  readonly flag: string;
+}
+
+export const DFS_EXECUTIONS_DEFAULT = 100_000;
+
 export interface CellResult {
   readonly design: string;
   readonly scenario: string;
-  readonly verdict: "bug" | "clean" | "n/a";
+  readonly verdict: Verdict;
+  /** Empty unless the verdict is "inconclusive". */
+  readonly inconclusive: readonly InconclusiveReason[];
+  /** What the search covered (null for "n/a"). */
+  readonly coverage: CoverageSummary | null;
   readonly bug: KernelBug | null;
   readonly bugClass: BugClass | null;
   /** How it was found or verified, one line. */
@@ -81,6 +105,10 @@ export function bugClass(kind: BugKind): BugClass {
       return "lockdep";
     case "deadlock":
       return "deadlock";
+    case "hung-task":
+    case "soft-lockup":
+    case "livelock":
+      return kind;
     case "leak":
       return "leak";
     case "data-loss":
@@ -95,16 +123,20 @@ export function bugClass(kind: BugKind): BugClass {
 
 /**
  * The token format: zt1<flags>.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]
- * where the flags are "e" for exact mode (lockdep's ordering checks off) and "a" for the
- * asynchronous (IAA-like) compressor: everything that changes the program is in the token.
+ * where the flags are "e" for exact mode (lockdep's ordering checks off), "a" for the
+ * asynchronous (IAA-like) compressor, and "s<n>" (base 36) for a step bound other than the
+ * default (the fair continuation starts there): everything that changes the execution is in
+ * the token.
  */
 export function encodeCheckToken(
   design: string,
   scenario: string,
   token: string,
   p: ProgramOptions = {},
+  stepsMax: number = STEPS_MAX_DEFAULT,
 ): string {
-  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}`;
+  const steps = stepsMax === STEPS_MAX_DEFAULT ? "" : `s${stepsMax.toString(36)}`;
+  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}${steps}`;
   return `zt1${flags}.${design}.${scenario}.${token}`;
 }
 
@@ -124,9 +156,10 @@ export function decodeCheckToken(token: string): {
   scenario: Scenario;
   inner: string;
   program: ProgramOptions;
+  stepsMax: number;
 } {
   const parts = token.trim().split(".");
-  const flags = /^zt1(e?)(a?)$/.exec(parts[0] ?? "");
+  const flags = /^zt1(e?)(a?)(?:s([0-9a-z]+))?$/.exec(parts[0] ?? "");
   if (flags === null || parts.length < 5) {
     throw new CheckTokenError(
       `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
@@ -138,6 +171,7 @@ export function decodeCheckToken(token: string): {
       scenario: scenarioById(parts[2] as string),
       inner: parts.slice(3).join("."),
       program: { lockdep: flags[1] !== "e", compressor: flags[2] === "a" ? "iaa-sim" : "sim" },
+      stepsMax: flags[3] === undefined ? STEPS_MAX_DEFAULT : Number.parseInt(flags[3], 36),
     };
   } catch (e) {
     throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
@@ -151,9 +185,11 @@ function hunt(
   max: number,
   o: CheckOptions,
   phase: string,
+  coverage?: Coverage,
 ): ExploreResult {
   return explore(scenarioProgram(design, scenario, programOptions(o)), exploration, {
     executionsMax: max,
+    ...(coverage ? { coverage } : {}),
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
     ...(o.onProgress
       ? { onProgress: (n: number) => o.onProgress?.(phase, n), progressEvery: 500 }
@@ -176,32 +212,44 @@ function shrink(
   return null;
 }
 
-/** What the hunt and verification phases found: a failing exploration, or how it was verified. */
+/** What the hunt and verification phases found: a failing exploration, or how far they got. */
 interface Search {
   found: ExploreResult | null;
   how: string;
   executions: number;
   stepBoundHits: number;
+  inconclusive: InconclusiveReason[];
+  readonly coverage: Coverage;
 }
 
-/** Phase 1 (unless --strategy dfs): a randomized hunt. */
+/** Phase 1 (unless --strategy dfs): a randomized hunt. It never verifies anything by itself. */
 function huntPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
   const seed = o.seed ?? 1;
   const ex = o.strategy === "pct" ? pct(seed, o.pctDepth ?? 3) : random(seed);
-  const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name);
+  const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name, s.coverage);
   s.executions += r.executions;
   s.stepBoundHits += r.stepBoundHits;
   if (r.verdict === "bug") {
     s.found = r;
     s.how = `found by ${ex.name} after ${r.executions} executions`;
-  } else s.how = `${r.executions} ${ex.name} executions`;
+    return;
+  }
+  s.how = `${r.executions} ${ex.name} executions`;
+  if (o.strategy === "random" || o.strategy === "pct") {
+    s.inconclusive.push({
+      bound: "strategy",
+      text: `${ex.name} is not exhaustive: ${r.executions} executions found no bug (raise --executions to hunt longer, or use --strategy auto or dfs to verify)`,
+      flag: "--strategy",
+    });
+  }
 }
 
 /** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
 function verifyPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
   const bound = o.bound ?? 2;
   const d = dfs(bound);
-  const r = hunt(design, scenario, d, o.dfsExecutionsMax ?? 100_000, o, d.name);
+  const cap = o.dfsExecutionsMax ?? DFS_EXECUTIONS_DEFAULT;
+  const r = hunt(design, scenario, d, cap, o, d.name, s.coverage);
   s.executions += r.executions;
   s.stepBoundHits += r.stepBoundHits;
   const before = s.how ? ` (+ ${s.how})` : "";
@@ -209,8 +257,26 @@ function verifyPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions
     s.found = r;
     s.how = `found by ${d.name} after ${r.executions} executions`;
   } else if (r.verdict === "exhausted") {
-    s.how = `verified up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
-  } else s.how = `${r.message}${before}`;
+    s.how = `searched up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
+  } else {
+    s.how = `searched up to bound ${bound}: stopped at the cap of ${cap} executions${before}`;
+    s.inconclusive.push({
+      bound: "dfs-executions",
+      text: `the dfs execution cap was hit: ${cap} executions did not cover every schedule with at most ${bound} preemption(s) (raise --dfs-executions, or lower --bound)`,
+      flag: "--dfs-executions",
+    });
+  }
+}
+
+/** Step-bound hits make a check without a bug inconclusive: nothing beyond the bound was searched. */
+function stepBoundReason(s: Search, o: CheckOptions): void {
+  if (s.found !== null || s.stepBoundHits === 0) return;
+  const stepsMax = o.stepsMax ?? STEPS_MAX_DEFAULT;
+  s.inconclusive.push({
+    bound: "steps-max",
+    text: `${s.stepBoundHits} execution(s) reached the step bound of ${stepsMax} steps; a fair continuation ran them on without finding a liveness bug, but the search did not branch beyond the bound (raise --steps-max)`,
+    flag: "--steps-max",
+  });
 }
 
 export function checkCell(
@@ -235,6 +301,8 @@ export function checkCell(
     return {
       ...base,
       verdict: "n/a",
+      inconclusive: [],
+      coverage: null,
       how: "not applicable",
       executions: 0,
       timeMs: 0,
@@ -242,32 +310,68 @@ export function checkCell(
     };
   }
   const strategy = o.strategy ?? "auto";
-  const s: Search = { found: null, how: "", executions: 0, stepBoundHits: 0 };
+  const s: Search = {
+    found: null,
+    how: "",
+    executions: 0,
+    stepBoundHits: 0,
+    inconclusive: [],
+    coverage: new Coverage(),
+  };
   if (strategy !== "dfs") huntPhase(design, scenario, o, s);
   if (s.found === null && (strategy === "auto" || strategy === "dfs"))
     verifyPhase(design, scenario, o, s);
-  const counts = { executions: s.executions, stepBoundHits: s.stepBoundHits };
+  stepBoundReason(s, o);
+  const counts = {
+    executions: s.executions,
+    stepBoundHits: s.stepBoundHits,
+    coverage: s.coverage.summary(),
+  };
   const bug = s.found?.failing?.bug ?? null;
   if (s.found === null || bug === null) {
-    return { ...base, ...counts, verdict: "clean", how: s.how, timeMs: Math.round(clock() - t0) };
+    const verdict = s.inconclusive.length > 0 ? "inconclusive" : "verified";
+    const how = verdict === "verified" ? s.how.replace(/^searched/, "verified") : s.how;
+    return {
+      ...base,
+      ...counts,
+      verdict,
+      inconclusive: s.inconclusive,
+      how,
+      timeMs: Math.round(clock() - t0),
+    };
   }
+  return bugResult(plain, design, scenario, s, bug, o, { ...base, ...counts }, clock, t0);
+}
+
+function bugResult(
+  plain: AcompCtxDesign,
+  design: AcompCtxDesign,
+  scenario: Scenario,
+  s: Search,
+  bug: KernelBug,
+  o: CheckOptions,
+  base: Omit<CellResult, "verdict" | "inconclusive" | "how" | "timeMs">,
+  clock: () => number,
+  t0: number,
+): CellResult {
   const cls = bugClass(bug.kind);
   const small = o.shrink === false ? null : shrink(design, scenario, cls, o);
-  const best = small ?? s.found;
+  const best = small ?? (s.found as ExploreResult);
   const failing = best.failing as ExecutionResult;
   return {
     ...base,
-    ...counts,
     verdict: "bug",
+    inconclusive: [],
     bug: failing.bug,
     bugClass: cls,
-    how: small ? `${s.how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : s.how,
+    how: `${small ? `${s.how}; shrunk by dfs to ${failing.preemptions} preemption(s)` : s.how}${failing.stepBoundHit ? ", then past the step bound in the fair continuation" : ""}`,
     preemptions: failing.preemptions,
     token: encodeCheckToken(
       o.claim === undefined ? plain.name : `${plain.name}@${o.claim}`,
       scenario.id,
       best.token as string,
       programOptions(o),
+      o.stepsMax ?? STEPS_MAX_DEFAULT,
     ),
     timeMs: Math.round(clock() - t0),
   };
@@ -279,9 +383,10 @@ export function replayCheckToken(token: string): {
   scenario: Scenario;
   result: ExecutionResult;
 } {
-  const { design, scenario, inner, program } = decodeCheckToken(token);
+  const { design, scenario, inner, program, stepsMax } = decodeCheckToken(token);
   const result = replayComposite(scenarioProgram(design, scenario, program), inner, {
     trace: true,
+    stepsMax,
   });
   return { design, scenario, result };
 }

@@ -2,6 +2,7 @@
  * Reports: one cell in the kernel's own style (the detector's report, a per-CPU trace of the
  * failing execution, the replay token), the matrix as a table, and JSON for machines.
  */
+import { coverageLine } from "../sim/coverage.ts";
 import { Trace } from "../sim/trace.ts";
 import type { CellResult } from "./checker.ts";
 import { DESIGN_COLUMNS, type Expect, expectedCell } from "./expected.ts";
@@ -16,7 +17,12 @@ export function scenarioTrace(trace: Trace, nrCpus: number): string {
 export function formatCell(r: CellResult, trace: string | null): string {
   const head = `zswap-ts check: ${r.design} x ${r.scenario}`;
   if (r.verdict === "n/a") return `${head}: not applicable`;
-  if (r.verdict === "clean") return `${head}: clean (${r.how}) in ${r.timeMs} ms`;
+  const cover = r.coverage ? `\n${coverageLine(r.coverage)}` : "";
+  if (r.verdict === "verified") return `${head}: ${r.how} in ${r.timeMs} ms${cover}`;
+  if (r.verdict === "inconclusive") {
+    const why = r.inconclusive.map((x) => `  - ${x.text}`).join("\n");
+    return `${head}: INCONCLUSIVE, no bug found but nothing verified (${r.how}) in ${r.timeMs} ms\n${why}${cover}`;
+  }
   const lines = [
     `${head}: BUG (${r.bugClass}) ${r.how}, ${r.timeMs} ms`,
     "",
@@ -35,6 +41,7 @@ export function cellJson(r: CellResult, trace: Trace | null): object {
     design: r.design,
     scenario: r.scenario,
     verdict: r.verdict,
+    inconclusive: r.inconclusive,
     bugClass: r.bugClass,
     bugKind: r.bug?.kind ?? null,
     title: r.bug?.title ?? null,
@@ -45,6 +52,7 @@ export function cellJson(r: CellResult, trace: Trace | null): object {
     token: r.token,
     timeMs: r.timeMs,
     stepBoundHits: r.stepBoundHits,
+    coverage: r.coverage,
     ...(trace ? { trace: trace.events.filter((e) => e.task !== "init") } : {}),
   };
 }
@@ -55,25 +63,29 @@ export function expectText(e: Expect): string {
   return `✘ ${e.classes.join("/")}`;
 }
 
+const SHORT = { strategy: "strategy", "dfs-executions": "cap", "steps-max": "steps" } as const;
+
 export function cellText(r: CellResult): string {
   if (r.verdict === "n/a") return "–";
-  if (r.verdict === "clean") return "✔";
+  if (r.verdict === "verified") return "✔";
+  if (r.verdict === "inconclusive")
+    return `? ${r.inconclusive.map((x) => SHORT[x.bound]).join(",")}`;
   return `✘ ${r.bugClass}`;
 }
 
-/** Whether a result matches its expected cell. */
 /**
  * Whether a result matches its expected cell. In exact mode (lockdep's ordering checks off) a
  * cell expected to give only a lockdep report must be clean, and one that allows other bugs
- * may give one of them or be clean (whether the deadlock is reachable is what exact mode asks).
+ * may give one of them or be verified (whether the deadlock is reachable is what exact mode
+ * asks). An inconclusive cell matches nothing.
  */
 export function matches(r: CellResult, exact = false): boolean {
   const e = expectedCell(r.scenario, r.design)?.expect;
   if (e === undefined) return false;
   if (e.kind === "n/a") return r.verdict === "n/a";
-  if (e.kind === "safe") return r.verdict === "clean";
+  if (e.kind === "safe") return r.verdict === "verified";
   const classes = exact ? e.classes.filter((c) => c !== "lockdep") : e.classes;
-  if (exact && r.verdict === "clean") return true;
+  if (exact && r.verdict === "verified") return true;
   return r.verdict === "bug" && r.bugClass !== null && classes.includes(r.bugClass);
 }
 
@@ -95,7 +107,11 @@ export function formatMatrix(
     });
     lines.push([s.padEnd(9), ...cells].join("| "));
   }
-  lines.push("", "✔ clean (verified by bounded exhaustive search), ✘ bug found, – not applicable,");
+  lines.push(
+    "",
+    "✔ verified (bounded exhaustive search, every execution ended), ✘ bug found, – not applicable,",
+    "? inconclusive: no bug, but a bound was hit (cap: --dfs-executions, steps: --steps-max) or the strategy is not exhaustive,",
+  );
   lines.push(
     "* expectation amended from the reference (see docs/matrix.md), ! does not match the expectation",
   );

@@ -49,6 +49,7 @@ import type { Task } from "../kernel/task.ts";
 import { explore, type Program } from "../sim/explore.ts";
 import { pct } from "../sim/strategy_pct.ts";
 import { random } from "../sim/strategy_random.ts";
+import { LIVENESS_CASES } from "./selftest_liveness.ts";
 
 export interface SelftestRow {
   detector: string;
@@ -58,7 +59,7 @@ export interface SelftestRow {
   bugReport: string;
 }
 
-interface SelftestCase {
+export interface SelftestCase {
   readonly detector: string;
   readonly planted: string;
   readonly kind: BugKind;
@@ -72,7 +73,7 @@ interface SelftestCase {
 const SEED = 1;
 
 export function runSelftest(): SelftestRow[] {
-  return CASES.map(runCase);
+  return [...CASES, ...LIVENESS_CASES].map(runCase);
 }
 
 function runCase(c: SelftestCase): SelftestRow {
@@ -368,10 +369,10 @@ const CASES: readonly SelftestCase[] = [
       }),
   },
   {
-    detector: "deadlock (nothing runnable)",
+    detector: "hung task (lost wakeup)",
     planted: "lost wakeup: waiter yields between checking the flag and sleeping",
-    kind: "deadlock",
-    title: /task hung/,
+    kind: "hung-task",
+    title: /^INFO: task waiter:0 blocked for more than 120 seconds\.$/,
     executionsMax: 500,
     make: (buggy) =>
       program("lost-wakeup", buggy, 2, (k) => {

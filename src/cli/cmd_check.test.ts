@@ -29,13 +29,45 @@ describe("zswap-ts check and replay", () => {
     assert.equal(report(again.stdout), report(r.stdout));
   });
 
-  it("exits 0 with how the design was verified when it is clean", () => {
+  it("exits 0 with how the design was verified, and its coverage", () => {
     const r = zswapTs("check", "-d", "D7", "-s", "C1", "--json");
     assert.equal(r.status, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { verdict: string; how: string; token: string | null };
-    assert.equal(j.verdict, "clean");
+    const j = JSON.parse(r.stdout) as {
+      verdict: string;
+      how: string;
+      token: string | null;
+      coverage: { executions: number; distinctSchedules: number; pointsUnreached: string[] };
+    };
+    assert.equal(j.verdict, "verified");
     assert.match(j.how, /^verified up to bound 2: \d+ executions, exhaustive/);
     assert.equal(j.token, null);
+    assert.ok(j.coverage.executions > 0 && j.coverage.distinctSchedules > 0);
+    assert.ok(Array.isArray(j.coverage.pointsUnreached));
+  });
+
+  it("exits 3 when inconclusive, and says which bound was hit and the flag that raises it", () => {
+    const steps = zswapTs("check", "-d", "D7", "-s", "C1", "--steps-max", "20");
+    assert.equal(steps.status, 3, steps.stdout + steps.stderr);
+    assert.match(steps.stdout, /^zswap-ts check: D7 x C1: INCONCLUSIVE/);
+    assert.match(steps.stdout, /reached the step bound of 20 steps.*raise --steps-max/);
+    assert.match(steps.stdout, /\ncoverage: /);
+    const cap = zswapTs("check", "-d", "D7", "-s", "C14", "--dfs-executions", "50", "--json");
+    assert.equal(cap.status, 3, cap.stderr);
+    const j = JSON.parse(cap.stdout) as { verdict: string; inconclusive: { flag: string }[] };
+    assert.equal(j.verdict, "inconclusive");
+    assert.deepEqual(
+      j.inconclusive.map((x) => x.flag),
+      ["--dfs-executions"],
+    );
+    const rnd = zswapTs("check", "-d", "D7", "-s", "C1", "--strategy", "random");
+    assert.equal(rnd.status, 3);
+    assert.match(rnd.stdout, /is not exhaustive/);
+  });
+
+  it("never prints verified for D0 x C1 at a tiny step bound", () => {
+    const r = zswapTs("check", "-d", "D0", "-s", "C1", "--steps-max", "20");
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout, /verified/);
   });
 
   it("gives exit 2 and one line for bad input", () => {
@@ -43,6 +75,12 @@ describe("zswap-ts check and replay", () => {
       ["check", "--design", "D9", "--scenario", "C1"],
       ["check", "--design", "D0"],
       ["check", "--design", "D0", "--scenario", "C1", "--bound", "-1"],
+      ["check", "-d", "D0", "-s", "C1", "--steps-max", "0x10"],
+      ["check", "-d", "D0", "-s", "C1", "--steps-max", ""],
+      ["check", "-d", "D0", "-s", "C1", "--executions", "1e308"],
+      ["check", "-d", "D0", "-s", "C1", "--seed", "1.5"],
+      ["check", "-d", "D0", "-s", "C1", "--dfs-executions", "-1"],
+      ["check", "-d", "D0", "-s", "C1", "--seed", "-1"],
       ["check", "--matrix", "--selftest"],
       ["replay", "zt1.D0.C1.0"],
       ["replay", "zt1.D0.C1.zzzz.1"],
@@ -63,7 +101,7 @@ describe("zswap-ts check and replay", () => {
       "C1",
     );
     assert.equal(good.status, 0, good.stdout + good.stderr);
-    assert.match(good.stdout, /^zswap-ts check: D1b x C1: clean \(verified up to bound 2/);
+    assert.match(good.stdout, /^zswap-ts check: D1b x C1: verified up to bound 2/);
     // The 7.1 design with D5's destroy order: free the ctxs, then remove the cpuhp instance.
     const dir = mkdtempSync(join(tmpdir(), "zswap-ts-design-"));
     const file = join(dir, "early_free.ts");
@@ -89,6 +127,19 @@ describe("zswap-ts check and replay", () => {
     const missing = zswapTs("check", "--design-file", join(dir, "nope.ts"));
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^zswap-ts: Cannot load design file .*nope\.ts: no such file\n$/);
+    // A file that never finishes loading is an error after --load-timeout, not a hang.
+    for (const [name, body] of [
+      ["spin.mts", "while (true) {}\nexport const X = 1;\n"],
+      ["never.mts", "await new Promise(() => {});\nexport const X = 1;\n"],
+    ] as const) {
+      writeFileSync(join(dir, name), body);
+      const hang = zswapTs("check", "--design-file", join(dir, name), "--load-timeout", "1");
+      assert.equal(hang.status, 2, hang.stdout + hang.stderr);
+      assert.match(
+        hang.stderr,
+        /^zswap-ts: Cannot load design file .*: it did not finish loading within 1 s\n$/,
+      );
+    }
   });
 
   it("lists designs and scenarios", () => {

@@ -39,6 +39,7 @@ interface CheckFlags {
   seed: string;
   executions: string;
   bound: string;
+  dfsExecutions: string;
   stepsMax: string;
   shrink: boolean;
   lockdep: boolean;
@@ -47,22 +48,36 @@ interface CheckFlags {
   json?: boolean;
   html?: string;
   designFile?: string;
+  loadTimeout: string;
 }
 
-function int(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`Invalid --${name}: expected an integer >= ${min}, got '${v}'`);
+/** A numeric option: decimal digits only (no sign, exponent, fraction, hex or blank). */
+export function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `Invalid --${name}: expected a decimal integer from ${min} to ${max}, got '${v}'`,
+    );
+  }
   return n;
+}
+
+/** Exit codes: 0 verified, 1 bug, 2 usage (main.ts), 3 inconclusive. */
+export const EXIT_INCONCLUSIVE = 3;
+
+function exitCode(results: readonly CellResult[]): number {
+  if (results.some((r) => r.verdict === "bug")) return 1;
+  return results.some((r) => r.verdict === "inconclusive") ? EXIT_INCONCLUSIVE : 0;
 }
 
 function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOptions {
   const strategy = f.strategy as StrategyName;
   return {
     strategy,
-    seed: int("seed", f.seed, 0),
+    seed: int("seed", f.seed, 0, 0xffff_ffff),
     executions: int("executions", f.executions, 1),
-    bound: int("bound", f.bound, 0),
+    bound: int("bound", f.bound, 0, 64),
+    dfsExecutionsMax: int("dfs-executions", f.dfsExecutions, 1),
     stepsMax: int("steps-max", f.stepsMax, 10),
     shrink: f.shrink,
     lockdep: f.lockdep,
@@ -102,7 +117,7 @@ function runOne(f: CheckFlags): number {
     const title = `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`;
     writeHtml(f.html, title, r.bug?.text ?? "", r.token, replayed.scenario.nrCpus, trace.events);
   }
-  return r.verdict === "bug" ? 1 : 0;
+  return exitCode([r]);
 }
 
 function writeHtml(
@@ -151,12 +166,14 @@ function runMatrix(f: CheckFlags): number {
   const seconds = (performance.now() - t0) / 1000;
   const exact = !f.lockdep;
   const bad = mismatches(results, exact);
+  const undecided = results.filter((r) => r.verdict === "inconclusive").length;
   if (f.json) {
     out(
       JSON.stringify(
         {
           matches: bad.length === 0,
           mismatches: bad,
+          inconclusive: undecided,
           seconds,
           cells: results.map((r) => ({
             ...cellJson(r, null),
@@ -187,10 +204,12 @@ function runMatrix(f: CheckFlags): number {
     out(
       bad.length === 0
         ? "Every cell matches the expected matrix."
-        : `${bad.length} cell(s) do not match:\n${bad.map((b) => `  ${b}`).join("\n")}`,
+        : `${bad.length} cell(s) do not match (${undecided} of them inconclusive):\n${bad.map((b) => `  ${b}`).join("\n")}`,
     );
   }
-  return bad.length === 0 ? 0 : 1;
+  // 1 when a decided cell contradicts the expectation; 3 when the only misses are inconclusive.
+  if (bad.length === 0) return 0;
+  return bad.length > undecided ? 1 : EXIT_INCONCLUSIVE;
 }
 
 /** A design from a file against every lifecycle scenario: one line each, then the bugs. */
@@ -210,9 +229,11 @@ function runDesignRow(f: CheckFlags, design: string): number {
       const what =
         r.verdict === "bug"
           ? `BUG (${r.bugClass}) ${r.bug?.title}`
-          : r.verdict === "clean"
-            ? `clean (${r.how})`
-            : "not applicable";
+          : r.verdict === "verified"
+            ? `verified (${r.how})`
+            : r.verdict === "inconclusive"
+              ? `INCONCLUSIVE (${r.inconclusive.map((x) => x.flag).join(", ")}): ${r.how}`
+              : "not applicable";
       out(`  ${r.scenario.padEnd(4)} ${what}`);
     }
     const bugs = results.filter((r) => r.verdict === "bug");
@@ -220,7 +241,7 @@ function runDesignRow(f: CheckFlags, design: string): number {
     if (bugs.length > 0)
       out(`\nRun one with: zswap-ts check --design-file ${f.designFile} --scenario <id>`);
   }
-  return results.some((r) => r.verdict === "bug") ? 1 : 0;
+  return exitCode(results);
 }
 
 function runList(f: CheckFlags): number {
@@ -256,7 +277,10 @@ export function checkCommand(): Command {
   return new Command("check")
     .description(
       "Check acomp_ctx lifecycle designs against lifecycle scenarios on the simulated kernel.\n" +
-        "Exit 0: clean (or, with --matrix, every cell as expected); 1: a bug (or a mismatch); 2: usage.",
+        "Verdicts: verified (exit 0: the bounded search was complete and every execution ended),\n" +
+        "bug (exit 1), inconclusive (exit 3: a bound was hit or the strategy is not exhaustive;\n" +
+        "the output names the flag that raises it). With --matrix: 0 every cell as expected,\n" +
+        "1 a cell contradicts it, 3 only inconclusive cells miss. Exit 2: usage.",
     )
     .option(
       "-d, --design <name>",
@@ -276,7 +300,12 @@ export function checkCommand(): Command {
     .option("--seed <n>", "seed for random and pct", "1")
     .option("--executions <n>", "executions for the random/pct hunt", "300")
     .option("--bound <k>", "preemption bound for dfs", "2")
-    .option("--steps-max <n>", "step bound per execution", "100000")
+    .option("--dfs-executions <n>", "cap on dfs executions (hit: inconclusive)", "100000")
+    .option(
+      "--steps-max <n>",
+      "steps the strategy decides per execution; then a fair continuation tells a livelock from a long execution (hit: inconclusive)",
+      "100000",
+    )
     .option("--no-shrink", "report the first failing execution as found")
     .option(
       "--no-lockdep",
@@ -294,12 +323,14 @@ export function checkCommand(): Command {
     .option("--html <file>", "also write the failing execution as an HTML timeline")
     .exitOverride()
     .option("--design-file <file>", "a module exporting your own AcompCtxDesign (see examples/)")
+    .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
     .addHelpText(
       "after",
       `
 Examples:
   zswap-ts check -d D0 -s C1                 the 6.12 use-after-free: KASAN report, trace, token
-  zswap-ts check -d D7 -s C1                 clean: verified up to bound 2, exhaustively
+  zswap-ts check -d D7 -s C1                 verified up to bound 2, exhaustively (exit 0)
+  zswap-ts check -d D0 -s C1 --steps-max 20  inconclusive: executions cut at the step bound (exit 3)
   zswap-ts check --matrix                    every design x scenario vs docs/matrix.md
   zswap-ts check -d D2 -s C4 --no-lockdep    is that lockdep report a real deadlock? (no)
   zswap-ts check --design-file examples/d1b_migrate_disable.ts
@@ -307,7 +338,9 @@ Examples:
     )
     .action(async (f: CheckFlags) => {
       if (f.designFile !== undefined) {
-        const d = await loadDesignFile(f.designFile);
+        options(f, undefined); // bad numeric options fail before anything is loaded
+        const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
+        const d = await loadDesignFile(f.designFile, seconds * 1000);
         if (f.design !== undefined && f.design.toLowerCase() !== d.name.toLowerCase()) {
           throw new UsageError(
             `--design ${f.design} does not name the design in ${f.designFile} (${d.name})`,
@@ -342,6 +375,13 @@ Examples:
     });
 }
 
+interface ReplayFlags {
+  json?: boolean;
+  html?: string;
+  designFile?: string;
+  loadTimeout: string;
+}
+
 export function replayCommand(): Command {
   return new Command("replay")
     .description("Replay a token printed by 'zswap-ts check' and print the same report and trace.")
@@ -350,8 +390,12 @@ export function replayCommand(): Command {
     .option("--html <file>", "also write the execution as an HTML timeline")
     .exitOverride()
     .option("--design-file <file>", "the design file the token was recorded with")
-    .action(async (token: string, f: { json?: boolean; html?: string; designFile?: string }) => {
-      if (f.designFile !== undefined) await loadDesignFile(f.designFile);
+    .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
+    .action(async (token: string, f: ReplayFlags) => {
+      if (f.designFile !== undefined) {
+        const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
+        await loadDesignFile(f.designFile, seconds * 1000);
+      }
       let rep: ReturnType<typeof replayCheckToken>;
       try {
         rep = replayCheckToken(token);
@@ -359,10 +403,23 @@ export function replayCommand(): Command {
         throw new UsageError((e as Error).message);
       }
       const { design, scenario, result } = rep;
+      if (result.outcome !== "bug") {
+        // One execution without a bug verifies nothing: say what it was, exit 0 as before.
+        const what = `${design.name} x ${scenario.id}: no bug in this execution (${result.message}; ${result.steps} steps)`;
+        out(
+          f.json
+            ? JSON.stringify({ verdict: "no-bug", message: what })
+            : `zswap-ts replay: ${what}`,
+        );
+        process.exitCode = 0;
+        return;
+      }
       const cell: CellResult = {
         design: design.name,
         scenario: scenario.id,
-        verdict: result.outcome === "bug" ? "bug" : "clean",
+        verdict: "bug",
+        inconclusive: [],
+        coverage: null,
         bug: result.bug,
         bugClass: null,
         how: `replayed (${result.steps} steps, ${result.preemptions} preemption(s))`,
@@ -370,7 +427,7 @@ export function replayCommand(): Command {
         preemptions: result.preemptions,
         token,
         timeMs: 0,
-        stepBoundHits: result.outcome === "step-bound" ? 1 : 0,
+        stepBoundHits: result.stepBoundHit ? 1 : 0,
       };
       if (f.json) out(JSON.stringify(cellJson(cell, result.trace), null, 2));
       else
@@ -390,6 +447,6 @@ export function replayCommand(): Command {
           result.trace.events,
         );
       }
-      process.exitCode = result.outcome === "bug" ? 1 : 0;
+      process.exitCode = 1;
     });
 }

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { registerDesign } from "../zswap/acomp_ctx/index.ts";
+import { LOAD_TIMEOUT_MS, probeLoad } from "./design_file_probe.ts";
 import { UsageError } from "./main.ts";
 
 function looksLikeDesign(v: unknown): v is AcompCtxDesign {
@@ -67,9 +68,14 @@ function exportedValues(mod: Record<string, unknown>): unknown[] {
 }
 
 /** Imports `path`, registers the design it exports, and returns it. */
-export async function loadDesignFile(path: string): Promise<AcompCtxDesign> {
+export async function loadDesignFile(
+  path: string,
+  timeoutMs = LOAD_TIMEOUT_MS,
+): Promise<AcompCtxDesign> {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError(`Cannot load design file ${path}: no such file`);
+  // A file that never finishes loading is an error after timeoutMs, not a hang.
+  await probeLoad(path, pathToFileURL(full).href, OWN_DESIGN_API, timeoutMs);
   let mod: Record<string, unknown>;
   hookDesignApi();
   try {

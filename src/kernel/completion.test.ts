@@ -50,7 +50,7 @@ describe("completions", () => {
       { executionsMax: 10 },
     );
     assert.equal(r.verdict, "bug");
-    assert.equal(r.failing?.bug?.kind, "deadlock");
+    assert.equal(r.failing?.bug?.kind, "hung-task");
     assert.match(r.failing?.bug?.text ?? "", /lost job/);
   });
 });

@@ -7,13 +7,18 @@
  * at an effect; a task can migrate only when it is switched away (preempted or blocked), which
  * is when the real load balancer can move it. Preempt-disabled tasks are never switched away
  * from; migrate-disabled tasks never move.
+ *
+ * Past the step bound an execution gets a fair continuation that decides whether it is a
+ * liveness bug or only a long execution (see liveness.ts).
  */
 import type { ChoiceKind, Effect } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { heldLocksLines } from "../kernel/kernel.ts";
 import { isKernelBug, KernelBug } from "../kernel/report.ts";
 import type { Task } from "../kernel/task.ts";
+import type { Coverage } from "./coverage.ts";
 import { DecisionLog } from "./decisions.ts";
+import { FairContinuation, SOFTLOCKUP_STEPS, softLockup, stallReport } from "./liveness.ts";
 import type { Strategy } from "./strategy.ts";
 import { Trace } from "./trace.ts";
 
@@ -28,14 +33,23 @@ export interface ExecutionResult {
   /** Number of preemptions (switches away from a task that could have gone on). */
   readonly preemptions: number;
   readonly message: string;
+  /**
+   * Whether the execution reached the step bound (and went on in a fair continuation). With
+   * outcome "step-bound" it was long but not classified as a liveness bug.
+   */
+  readonly stepBoundHit: boolean;
 }
 
 export interface ExecutorOptions {
-  /** Bound on effects per execution (default 100,000). */
+  /** Steps the strategy decides per execution (default 100,000); a fair continuation follows. */
   readonly stepsMax?: number;
   /** Record a trace (costs time; explorations record only when replaying a failure). */
   readonly trace?: boolean;
+  /** Accumulates the points reached and the decisions taken (explorations pass one). */
+  readonly coverage?: Coverage;
 }
+
+export const STEPS_MAX_DEFAULT = 100_000;
 
 export class StepBoundError extends Error {
   override name = "StepBoundError";
@@ -47,13 +61,22 @@ export class SimExecutor {
   private readonly stepsMax: number;
   private step = 0;
   private preemptions = 0;
+  private readonly coverage: Coverage | null;
+  /** Set once the step bound is passed. */
+  private fair: FairContinuation | null = null;
+  /** The label of the last preemption point (where a switch would happen). */
+  private lastPoint = "";
+  /** The task running with preemption disabled, and for how many steps in a row. */
+  private streakTask: Task | null = null;
+  private streak = 0;
 
   constructor(
     private readonly k: Kernel,
     private readonly strategy: Strategy,
     options: ExecutorOptions = {},
   ) {
-    this.stepsMax = options.stepsMax ?? 100_000;
+    this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
+    this.coverage = options.coverage ?? null;
     this.trace = options.trace ? new Trace() : null;
     k.trace = this.trace;
   }
@@ -63,6 +86,13 @@ export class SimExecutor {
     try {
       this.loop();
       for (const hook of this.k.finishHooks) hook();
+      if (this.fair !== null) {
+        return this.result(
+          "step-bound",
+          null,
+          `Step bound hit: the strategy decided ${this.stepsMax} steps; a fair continuation finished the execution at step ${this.step} (long, not a liveness bug; raise --steps-max to search it)`,
+        );
+      }
       return this.result("ok", null, "all tasks finished");
     } catch (e) {
       if (isKernelBug(e)) {
@@ -83,17 +113,15 @@ export class SimExecutor {
       trace: this.trace,
       preemptions: this.preemptions,
       message,
+      stepBoundHit: this.fair !== null,
     };
   }
 
   private loop(): void {
     let cur = this.pickNext(null);
     while (cur !== null) {
-      if (++this.step > this.stepsMax) {
-        throw new StepBoundError(
-          `Step bound hit: execution exceeded ${this.stepsMax} steps (a livelock, or raise --steps-max)`,
-        );
-      }
+      if (++this.step > this.stepsMax) this.pastBound();
+      this.watchdog(cur);
       this.k.step = this.step;
       if (this.trace) this.trace.step = this.step;
       this.k.current = cur;
@@ -103,14 +131,50 @@ export class SimExecutor {
       if (r.done) {
         cur.state = "done";
         this.trace?.add(cur, "done", "");
+        this.fair?.record(cur, "done", false);
         cur = this.pickNext(null);
         continue;
       }
-      cur = this.handle(cur, r.value);
+      const effect = r.value;
+      this.fair?.record(cur, effect.label, effect.t === "block");
+      if (effect.t === "sched") {
+        this.lastPoint = effect.label;
+        this.coverage?.reach(effect.label);
+      }
+      cur = this.handle(cur, effect);
     }
     this.k.current = null;
     const blocked = this.k.tasks.filter((t) => t.state === "blocked");
     if (blocked.length > 0) this.stall(blocked);
+  }
+
+  /** Past the step bound: start the fair continuation, or classify it once it has run long enough. */
+  private pastBound(): void {
+    if (this.fair === null) {
+      this.fair = new FairContinuation(this.step);
+      return;
+    }
+    if (!this.fair.over(this.step)) return;
+    const bug = this.fair.classify(this.k);
+    if (bug !== null) throw bug;
+    throw new StepBoundError(
+      `Step bound hit: the strategy decided ${this.stepsMax} steps, and a fair continuation of ${this.step - this.fair.startStep} more steps neither finished nor repeated a cycle (not classified; raise --steps-max)`,
+    );
+  }
+
+  /** A task that runs on with preemption disabled keeps its CPU from scheduling: the watchdog. */
+  private watchdog(cur: Task): void {
+    if (cur.preemptible) {
+      this.streakTask = null;
+      return;
+    }
+    if (cur !== this.streakTask) {
+      this.streakTask = cur;
+      this.streak = 0;
+    }
+    if (++this.streak > SOFTLOCKUP_STEPS) {
+      throw softLockup(cur, this.streak, "with preemption disabled");
+    }
   }
 
   /** Answers one effect; returns the task that runs next. */
@@ -148,6 +212,8 @@ export class SimExecutor {
       label,
       ...(taskIds ? { taskIds } : {}),
     };
+    // The fair continuation is deterministic: it is neither asked of the strategy nor logged.
+    if (this.fair !== null) return this.fair.choose(kind, ctx);
     const v = this.strategy.choose(n, kind, ctx);
     if (!Number.isInteger(v) || v < 0 || v >= n) {
       throw new Error(
@@ -155,6 +221,7 @@ export class SimExecutor {
       );
     }
     this.log.record(v, n, kind);
+    this.coverage?.choice(kind, v);
     return v;
   }
 
@@ -176,7 +243,10 @@ export class SimExecutor {
       ] as Task;
     }
     if (prev !== null && prev !== next && prev.state !== "done") {
-      if (prev.state === "runnable") this.preemptions++;
+      if (prev.state === "runnable" && this.fair === null) {
+        this.preemptions++;
+        this.coverage?.preempt(this.lastPoint);
+      }
       this.maybeMigrate(prev);
     }
     return next;
@@ -193,9 +263,11 @@ export class SimExecutor {
     t.cpu = to;
   }
 
-  /** Nothing can run but some tasks are blocked: a deadlock (or a lost wakeup). */
+  /** Nothing can run but some tasks are blocked: a hung task, or a deadlock. */
   private stall(blocked: Task[]): never {
     this.k.onStall?.(blocked);
+    const hung = stallReport(this.k, blocked);
+    if (hung !== null) throw hung;
     const lines = [
       `All runnable tasks are blocked; ${blocked.length} task(s) can never run again:`,
     ];

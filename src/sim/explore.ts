@@ -33,7 +33,10 @@ export interface ExploreResult {
   readonly failing: ExecutionResult | null;
   readonly token: string | null;
   readonly message: string;
-  /** Step-bound executions seen (reported, not bugs). */
+  /**
+   * Executions that reached the step bound and were not classified as a liveness bug (long but
+   * finite, or unclassified): the search did not branch beyond the bound.
+   */
   readonly stepBoundHits: number;
   /**
    * The lockdep graph shared by the executions. A circular-locking report can depend on edges
@@ -93,6 +96,7 @@ export function explore(
     lockdep.execution = i;
     const r = runWithConfig(program, config, strategy, { ...options, trace: false });
     exploration.done?.(r.log, r.steps);
+    options.coverage?.execution(r.log.values);
     if (r.outcome === "step-bound") stepBoundHits++;
     if (lockdep.contributing.has(i) && r.outcome !== "bug") contributed.set(i, r.log.token());
     if (r.outcome === "bug") {
@@ -116,6 +120,6 @@ export function explore(
     failing: null,
     token: null,
     stepBoundHits,
-    message: `Execution bound hit: ${executionsMax} executions of ${program.name} under ${exploration.name} found no bug (this is not a proof; raise --executions or use --strategy dfs)`,
+    message: `Execution bound hit: ${executionsMax} executions of ${program.name} under ${exploration.name} found no bug`,
   };
 }

@@ -3,15 +3,43 @@
  * failing execution, the replay token), the matrix as a table, and JSON for machines.
  */
 import { coverageLine } from "../sim/coverage.ts";
-import { Trace } from "../sim/trace.ts";
+import { Trace, type TraceEvent } from "../sim/trace.ts";
 import type { CellResult } from "./checker.ts";
 import { DESIGN_COLUMNS, type Expect, expectedCell } from "./expected.ts";
 
-/** The trace without the boot task's setup steps (they are the same in every execution). */
+/** Events shown from the start and the end of a long trace (a livelock runs 150,000 steps). */
+const TRACE_HEAD_EVENTS = 300;
+const TRACE_TAIL_EVENTS = 60;
+
+/**
+ * The events of a trace without the boot task's setup steps (they are the same in every
+ * execution); a long trace keeps its start and its end, and says how many events it left out.
+ */
+export function scenarioEvents(trace: Trace): {
+  head: TraceEvent[];
+  tail: TraceEvent[];
+  elided: number;
+} {
+  const kept = trace.events.filter((e) => e.task !== "init");
+  if (kept.length <= TRACE_HEAD_EVENTS + TRACE_TAIL_EVENTS)
+    return { head: kept, tail: [], elided: 0 };
+  return {
+    head: kept.slice(0, TRACE_HEAD_EVENTS),
+    tail: kept.slice(kept.length - TRACE_TAIL_EVENTS),
+    elided: kept.length - TRACE_HEAD_EVENTS - TRACE_TAIL_EVENTS,
+  };
+}
+
 export function scenarioTrace(trace: Trace, nrCpus: number): string {
-  const kept = new Trace();
-  for (const e of trace.events) if (e.task !== "init") kept.events.push(e);
-  return kept.render(nrCpus, 44);
+  const { head, tail, elided } = scenarioEvents(trace);
+  const render = (events: TraceEvent[]) => {
+    const t = new Trace();
+    t.events.push(...events);
+    return t.render(nrCpus, 44);
+  };
+  if (elided === 0) return render(head);
+  const rest = render(tail).split("\n").slice(1).join("\n"); // without the header line
+  return `${render(head)}\n  ... ${elided} events left out ...\n${rest}`;
 }
 
 export function formatCell(r: CellResult, trace: string | null): string {
@@ -53,8 +81,13 @@ export function cellJson(r: CellResult, trace: Trace | null): object {
     timeMs: r.timeMs,
     stepBoundHits: r.stepBoundHits,
     coverage: r.coverage,
-    ...(trace ? { trace: trace.events.filter((e) => e.task !== "init") } : {}),
+    ...(trace ? traceJson(trace) : {}),
   };
+}
+
+function traceJson(trace: Trace): object {
+  const { head, tail, elided } = scenarioEvents(trace);
+  return elided === 0 ? { trace: head } : { trace: [...head, ...tail], traceEventsLeftOut: elided };
 }
 
 export function expectText(e: Expect): string {

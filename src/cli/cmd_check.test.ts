@@ -142,6 +142,22 @@ describe("zswap-ts check and replay", () => {
     }
   });
 
+  it("reports a livelock from a design file as a bug, with a trace cut to its start and end", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zswap-ts-live-"));
+    const file = join(dir, "hoisted.mts");
+    const variants = JSON.stringify(join(repo, "src/check/variants/liveness_variants.ts"));
+    writeFileSync(file, `import { D4_HOISTED } from ${variants};\nexport default D4_HOISTED;\n`);
+    const r = zswapTs("check", "--design-file", file, "-s", "C1");
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^zswap-ts check: D4-hoisted x C1: BUG \(livelock\)/);
+    assert.match(r.stdout, /\n {2}\.\.\. \d+ events left out \.\.\.\n/);
+    assert.ok(r.stdout.split("\n").length < 500);
+    const token = /Replay: zswap-ts replay (\S+)/.exec(r.stdout)?.[1] as string;
+    const again = zswapTs("replay", token, "--design-file", file);
+    assert.equal(again.status, 1, again.stderr);
+    assert.match(again.stdout, /BUG: livelock: task T:1 retries forever/);
+  });
+
   it("lists designs and scenarios", () => {
     const r = zswapTs("check", "--list", "--json");
     assert.equal(r.status, 0);

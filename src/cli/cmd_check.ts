@@ -21,10 +21,17 @@ import {
 import { CLAIMS } from "../check/claims.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
 import { timelineHtml } from "../check/html.ts";
-import { cellJson, formatCell, formatMatrix, mismatches, scenarioTrace } from "../check/report.ts";
+import {
+  cellJson,
+  formatCell,
+  formatMatrix,
+  mismatches,
+  scenarioEvents,
+  scenarioTrace,
+} from "../check/report.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
-import type { TraceEvent } from "../sim/trace.ts";
+import type { Trace } from "../sim/trace.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { UsageError } from "./main.ts";
@@ -115,7 +122,7 @@ function runOne(f: CheckFlags): number {
     out(formatCell(r, trace && replayed ? scenarioTrace(trace, replayed.scenario.nrCpus) : null));
   if (f.html !== undefined && replayed !== null && trace !== null) {
     const title = `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`;
-    writeHtml(f.html, title, r.bug?.text ?? "", r.token, replayed.scenario.nrCpus, trace.events);
+    writeHtml(f.html, title, r.bug?.text ?? "", r.token, replayed.scenario.nrCpus, trace);
   }
   return exitCode([r]);
 }
@@ -126,8 +133,10 @@ function writeHtml(
   report: string,
   token: string | null,
   nrCpus: number,
-  events: readonly TraceEvent[],
+  trace: Trace,
 ): void {
+  // A livelock's trace is 150,000 steps long: the timeline shows its start and its end.
+  const { head, tail } = scenarioEvents(trace);
   try {
     writeFileSync(
       path,
@@ -136,7 +145,7 @@ function writeHtml(
         report,
         token,
         nrCpus,
-        events: events.filter((e) => e.task !== "init"),
+        events: [...head, ...tail],
       }),
     );
   } catch (e) {
@@ -444,7 +453,7 @@ export function replayCommand(): Command {
           result.bug?.text ?? "",
           token,
           scenario.nrCpus,
-          result.trace.events,
+          result.trace,
         );
       }
       process.exitCode = 1;

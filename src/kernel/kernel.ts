@@ -58,6 +58,13 @@ export class Kernel {
   trace: TraceSink | null = null;
   /** The executor's step counter (for report sites). */
   step = 0;
+  /**
+   * Kernel operations (uses of `task`) in the current step, and the most one step may run. The
+   * simulator resets the count every step and sets a bound: a loop with no preemption point in
+   * it would otherwise hang the checker, where the kernel would report a soft lockup.
+   */
+  stepOps = 0;
+  stepOpsMax = Number.POSITIVE_INFINITY;
   /** Per-subsystem state, keyed by subsystem name, so subsystems stay in their own files. */
   readonly subsystems = new Map<string, unknown>();
   /** Describes what a blocked task waits for, for deadlock reports (set by lock subsystems). */
@@ -98,6 +105,7 @@ export class Kernel {
   get task(): Task {
     const t = this.current;
     if (t === null) throw new Error("no current task: kernel code ran outside an executor");
+    if (++this.stepOps > this.stepOpsMax) throw noPreemptionPointBug(t, this.stepOps);
     return t;
   }
 
@@ -175,6 +183,21 @@ export function sleepInAtomicBug(k: Kernel, what: string): KernelBug {
       ...heldLocksLines(t),
       "",
       ...siteLines("Call path", site),
+    ],
+  );
+}
+
+/** A task looped through `n` kernel operations without reaching a preemption point. */
+function noPreemptionPointBug(t: Task, n: number): KernelBug {
+  return new KernelBug(
+    "soft-lockup",
+    `watchdog: BUG: soft lockup - CPU#${t.cpu} stuck for 22s! [${t.name}:${t.id}]`,
+    [
+      `CPU: ${t.cpu} PID: ${t.id} Comm: ${t.name}`,
+      `(model: ${t.name} ran ${n - 1} kernel operations in one step: a loop with no preemption point in it)`,
+      ...heldLocksLines(t),
+      "Call Trace:",
+      ...(t.callStack.length > 0 ? [...t.callStack].reverse() : [t.name]).map((f) => ` ${f}`),
     ],
   );
 }

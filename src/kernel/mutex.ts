@@ -70,9 +70,10 @@ export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
 
 /** mutex_trylock(): takes the mutex if it is free; never sleeps. */
 export function mutexTrylock(k: Kernel, m: Mutex): boolean {
+  const t = k.task;
   if (m.owner !== null) return false;
   lockAcquire(k, m.cls, m.name, { trylock: true });
-  m.owner = k.task;
+  m.owner = t;
   return true;
 }
 

@@ -50,6 +50,8 @@ export interface ExecutorOptions {
 }
 
 export const STEPS_MAX_DEFAULT = 100_000;
+/** Kernel operations one step may run before it is a loop without a preemption point. */
+export const STEP_OPS_MAX = 1_000_000;
 
 export class StepBoundError extends Error {
   override name = "StepBoundError";
@@ -79,6 +81,7 @@ export class SimExecutor {
     this.coverage = options.coverage ?? null;
     this.trace = options.trace ? new Trace() : null;
     k.trace = this.trace;
+    k.stepOpsMax = STEP_OPS_MAX;
   }
 
   /** Runs until every task is done, a detector fires, or the step bound is hit. */
@@ -123,6 +126,7 @@ export class SimExecutor {
       if (++this.step > this.stepsMax) this.pastBound();
       this.watchdog(cur);
       this.k.step = this.step;
+      this.k.stepOps = 0;
       if (this.trace) this.trace.step = this.step;
       this.k.current = cur;
       const value = cur.resumeValue;

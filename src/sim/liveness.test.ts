@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { Mutex, mutexLock, mutexTrylock } from "../kernel/mutex.ts";
 import { preemptDisable } from "../kernel/preempt.ts";
 import { type Program, runOnce } from "./explore.ts";
 import { replayComposite } from "./replay_run.ts";
@@ -91,5 +92,33 @@ describe("liveness", () => {
     assert.equal(r.bug?.kind, "soft-lockup");
     assert.equal(r.stepBoundHit, false);
     assert.match(r.bug?.text ?? "", /with preemption disabled/);
+  });
+
+  it("a loop with no preemption point in it is a soft lockup, not a hung checker", () => {
+    const trylockLoop = prog("trylock-loop", (k) => {
+      const m = new Mutex("m");
+      k.spawn(
+        "holder",
+        0,
+        (function* (): Op<void> {
+          yield* mutexLock(k, m);
+          yield* sched("holding");
+        })(),
+      );
+      k.spawn(
+        "spinner",
+        1,
+        (function* (): Op<void> {
+          yield* sched("start");
+          while (!mutexTrylock(k, m)) {
+            // no preemption point: the model cannot switch away from here
+          }
+        })(),
+      );
+    });
+    // The holder exits with the mutex held (the plain schedule runs it first).
+    const r = runOnce(trylockLoop, zero);
+    assert.equal(r.bug?.kind, "soft-lockup", r.message);
+    assert.match(r.bug?.text ?? "", /a loop with no preemption point in it/);
   });
 });

@@ -15,8 +15,9 @@
  * - After FAIR_WINDOW_STEPS the tasks still run, and the last steps repeat one cycle of
  *   scheduling points (task, CPU, place) with no task finishing: a livelock. Fairness rules out
  *   starvation (every runnable task ran in turn), and the repetition says nothing changes.
- * - They still run without repeating, and one task ran the whole window without sleeping: a
- *   soft lockup, as the watchdog of a kernel without preemption (PREEMPT_NONE) reports it.
+ * - They still run without repeating, and one task ran all through the window (1,000 steps or
+ *   more) without sleeping: a soft lockup, as the watchdog of a kernel without preemption
+ *   (PREEMPT_NONE) reports it.
  * - Otherwise the execution is left unclassified (a step-bound hit: inconclusive).
  *
  * Two liveness reports come without a continuation: a task that runs SOFTLOCKUP_STEPS steps in a
@@ -41,6 +42,8 @@ export const SOFTLOCKUP_STEPS = 10_000;
 /** The livelock check looks at this tail of the window, and wants the cycle this many times. */
 const TAIL_STEPS = 20_000;
 const REPEATS_MIN = 4;
+/** A task that never slept in the window is a soft lockup only if it ran at least this long. */
+const SPIN_STEPS_MIN = 1_000;
 
 interface TaskWindow {
   steps: number;
@@ -100,7 +103,8 @@ export class FairContinuation {
     const period = this.tailPeriod();
     if (period !== null) return this.livelock(k, period);
     for (const [t, w] of this.perTask) {
-      if (t.state !== "done" && w.sinceSleep >= FAIR_WINDOW_STEPS / 2) {
+      // Never slept in the whole window (tasks spinning side by side share it round-robin).
+      if (t.state !== "done" && w.sinceSleep === w.steps && w.steps >= SPIN_STEPS_MIN) {
         return softLockup(t, w.sinceSleep, "in a loop that never sleeps");
       }
     }

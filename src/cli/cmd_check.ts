@@ -206,7 +206,7 @@ function runMatrix(f: CheckFlags): number {
         "\nExact mode: lockdep's ordering checks are off, so a cell shows a bug only if the deadlock or",
       );
       out(
-        "corruption can happen in this scenario; a cell expected to be a lockdep report may be clean.",
+        "corruption can happen in this scenario; a cell expected to be a lockdep report may be verified.",
       );
     }
     out(`\n${results.length} cells in ${seconds.toFixed(1)} s.`);

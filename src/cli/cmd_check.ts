@@ -7,7 +7,7 @@
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
  * zswap-ts replay zt1.D0.C1.-5-1-5-.3dja1t       # the same report again
  */
-import { writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import {
@@ -35,6 +35,10 @@ import type { Trace } from "../sim/trace.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { UsageError } from "./main.ts";
+import { Interrupts, turn } from "./signals.ts";
+
+/** Says what a signal interrupted (signals.ts); installed by the check action. */
+let stop: Interrupts | null = null;
 
 interface CheckFlags {
   design?: string;
@@ -99,7 +103,7 @@ function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
-function runOne(f: CheckFlags): number {
+async function runOne(f: CheckFlags): Promise<number> {
   if (f.design === undefined || f.scenario === undefined) {
     throw new UsageError("check needs --design and --scenario (or --matrix, --selftest, --list)");
   }
@@ -108,12 +112,15 @@ function runOne(f: CheckFlags): number {
     ? (phase: string, n: number) => process.stderr.write(`\r${phase}: ${n} executions`)
     : undefined;
   let r: CellResult;
+  if (stop) stop.status = `design ${f.design}, scenario ${f.scenario}`;
   try {
     r = checkCell(f.design, f.scenario, options(f, progress));
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
+  // The cell ran synchronously: a signal that came meanwhile is handled here, before any output.
+  await turn();
   if (tty) process.stderr.write("\r\x1b[K");
   const replayed = r.token ? replayCheckToken(r.token) : null;
   const trace = replayed?.result.trace ?? null;
@@ -137,9 +144,11 @@ function writeHtml(
 ): void {
   // A livelock's trace is 150,000 steps long: the timeline shows its start and its end.
   const { head, tail } = scenarioEvents(trace);
+  // Through a temporary file and a rename: an interrupted write leaves no half a timeline.
+  const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(
-      path,
+      tmp,
       timelineHtml({
         title,
         report,
@@ -148,13 +157,15 @@ function writeHtml(
         events: [...head, ...tail],
       }),
     );
+    renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new UsageError(`Cannot write the timeline to ${path}: ${(e as Error).message}`);
   }
   process.stderr.write(`timeline written to ${path}\n`);
 }
 
-function runMatrix(f: CheckFlags): number {
+async function runMatrix(f: CheckFlags): Promise<number> {
   const cells: Array<[string, string]> = [];
   for (const s of LIFECYCLE_SCENARIOS) for (const d of DESIGN_COLUMNS) cells.push([d, s.id]);
   const bar = process.stderr.isTTY
@@ -168,7 +179,9 @@ function runMatrix(f: CheckFlags): number {
   const results: CellResult[] = [];
   for (const [d, s] of cells) {
     bar?.update(results.length, { cell: `${d} x ${s}` });
+    if (stop) stop.status = `--matrix, cell ${d} x ${s}, ${results.length} of ${cells.length} done`;
     results.push(checkCell(d, s, options(f, undefined)));
+    await turn(); // a signal is handled between cells (a cell runs to its end)
   }
   bar?.update(cells.length, { cell: "" });
   bar?.stop();
@@ -346,6 +359,7 @@ Examples:
   zswap-ts replay <token>                    the same report again`,
     )
     .action(async (f: CheckFlags) => {
+      stop = Interrupts.install("check"); // stays until exit: the command is the process's work
       if (f.designFile !== undefined) {
         options(f, undefined); // bad numeric options fail before anything is loaded
         const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
@@ -358,7 +372,9 @@ Examples:
         if (f.matrix || f.selftest || f.list)
           throw new UsageError("--design-file goes with --scenario, or alone");
         process.exitCode =
-          f.scenario === undefined ? runDesignRow(f, d.name) : runOne({ ...f, design: d.name });
+          f.scenario === undefined
+            ? runDesignRow(f, d.name)
+            : await runOne({ ...f, design: d.name });
         return;
       }
       if (f.matrix && f.iaa === true) {
@@ -375,12 +391,12 @@ Examples:
       if (modes > 1)
         throw new UsageError("choose one of --design/--scenario, --matrix, --selftest, --list");
       process.exitCode = f.matrix
-        ? runMatrix(f)
+        ? await runMatrix(f)
         : f.selftest
           ? runSelf(f)
           : f.list
             ? runList(f)
-            : runOne(f);
+            : await runOne(f);
     });
 }
 

@@ -8,19 +8,19 @@ import cliProgress from "cli-progress";
 import { Command } from "commander";
 import {
   CorpusError,
+  CorpusGenerator,
   type CorpusManifest,
   DEFAULT_MIX,
   formatMix,
-  generateCorpus,
   KINDS,
-  PAGE_SIZE,
   parseMix,
   parseSeed,
   parseSize,
   type SourceSummary,
-  writeCorpus,
 } from "../workload/corpus.ts";
+import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { UsageError } from "./main.ts";
+import { Interrupts, turn } from "./signals.ts";
 
 interface CorpusOptions {
   out: string;
@@ -39,19 +39,22 @@ export function corpusCommand(
       "Write a page corpus: raw 4 KiB pages of text, binary, zero, same-filled and random data, " +
         "with a manifest next to it (<file>.manifest.json). See docs/corpus.md.",
     )
-    .requiredOption("--out <file>", "where to write the pages")
+    .requiredOption(
+      "--out <file>",
+      "where to write the pages: a new or regular file (written whole, then renamed into place)",
+    )
     .option("--size <bytes>", "corpus size, a multiple of 4096; K, M, G suffixes", "64M")
     .option("--seed <n>", "seed, 0..4294967295: the same seed gives the same pages", "1")
     .option("--mix <weights>", "page kind weights (kinds left out weigh 0)", formatMix(DEFAULT_MIX))
     .option("--json", "print the summary as JSON")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .action((opts: CorpusOptions) => {
-      runCorpus(opts, write);
+    .action(async (opts: CorpusOptions) => {
+      await runCorpus(opts, write);
     });
 }
 
-function runCorpus(opts: CorpusOptions, write: (text: string) => void): void {
+async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Promise<void> {
   const started = performance.now();
   let sizeBytes: number;
   let seed: number;
@@ -65,20 +68,26 @@ function runCorpus(opts: CorpusOptions, write: (text: string) => void): void {
   }
   if (opts.out.trim() === "") throw new UsageError("Cannot write corpus: --out is empty");
   const bar = process.stderr.isTTY ? newProgressBar() : null;
-  bar?.start(sizeBytes / PAGE_SIZE, 0);
+  // A signal removes the temporary file being written; the target is untouched until the rename.
+  const stop = Interrupts.install(`corpus --out ${opts.out}`);
   let manifest: CorpusManifest;
   try {
-    const corpus = generateCorpus({
-      sizeBytes,
-      seed,
-      mix,
-      onProgress: (done) => bar?.update(done),
+    const gen = new CorpusGenerator({ sizeBytes, seed, mix });
+    bar?.start(gen.nrPages, 0);
+    // Generated and written a chunk at a time: memory stays at one chunk whatever --size.
+    manifest = await writeCorpusStream(opts.out, gen, {
+      onProgress: (done, total) => {
+        bar?.update(done);
+        stop.status = `page ${done} of ${total}`;
+      },
+      between: turn,
+      temps: stop.temps,
     });
-    bar?.stop();
-    manifest = writeCorpus(opts.out, corpus);
   } catch (e) {
-    bar?.stop();
     throw asUsageError(e);
+  } finally {
+    bar?.stop();
+    stop.dispose();
   }
   const manifestPath = `${opts.out}.manifest.json`;
   if (opts.json) {

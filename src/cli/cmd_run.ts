@@ -19,6 +19,7 @@ import { checkProfile, ParamError } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
 import { finish, HOTPLUG_PAGES, type RunConfig, type RunResult, runJob } from "./run_job.ts";
 import { summaryText } from "./run_summary.ts";
+import { Interrupts } from "./signals.ts";
 
 export type { RunConfig, RunResult };
 
@@ -38,6 +39,8 @@ interface RunFlags {
   totalRam?: string;
   cpus?: string;
   swapFile?: string;
+  force?: boolean;
+  verifySwap?: boolean;
   json?: boolean;
   zsmallocStats?: boolean;
   hotplug?: boolean;
@@ -75,7 +78,15 @@ export function runCommand(
     .option("--shrinker", "shrinker_enabled: the memcg shrinker writes cold entries back too")
     .option("--total-ram <bytes>", "total RAM as zswap sees it (default: this machine's)")
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
-    .option("--swap-file <path>", "swap file to create (default: a temporary file, removed)")
+    .option(
+      "--swap-file <path>",
+      "swap file: a new regular file, or with --force an existing one or a block device (default: a temporary file, removed)",
+    )
+    .option("--force", "let --swap-file overwrite an existing file or a block device")
+    .option(
+      "--verify-swap",
+      "keep a 64-bit checksum per swap file slot: a page changed on disk is an I/O error, not wrong data",
+    )
     .option("--json", "print the summary as JSON")
     .option("--zsmalloc-stats", "also print zsmalloc's per-class table after swap-out")
     .option(
@@ -103,8 +114,17 @@ Examples:
     .action(async (flags: RunFlags, cmd: Command) => {
       const config = parseRunFlags(flags, cmd);
       let result: RunResult;
+      // A signal removes the temporary swap file (it holds page data) and says where it stopped.
+      const stop = Interrupts.install("run", writeErr);
       try {
-        result = await runJob(config);
+        result = await runJob(config, {
+          onStatus: (s) => {
+            stop.status = s;
+          },
+          onSwapFile: (path, temporary) => {
+            if (temporary) stop.temps.add(path);
+          },
+        });
       } catch (e) {
         if (!(e instanceof ZswapError)) throw e;
         // A kernel bug report is a broken invariant (exit 1); anything else, bad input (2).
@@ -112,6 +132,8 @@ Examples:
         writeErr(`zswap-ts: ${e.message}\n`);
         process.exitCode = 1;
         return;
+      } finally {
+        stop.dispose();
       }
       write(config.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
       finish(result, writeErr);
@@ -150,6 +172,8 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
         : corpusValue(() => parseSize(flags.totalRam as string), "--total-ram"),
     cpus: flags.cpus === undefined ? undefined : intFlag("--cpus", flags.cpus, 1, 64),
     swapFile: flags.swapFile,
+    force: flags.force === true,
+    verifySwap: flags.verifySwap === true,
     json: flags.json === true,
     zsmallocStats: flags.zsmallocStats === true,
     hotplug: flags.hotplug === true,
@@ -169,6 +193,9 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
   }
   if (config.swapFile !== undefined && config.swapFile.trim() === "") {
     throw new UsageError("Cannot use --swap-file: the path is empty");
+  }
+  if (config.force && config.swapFile === undefined) {
+    throw new UsageError("Cannot use --force without --swap-file: it lets --swap-file overwrite");
   }
   return config;
 }

@@ -52,6 +52,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
+      // `zswap-ts` alone prints the usage to stderr (commander.help with a non-zero exit code):
+      // a usage error. --help and `help` print it to stdout and succeed.
+      if (e.code === "commander.help" && e.exitCode !== 0) return 2;
       if (
         e.code === "commander.helpDisplayed" ||
         e.code === "commander.version" ||

@@ -1,15 +1,17 @@
 /**
- * The `run` job: load or generate the corpus, swap every page out through the library and back
- * in, verify each page byte for byte, and collect the statistics and each phase's throughput.
+ * The `run` job: stream the corpus (a file read, or the default corpus generated, a chunk at a
+ * time), swap every page out through the library and back in, verify each page against a
+ * 128-bit digest taken on the way out, and collect the statistics and each phase's throughput.
+ * Memory is the pool plus a few dozen bytes per page, not the corpus (docs/run.md, "Memory").
  * The summary is printed by run_summary.ts; the command and its flags are in cmd_run.ts.
  */
 
 import { faultInject } from "../kernel/fault_inject.ts";
 import { checkFaults, type FaultCounts, type FaultOptions, formatFaults } from "../real/faults.ts";
+import { digestEquals, pageDigest } from "../real/page_hash.ts";
 import {
   createZswap,
   FOLIO_PAGES_MAX,
-  realCompressorRegistry,
   type SwapSlot,
   ZswapError,
   type ZswapInstance,
@@ -18,15 +20,19 @@ import {
 } from "../real/zswap_instance.ts";
 import {
   CorpusError,
+  CorpusGenerator,
   DEFAULT_MIX,
   formatMix,
-  generateCorpus,
   PAGE_SIZE,
-  readCorpus,
 } from "../workload/corpus.ts";
+import { CHUNK_PAGES, CorpusReader } from "../workload/corpus_stream.ts";
 import type { Profile } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
+import { Stress } from "./run_stress.ts";
 import { newProgressBar } from "./run_summary.ts";
+import { turn } from "./signals.ts";
+
+export { HOTPLUG_PAGES } from "./run_stress.ts";
 
 export interface RunConfig {
   readonly corpusFile: string | null;
@@ -40,6 +46,10 @@ export interface RunConfig {
   readonly totalRamBytes: number;
   readonly cpus: number | undefined;
   readonly swapFile: string | undefined;
+  /** Use an existing --swap-file (or a block device), destroying its contents. */
+  readonly force: boolean;
+  /** A 64-bit checksum per written swap slot (library: checksums). */
+  readonly verifySwap: boolean;
   readonly json: boolean;
   readonly zsmallocStats: boolean;
   readonly hotplug: boolean;
@@ -50,8 +60,6 @@ export interface RunConfig {
 
 /** Pages between two turns of the event loop, so background writeback can do its I/O. */
 const YIELD_PAGES = 256;
-/** With --hotplug: a CPU goes offline, or comes back, every this many pages. */
-export const HOTPLUG_PAGES = 512;
 /** Bound on the event loop turns a store waits for writeback to move an entry. */
 const PACE_TURNS_MAX = 10_000;
 
@@ -81,6 +89,7 @@ export interface RunResult {
     readonly totalRamBytes: number;
     readonly cpus: number;
     readonly swapFile: string;
+    readonly verifySwap: boolean;
   };
   readonly phases: { readonly swapOut: PhaseResult; readonly swapIn: PhaseResult };
   /** The pool as swap-out left it (every page out). */
@@ -115,18 +124,46 @@ export interface RunResult {
     readonly pages: number;
     readonly mismatches: number;
     readonly firstMismatch: number | null;
+    /** Pages whose swap-in failed (EIO: the swap file lost or changed them): lost, not wrong. */
+    readonly unreadable: number;
+    /** The first such failure, as the library said it. */
+    readonly firstUnreadable: string | null;
     readonly ok: boolean;
   };
 }
 
+/** What a run reports while it works (the interrupt line says it). */
+export interface RunHooks {
+  /** Called every chunk of pages: "swap-out, page 1024 of 65536". */
+  readonly onStatus?: (status: string) => void;
+  /** The temporary swap file, once it exists (removed if the run is interrupted). */
+  readonly onSwapFile?: (path: string, temporary: boolean) => void;
+}
+
 /** Runs the job; throws UsageError for bad input, including a swap file that cannot be created. */
-export async function runJob(config: RunConfig): Promise<RunResult> {
-  const corpus = loadCorpus(config);
-  const pages = corpus.pages;
-  const nrPages = pages.length / PAGE_SIZE;
-  let zswap: ZswapInstance;
+export async function runJob(config: RunConfig, hooks: RunHooks = {}): Promise<RunResult> {
+  const corpus = openCorpus(config);
   try {
-    zswap = createZswap({
+    const zswap = openZswap(config, corpus.nrPages);
+    hooks.onSwapFile?.(zswap.swapFilePath, zswap.stats().swapFile.temporary);
+    try {
+      if (config.hotplug && zswap.cpus < 2) {
+        throw new UsageError(
+          "Cannot use --hotplug with 1 CPU: a CPU can go offline only if another stays online",
+        );
+      }
+      return await runPhases(config, zswap, corpus, hooks);
+    } finally {
+      await closeQuietly(zswap);
+    }
+  } finally {
+    corpus.close();
+  }
+}
+
+function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
+  try {
+    return createZswap({
       compressor: config.compressor,
       profile: config.profile,
       max_pool_percent: config.maxPoolPercent,
@@ -135,6 +172,8 @@ export async function runJob(config: RunConfig): Promise<RunResult> {
       totalRamBytes: config.totalRamBytes,
       ...(config.cpus !== undefined ? { cpus: config.cpus } : {}),
       ...(config.swapFile !== undefined ? { swapFile: config.swapFile } : {}),
+      overwrite: config.force,
+      checksums: config.verifySwap,
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
       ...(config.faults !== null ? { faults: config.faults } : {}),
     });
@@ -142,184 +181,221 @@ export async function runJob(config: RunConfig): Promise<RunResult> {
     if (e instanceof ZswapError) throw new UsageError(e.message);
     throw e;
   }
-  if (config.hotplug && zswap.cpus < 2) {
-    await zswap.close();
-    throw new UsageError(
-      "Cannot use --hotplug with 1 CPU: a CPU can go offline only if another stays online",
-    );
-  }
-  try {
-    return await runPhases(config, zswap, corpus);
-  } finally {
-    await closeQuietly(zswap);
-  }
 }
 
-interface LoadedCorpus {
-  readonly pages: Uint8Array;
+/** The corpus, page by page in order, a chunk at a time: never all of it in memory. */
+interface PageStream {
+  readonly nrPages: number;
   readonly source: string;
   readonly seed: number | null;
   readonly mix: string | null;
+  /** Fills `buf` with the next pages; returns how many (0 at the end). */
+  next(buf: Uint8Array): number;
+  close(): void;
 }
 
-function loadCorpus(config: RunConfig): LoadedCorpus {
+function openCorpus(config: RunConfig): PageStream {
   try {
     if (config.corpusFile !== null) {
+      const r = CorpusReader.open(config.corpusFile);
+      let at = 0;
       return {
-        pages: readCorpus(config.corpusFile),
+        nrPages: r.nrPages,
         source: config.corpusFile,
         seed: null,
         mix: null,
+        next: (buf) => {
+          const n = r.read(buf, at);
+          at += n;
+          return n;
+        },
+        close: () => r.close(),
       };
     }
-    const c = generateCorpus({ sizeBytes: config.sizeBytes, seed: config.seed, mix: DEFAULT_MIX });
-    return { pages: c.pages, source: "generated", seed: config.seed, mix: formatMix(DEFAULT_MIX) };
+    const g = new CorpusGenerator({
+      sizeBytes: config.sizeBytes,
+      seed: config.seed,
+      mix: DEFAULT_MIX,
+    });
+    return {
+      nrPages: g.nrPages,
+      source: "generated",
+      seed: config.seed,
+      mix: formatMix(DEFAULT_MIX),
+      next: (buf) => g.fill(buf),
+      close: () => {},
+    };
   } catch (e) {
     if (e instanceof CorpusError) throw new UsageError(e.message);
     throw e;
   }
 }
 
-/** The stress actions between pages: CPU hotplug and compressor switches. */
-class Stress {
-  hotplugEvents = 0;
-  compressorSwitches = 0;
-  readonly used: string[];
-  private readonly rotation: string[];
-  private offline: number | null = null;
-  private nextVictim = 1;
-  /** Pages between hotplug events: HOTPLUG_PAGES, or less on a small corpus (8 per phase). */
-  private readonly hotplugEvery: number;
-
-  constructor(
-    private readonly config: RunConfig,
-    private readonly zswap: ZswapInstance,
-    nrPages: number,
-  ) {
-    this.hotplugEvery = Math.max(1, Math.min(HOTPLUG_PAGES, Math.floor(nrPages / 8)));
-    const names = realCompressorRegistry().names();
-    const at = names.indexOf(config.compressor);
-    this.rotation = [...names.slice(at), ...names.slice(0, at)];
-    this.used = [config.compressor];
-  }
-
-  async between(done: number): Promise<void> {
-    if (this.config.hotplug && done % this.hotplugEvery === 0) await this.hotplug();
-    const every = this.config.switchCompressorEvery;
-    if (every > 0 && done % every === 0) await this.switchCompressor();
-  }
-
-  /** Takes a CPU offline, or brings the offline one back (CPU 0 stays, as the boot CPU does). */
-  private async hotplug(): Promise<void> {
-    if (this.offline === null) {
-      const cpu = this.nextVictim;
-      this.nextVictim = (this.nextVictim % (this.zswap.cpus - 1)) + 1;
-      await this.zswap.cpuOffline(cpu);
-      this.offline = cpu;
-    } else {
-      await this.zswap.cpuOnline(this.offline);
-      this.offline = null;
-    }
-    this.hotplugEvents++;
-  }
-
-  private async switchCompressor(): Promise<void> {
-    const next = this.rotation[(this.compressorSwitches + 1) % this.rotation.length] as string;
-    await this.zswap.setParam("compressor", next);
-    this.compressorSwitches++;
-    if (!this.used.includes(next)) this.used.push(next);
-  }
-
-  /** Leaves every CPU online. */
-  async end(): Promise<void> {
-    if (this.offline !== null) await this.zswap.cpuOnline(this.offline);
-    this.offline = null;
-  }
-}
-
 interface PhaseContext {
   readonly zswap: ZswapInstance;
-  readonly pages: Uint8Array;
+  readonly corpus: PageStream;
   readonly nrPages: number;
   readonly stress: Stress;
   readonly bar: ReturnType<typeof newProgressBar> | null;
+  readonly hooks: RunHooks;
+  /** The 128-bit digest of page i at [4i, 4i + 4): 16 bytes a page instead of 4096. */
+  readonly digests: Uint32Array;
   /** Swap-ins retried after an injected fault. */
   swapInRetries: number;
 }
 
-function pageAt(pages: Uint8Array, i: number): Uint8Array {
-  return pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+interface SwapOutResult {
+  /** Where each page went; null for a page that could not be swapped out. */
+  readonly slots: (SwapSlot | null)[];
+  /** Pages that could not be swapped out (a full disk): they stayed in memory, here. */
+  readonly kept: Map<number, Uint8Array>;
+  readonly seconds: number;
 }
 
-/** Swaps every page out; a page that could not be (a full disk) stays null: still in memory. */
-async function swapOutPhase(
-  c: PhaseContext,
-): Promise<{ slots: (SwapSlot | null)[]; notSwappedOut: number; seconds: number }> {
+/**
+ * Swaps every page out, a chunk of the corpus at a time, taking each page's digest first. The
+ * phase's time leaves out reading or generating the corpus and hashing it: it is zswap's.
+ */
+async function swapOutPhase(c: PhaseContext): Promise<SwapOutResult> {
   const slots = new Array<SwapSlot | null>(c.nrPages).fill(null);
-  const t0 = performance.now();
-  let notSwappedOut = 0;
-  for (let i = 0; i < c.nrPages; i++) {
-    const slot = await swapOutPage(c.zswap, pageAt(c.pages, i));
-    slots[i] = slot;
-    if (slot === null) notSwappedOut++;
-    if (c.zswap.poolReachedFull) await paceWriteback(c.zswap);
-    else if ((i + 1) % YIELD_PAGES === 0) await turn();
-    if ((i + 1) % YIELD_PAGES === 0) c.bar?.update(i + 1);
-    await c.stress.between(i + 1);
+  const kept = new Map<number, Uint8Array>();
+  const chunk = new Uint8Array(CHUNK_PAGES * PAGE_SIZE);
+  let seconds = 0;
+  let i = 0;
+  // Bounded by the corpus: each round takes at least one page, or ends.
+  for (let n = c.corpus.next(chunk); n > 0 && i < c.nrPages; n = c.corpus.next(chunk)) {
+    for (let j = 0; j < n; j++) pageDigest(pageOf(chunk, j), c.digests, 4 * (i + j));
+    const t0 = performance.now();
+    for (let j = 0; j < n; j++, i++) {
+      const page = pageOf(chunk, j);
+      // The chunk is reused: swapOut has finished with `page` once it settles.
+      const slot = await swapOutPage(c.zswap, page);
+      slots[i] = slot;
+      if (slot === null) kept.set(i, page.slice());
+      if (c.zswap.poolReachedFull) await paceWriteback(c.zswap);
+      else if ((i + 1) % YIELD_PAGES === 0) await turn();
+      if ((i + 1) % YIELD_PAGES === 0) progress(c, "swap-out", i + 1, i + 1);
+      await c.stress.between(i + 1);
+    }
+    seconds += (performance.now() - t0) / 1e3;
   }
+  if (i !== c.nrPages) {
+    throw new UsageError(
+      `Cannot read corpus ${c.corpus.source}: it ended at page ${i} of ${c.nrPages}`,
+    );
+  }
+  const t0 = performance.now();
   await flushWork(c.zswap);
-  return { slots, notSwappedOut, seconds: (performance.now() - t0) / 1e3 };
+  return { slots, kept, seconds: seconds + (performance.now() - t0) / 1e3 };
 }
 
-/** Swaps every page back in and compares it with the original. */
-async function swapInPhase(c: PhaseContext, slots: readonly (SwapSlot | null)[]) {
-  const t0 = performance.now();
-  const out = new Uint8Array(PAGE_SIZE);
-  let mismatches = 0;
-  let firstMismatch: number | null = null;
-  for (let i = 0; i < c.nrPages; i++) {
-    const page = pageAt(c.pages, i);
-    const slot = slots[i];
-    // A page that could not be swapped out never left memory: it is its own copy.
-    const back = slot == null ? page : await swapInRetrying(c, slot, out);
-    if (!equalPages(back, page)) {
-      mismatches++;
-      firstMismatch ??= i;
+function pageOf(chunk: Uint8Array, j: number): Uint8Array {
+  return chunk.subarray(j * PAGE_SIZE, (j + 1) * PAGE_SIZE);
+}
+
+interface SwapInResult {
+  mismatches: number;
+  firstMismatch: number | null;
+  unreadable: number;
+  firstUnreadable: string | null;
+  seconds: number;
+}
+
+/**
+ * Swaps every page back in, a chunk at a time, then checks the chunk against the digests; the
+ * phase's time leaves the checking out.
+ */
+async function swapInPhase(c: PhaseContext, out: SwapOutResult): Promise<SwapInResult> {
+  const r: SwapInResult = {
+    mismatches: 0,
+    firstMismatch: null,
+    unreadable: 0,
+    firstUnreadable: null,
+    seconds: 0,
+  };
+  const chunk = new Uint8Array(CHUNK_PAGES * PAGE_SIZE);
+  const lost = new Uint8Array(CHUNK_PAGES);
+  for (let first = 0; first < c.nrPages; first += CHUNK_PAGES) {
+    const n = Math.min(CHUNK_PAGES, c.nrPages - first);
+    const t0 = performance.now();
+    for (let j = 0; j < n; j++) lost[j] = (await swapInOne(c, out, first + j, chunk, j, r)) ? 0 : 1;
+    r.seconds += (performance.now() - t0) / 1e3;
+    for (let j = 0; j < n; j++) {
+      if (lost[j] === 0 && !digestEquals(pageOf(chunk, j), c.digests, 4 * (first + j))) {
+        r.mismatches++;
+        r.firstMismatch ??= first + j;
+      }
     }
-    if ((i + 1) % YIELD_PAGES === 0) {
-      c.bar?.update(c.nrPages + i + 1);
-      await turn();
-    }
-    await c.stress.between(c.nrPages + i + 1);
   }
+  const t0 = performance.now();
   await c.stress.end();
   await flushWork(c.zswap);
-  return { mismatches, firstMismatch, seconds: (performance.now() - t0) / 1e3 };
+  r.seconds += (performance.now() - t0) / 1e3;
+  return r;
+}
+
+/** Swaps page i into page j of the chunk; false (counted in r) if it could not be read back. */
+async function swapInOne(
+  c: PhaseContext,
+  out: SwapOutResult,
+  i: number,
+  chunk: Uint8Array,
+  j: number,
+  r: SwapInResult,
+): Promise<boolean> {
+  const slot = out.slots[i];
+  out.slots[i] = null;
+  let ok = true;
+  if (slot == null) {
+    // A page that could not be swapped out never left memory: it is its own copy.
+    pageOf(chunk, j).set(out.kept.get(i) as Uint8Array);
+  } else {
+    const back = await swapInRetrying(c, slot, pageOf(chunk, j));
+    if (back instanceof ZswapError) {
+      r.unreadable++;
+      r.firstUnreadable ??= `page ${i}: ${back.message}`;
+      ok = false;
+    }
+  }
+  if ((i + 1) % YIELD_PAGES === 0) {
+    progress(c, "swap-in", i + 1, c.nrPages + i + 1);
+    await turn();
+  }
+  await c.stress.between(c.nrPages + i + 1);
+  return ok;
+}
+
+function progress(c: PhaseContext, phase: string, done: number, bar: number): void {
+  c.bar?.update(bar, { phase });
+  c.hooks.onStatus?.(`${phase}, page ${done} of ${c.nrPages}`);
 }
 
 async function runPhases(
   config: RunConfig,
   zswap: ZswapInstance,
-  corpus: LoadedCorpus,
+  corpus: PageStream,
+  hooks: RunHooks,
 ): Promise<RunResult> {
-  const pages = corpus.pages;
-  const nrPages = pages.length / PAGE_SIZE;
+  const nrPages = corpus.nrPages;
+  const sizeBytes = nrPages * PAGE_SIZE;
   const stress = new Stress(config, zswap, nrPages);
   const bar = !config.json && process.stderr.isTTY ? newProgressBar() : null;
-  const c: PhaseContext = { zswap, pages, nrPages, stress, bar, swapInRetries: 0 };
+  const digests = new Uint32Array(4 * nrPages);
+  const c: PhaseContext = { zswap, corpus, nrPages, stress, bar, hooks, digests, swapInRetries: 0 };
   bar?.start(2 * nrPages, 0, { phase: "swap-out" });
+  hooks.onStatus?.(`swap-out, page 0 of ${nrPages}`);
   const out = await swapOutPhase(c);
   const afterSwapOut = zswap.stats();
   const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
   bar?.update(nrPages, { phase: "swap-in" });
-  const back = await swapInPhase(c, out.slots);
+  const back = await swapInPhase(c, out);
   bar?.stop();
   const end = zswap.stats();
   return {
     corpus: {
       source: corpus.source,
       pages: nrPages,
-      sizeBytes: pages.length,
+      sizeBytes,
       seed: corpus.seed,
       mix: corpus.mix,
     },
@@ -332,10 +408,11 @@ async function runPhases(
       totalRamBytes: config.totalRamBytes,
       cpus: zswap.cpus,
       swapFile: zswap.swapFilePath,
+      verifySwap: config.verifySwap,
     },
     phases: {
-      swapOut: phase(pages.length, out.seconds),
-      swapIn: phase(pages.length, back.seconds),
+      swapOut: phase(sizeBytes, out.seconds),
+      swapIn: phase(sizeBytes, back.seconds),
     },
     ...(zsmallocClasses !== null ? { zsmallocClasses } : {}),
     afterSwapOut: {
@@ -350,7 +427,7 @@ async function runPhases(
       compressorSwitches: stress.compressorSwitches,
       compressorsUsed: stress.used,
     },
-    notSwappedOut: out.notSwappedOut,
+    notSwappedOut: out.kept.size,
     faults:
       config.faults === null
         ? null
@@ -363,7 +440,9 @@ async function runPhases(
       pages: nrPages,
       mismatches: back.mismatches,
       firstMismatch: back.firstMismatch,
-      ok: back.mismatches === 0,
+      unreadable: back.unreadable,
+      firstUnreadable: back.firstUnreadable,
+      ok: back.mismatches === 0 && back.unreadable === 0,
     },
   };
 }
@@ -398,15 +477,16 @@ function isDiskError(e: ZswapError): boolean {
 const INJECTED_RETRIES_MAX = 100;
 
 /**
- * Swaps a page in; a failure that an injected fault (decompress, swap_read) explains is
- * retried: the page stays out, intact, as zswap_load() keeps the entry. Any other error ends
- * the run.
+ * Swaps a page in. A failure that an injected fault (decompress, swap_read) explains is
+ * retried: the page stays out, intact, as zswap_load() keeps the entry. Any other EIO (the
+ * swap file lost or changed the page) comes back as the error, to be counted: the page is
+ * lost, and its slot is freed. Anything else ends the run.
  */
 async function swapInRetrying(
   c: PhaseContext,
   slot: SwapSlot,
   out: Uint8Array,
-): Promise<Uint8Array> {
+): Promise<Uint8Array | ZswapError> {
   const fi = faultInject(c.zswap.kernel);
   const injected = () =>
     fi === null ? 0 : fi.injectedIn("swapin", "decompress") + fi.injectedIn("swapin", "swap_read");
@@ -415,9 +495,13 @@ async function swapInRetrying(
     try {
       return await swapInPage(c.zswap, slot, out);
     } catch (e) {
-      const explained = e instanceof ZswapError && e.code === "EIO" && injected() > before;
-      if (!explained || attempt >= INJECTED_RETRIES_MAX) throw e;
-      c.swapInRetries++;
+      if (!(e instanceof ZswapError) || e.code !== "EIO") throw e;
+      if (injected() > before && attempt < INJECTED_RETRIES_MAX) {
+        c.swapInRetries++;
+        continue;
+      }
+      if (slot.live) c.zswap.free(slot);
+      return e;
     }
   }
 }
@@ -463,14 +547,6 @@ async function paceWriteback(zswap: ZswapInstance): Promise<void> {
   for (let i = 0; i < PACE_TURNS_MAX && zswap.inFlight > 0 && moved() === before; i++) await turn();
 }
 
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function equalPages(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
-
 function phase(bytes: number, seconds: number): PhaseResult {
   return { seconds, mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0 };
 }
@@ -498,12 +574,25 @@ function poolLimitFigures(s: ZswapStats): RunResult["poolLimit"] {
   };
 }
 
-/** Exit status: 1 if a page came back different, 2 (one line) if the swap file's disk failed. */
+/**
+ * Exit status: 1 if a page came back different or could not be read back (one line each), 2
+ * (one line) if the swap file's disk failed.
+ */
 export function finish(r: RunResult, writeErr: (text: string) => void): void {
-  if (!r.verification.ok) {
-    writeErr(
-      `zswap-ts: verification failed: ${r.verification.mismatches} of ${r.verification.pages} pages came back different (first: page ${r.verification.firstMismatch})\n`,
-    );
+  const v = r.verification;
+  if (!v.ok) {
+    const parts: string[] = [];
+    if (v.mismatches > 0) {
+      parts.push(
+        `${v.mismatches} of ${v.pages} pages came back different (first: page ${v.firstMismatch})`,
+      );
+    }
+    if (v.unreadable > 0) {
+      parts.push(
+        `${v.unreadable} of ${v.pages} pages could not be swapped in and are lost (first: ${v.firstUnreadable})`,
+      );
+    }
+    writeErr(`zswap-ts: verification failed: ${parts.join("; ")}\n`);
     process.exitCode = 1;
     return;
   }

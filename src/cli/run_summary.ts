@@ -35,11 +35,11 @@ export function summaryText(r: RunResult): string {
     `  compressor ${c.compressor}, profile ${c.profile}, ${c.cpus} CPUs, total RAM ${bytesText(c.totalRamBytes)}, ` +
       `max_pool_percent ${c.max_pool_percent} (limit ${bytesText(r.poolLimit.limitBytes)}), ` +
       `accept_threshold_percent ${c.accept_threshold_percent}, shrinker_enabled ${c.shrinker_enabled ? "Y" : "N"}`,
-    `  swap file ${c.swapFile}`,
+    `  swap file ${c.swapFile}${c.verifySwap ? " (a checksum per slot: --verify-swap)" : ""}`,
     "",
     `swap-out  ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapOut.seconds.toFixed(2)} s: ${r.phases.swapOut.mbPerSecond.toFixed(0)} MB/s`,
     `swap-in   ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapIn.seconds.toFixed(2)} s: ${r.phases.swapIn.mbPerSecond.toFixed(0)} MB/s`,
-    `verify    ${r.verification.ok ? `OK: ${r.verification.pages} pages byte for byte` : `FAILED: ${r.verification.mismatches} of ${r.verification.pages} pages differ (first: page ${r.verification.firstMismatch})`}`,
+    `verify    ${verifyText(r.verification)}`,
     "",
     "debugfs after swap-out (/sys/kernel/debug/zswap):",
     ...table(r.afterSwapOut.debugfs),
@@ -79,10 +79,24 @@ export function summaryText(r: RunResult): string {
         .join(", ")}; ${f.swapInRetries} swap-ins retried after an injected fault (EIO)`,
     );
   }
+  const f = r.end.swapFile;
+  if (f.readErrors > 0) {
+    lines.push(
+      "",
+      `swap file: ${f.readErrors} reads failed (${f.shortReads} past its end, ${f.vanishedReads} zeros where a page was written, ${f.checksumErrors} checksum mismatches)`,
+    );
+  }
   if (r.notSwappedOut > 0)
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
   if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
   return `${lines.join("\n")}\n`;
+}
+
+function verifyText(v: RunResult["verification"]): string {
+  if (v.ok) return `OK: ${v.pages} pages, each equal to its original (128-bit digest)`;
+  const lost = v.unreadable > 0 ? `, ${v.unreadable} could not be read back (lost)` : "";
+  const first = v.firstMismatch === null ? "" : ` (first: page ${v.firstMismatch})`;
+  return `FAILED: ${v.mismatches} of ${v.pages} pages differ${first}${lost}`;
 }
 
 function table(o: object): string[] {

@@ -96,7 +96,7 @@ describe("FileStorage", () => {
   it("keeps a file at a user-given path, with the pages written", () => {
     const path = join(scratch, "user.swap");
     fs.writeFileSync(path, "old contents, to be truncated");
-    const s = FileStorage.open({ path, nrSlots: 3 });
+    const s = FileStorage.open({ path, nrSlots: 3, overwrite: true });
     assert.equal(s.temporary, false);
     assert.equal(s.writeSync(2, page(5)), 0);
     s.close();
@@ -112,11 +112,11 @@ describe("FileStorage", () => {
       message: "Cannot create swap file /nonexistent/x: ENOENT: no such file or directory",
     });
     assert.throws(
-      () => FileStorage.open({ path: scratch, nrSlots: 1 }),
+      () => FileStorage.open({ path: scratch, nrSlots: 1, overwrite: true }),
       (e: unknown) =>
         e instanceof SwapFileError &&
         e.message ===
-          `Cannot create swap file ${scratch}: EISDIR: illegal operation on a directory`,
+          `Cannot use ${scratch} as a swap file: it is a directory; expected a regular file (created if it does not exist) or a block device`,
     );
     assert.throws(() => FileStorage.open({ nrSlots: 0 }), /expected nrSlots to be an integer/);
     assert.throws(() => FileStorage.open({ nrSlots: 1.5 }), SwapFileError);

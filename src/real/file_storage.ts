@@ -9,7 +9,9 @@
  * (measured here: ~3 us vs ~9 us per read with 64 in flight, ~29 us vs ~40 us one at a time).
  *
  * Errors are values on this path, as in the swap layer: 0 on success, a negative errno
- * (-ENOSPC, -EIO, ...) on failure. Only opening the file throws (a SwapFileError).
+ * (-ENOSPC, -EIO, ...) on failure. Only opening the file throws (a SwapFileError). A read gives
+ * a whole page of what was written, or -EIO: never fewer bytes, never zeros where data was
+ * (slot_check.ts), and with `checksums` never a changed byte.
  *
  * @example
  * const swap = FileStorage.open({ nrSlots: 1024 }); // a temporary file in os.tmpdir()
@@ -22,11 +24,10 @@ import * as fs from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { EIO, PAGE_SIZE, type SwapStorage } from "../mm/swap_storage.ts";
+import { SlotCheck } from "./slot_check.ts";
+import { describeFsError, openSwapPath, SwapFileError } from "./swap_path.ts";
 
-/** The swap file cannot be created or sized; the message is one line, for the CLI. */
-export class SwapFileError extends Error {
-  override name = "SwapFileError";
-}
+export { describeFsError, SwapFileError };
 
 type IoCallback = (err: NodeJS.ErrnoException | null, bytes: number) => void;
 
@@ -46,9 +47,16 @@ export const nodeFileIo: FileIo = {
 };
 
 export interface FileStorageOptions {
-  /** Where to create the file (created or truncated, and kept on close); default: a temp file. */
+  /**
+   * The swap file: a regular file (created; an existing one only with `overwrite`) or a block
+   * device (only with `overwrite`); kept on close. Default: a new temp file, removed on close.
+   */
   readonly path?: string;
   readonly nrSlots: number;
+  /** Use an existing file or a block device, destroying what it holds (default false). */
+  readonly overwrite?: boolean;
+  /** Keep a 64-bit checksum per written slot and refuse (-EIO) a read that does not match. */
+  readonly checksums?: boolean;
   /** Replaces the positional I/O calls (tests inject -ENOSPC / -EIO here). */
   readonly io?: FileIo;
 }
@@ -69,12 +77,11 @@ export class FileStorage implements SwapStorage {
     readonly temporary: boolean,
     private readonly fd: number,
     private readonly io: FileIo,
+    /** What each slot should hold: refuses short, vanished and (with checksums) changed reads. */
+    readonly check: SlotCheck,
   ) {}
 
-  /**
-   * Creates (or truncates) the swap file and sizes it to nrSlots pages (sparse). A character
-   * device is used as it is (/dev/full makes a full disk); a block device is refused.
-   */
+  /** Opens the swap file (see FileStorageOptions.path) sized to nrSlots pages (sparse). */
   static open(opts: FileStorageOptions): FileStorage {
     const { nrSlots } = opts;
     if (!Number.isSafeInteger(nrSlots) || nrSlots < 1 || nrSlots * PAGE_SIZE > 2 ** 52) {
@@ -85,34 +92,21 @@ export class FileStorage implements SwapStorage {
     const temporary = opts.path === undefined;
     const path =
       opts.path ?? join(tmpdir(), `zswap-ts-${process.pid}-${randomBytes(6).toString("hex")}.swap`);
-    if (!temporary && isBlockDevice(path)) {
-      throw new SwapFileError(
-        `Cannot use ${path} as a swap file: it is a block device; swap goes to a regular file here (or a character device such as /dev/full)`,
-      );
-    }
+    // A temporary name is new (wx+, inside openSwapPath); it is removed on exit from now on.
+    if (temporary) trackTemporary(path);
     let fd: number;
     try {
-      // A temporary name must be new (wx); a user's path is created or truncated, like mkswap.
-      fd = fs.openSync(path, temporary ? "wx+" : "w+", 0o600);
+      fd = openSwapPath(path, nrSlots, opts.overwrite === true).fd;
     } catch (e) {
-      throw new SwapFileError(`Cannot create swap file ${path}: ${describeFsError(e)}`);
+      if (temporary) untrackTemporary(path);
+      throw e;
     }
-    try {
-      // A character device (/dev/full: a disk that is always full) has no size to set.
-      if (!fs.fstatSync(fd).isCharacterDevice()) fs.ftruncateSync(fd, nrSlots * PAGE_SIZE);
-    } catch (e) {
-      fs.closeSync(fd);
-      if (temporary) fs.rmSync(path, { force: true });
-      throw new SwapFileError(
-        `Cannot size swap file ${path} to ${nrSlots} pages: ${describeFsError(e)}`,
-      );
-    }
-    if (temporary) trackTemporary(path);
-    return new FileStorage(path, nrSlots, temporary, fd, opts.io ?? nodeFileIo);
+    const check = new SlotCheck(nrSlots, opts.checksums === true);
+    return new FileStorage(path, nrSlots, temporary, fd, opts.io ?? nodeFileIo, check);
   }
 
   readSync(slot: number, dst: Uint8Array): number {
-    this.check(slot, dst, "read");
+    this.checkArgs(slot, dst, "read");
     let done = 0;
     try {
       for (let i = 0; i < TRANSFERS_MAX && done < PAGE_SIZE; i++) {
@@ -124,11 +118,11 @@ export class FileStorage implements SwapStorage {
       return negativeErrno(e);
     }
     // The file is sized to nrSlots pages, so a short read means it shrank under us.
-    return done === PAGE_SIZE ? 0 : -EIO;
+    return done === PAGE_SIZE ? this.check.read(slot, dst) : this.check.short(slot);
   }
 
   writeSync(slot: number, src: Uint8Array): number {
-    this.check(slot, src, "write");
+    this.checkArgs(slot, src, "write");
     let done = 0;
     try {
       for (let i = 0; i < TRANSFERS_MAX && done < PAGE_SIZE; i++) {
@@ -137,19 +131,29 @@ export class FileStorage implements SwapStorage {
         done += n;
       }
     } catch (e) {
-      return negativeErrno(e);
+      return this.written(slot, src, negativeErrno(e));
     }
-    return done === PAGE_SIZE ? 0 : -EIO;
+    return this.written(slot, src, done === PAGE_SIZE ? 0 : -EIO);
   }
 
   readAsync(slot: number, dst: Uint8Array): Promise<number> {
-    this.check(slot, dst, "read");
-    return this.transferAsync(this.io.read, slot, dst);
+    this.checkArgs(slot, dst, "read");
+    return this.transferAsync(this.io.read, slot, dst).then((done) => {
+      if (done < 0) return done;
+      return done === PAGE_SIZE ? this.check.read(slot, dst) : this.check.short(slot);
+    });
   }
 
   writeAsync(slot: number, src: Uint8Array): Promise<number> {
-    this.check(slot, src, "write");
-    return this.transferAsync(this.io.write, slot, src);
+    this.checkArgs(slot, src, "write");
+    return this.transferAsync(this.io.write, slot, src).then((done) =>
+      this.written(slot, src, done < 0 ? done : done === PAGE_SIZE ? 0 : -EIO),
+    );
+  }
+
+  private written(slot: number, src: Uint8Array, ret: number): number {
+    this.check.written(slot, src, ret);
+    return ret;
   }
 
   /**
@@ -172,7 +176,7 @@ export class FileStorage implements SwapStorage {
     fs.closeSync(this.fd);
   }
 
-  private check(slot: number, buf: Uint8Array, what: string): void {
+  private checkArgs(slot: number, buf: Uint8Array, what: string): void {
     if (this.closed) throw new Error(`Cannot ${what} swap file ${this.path}: it is closed`);
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.nrSlots) {
       throw new RangeError(
@@ -184,6 +188,7 @@ export class FileStorage implements SwapStorage {
     }
   }
 
+  /** Moves one page; resolves with the bytes moved (PAGE_SIZE, or fewer at EOF) or -errno. */
   private transferAsync(
     op: FileIo["read"] | FileIo["write"],
     slot: number,
@@ -211,8 +216,7 @@ export class FileStorage implements SwapStorage {
         const cb: IoCallback = (err, n) => {
           if (err !== null) return fail(err);
           done += n;
-          if (done === PAGE_SIZE) return finish(0);
-          if (n === 0 || ++transfers >= TRANSFERS_MAX) return finish(-EIO);
+          if (done === PAGE_SIZE || n === 0 || ++transfers >= TRANSFERS_MAX) return finish(done);
           step();
         };
         try {
@@ -224,21 +228,6 @@ export class FileStorage implements SwapStorage {
       step();
     });
   }
-}
-
-/** Whether `path` names a block device (a disk: never overwritten here). */
-function isBlockDevice(path: string): boolean {
-  try {
-    return fs.statSync(path).isBlockDevice();
-  } catch {
-    return false;
-  }
-}
-
-/** "ENOENT: no such file or directory" from a Node fs error (without the ", open '...'" tail). */
-export function describeFsError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  return e.message.replace(/, \w+ '.*'$/, "");
 }
 
 /**

@@ -36,22 +36,49 @@ export interface CheckedOptions {
   totalRamBytes: number;
   cpus: number;
   swapFile: string | undefined;
+  overwrite: boolean;
+  checksums: boolean;
   swapSizeBytes: number;
   instrumented: boolean;
   faults: CheckedFaults | null;
 }
 
+/**
+ * Every key createZswap takes. `satisfies` keeps it complete: a key added to CreateZswapOptions
+ * and not here is a compile error, and a key not here is refused at run time (a typo such as
+ * `max_pool_precent` would otherwise be ignored silently).
+ */
+const OPTION_KEYS = {
+  compressor: true,
+  profile: true,
+  enabled: true,
+  max_pool_percent: true,
+  accept_threshold_percent: true,
+  shrinker_enabled: true,
+  totalRamBytes: true,
+  cpus: true,
+  swapFile: true,
+  overwrite: true,
+  checksums: true,
+  swapSizeBytes: true,
+  instrumented: true,
+  swapFileIo: true,
+  faults: true,
+} as const satisfies Record<keyof CreateZswapOptions, true>;
+
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
-  if (typeof o !== "object" || o === null) {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
     throw new ZswapError(
       "EINVAL",
       `Cannot create zswap: expected an options object, got ${describe(o)}`,
     );
   }
+  checkKeys(o);
   let profile: Profile;
   try {
-    profile = checkProfile(o.profile ?? "latest");
+    profile = checkProfile(checkString("profile", o.profile ?? "latest"));
   } catch (e) {
+    if (e instanceof ZswapError) throw e;
     throw new ZswapError("EINVAL", (e as Error).message);
   }
   const totalRamBytes = o.totalRamBytes ?? totalmem();
@@ -85,16 +112,25 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
       `Cannot create zswap: expected swapFile to be a path, got ${describe(o.swapFile)}`,
     );
   }
+  checkFileIo(o.swapFileIo);
   return {
     compressor: checkString("compressor", o.compressor ?? "lz4"),
     profile,
     enabled: checkBool("enabled", o.enabled ?? true),
-    maxPoolPercent: percent("max_pool_percent", o.max_pool_percent ?? 20),
-    acceptThresholdPercent: percent("accept_threshold_percent", o.accept_threshold_percent ?? 90),
+    maxPoolPercent: percent(
+      "max_pool_percent",
+      checkNumber("max_pool_percent", o.max_pool_percent ?? 20),
+    ),
+    acceptThresholdPercent: percent(
+      "accept_threshold_percent",
+      checkNumber("accept_threshold_percent", o.accept_threshold_percent ?? 90),
+    ),
     shrinkerEnabled: checkBool("shrinker_enabled", o.shrinker_enabled ?? false),
     totalRamBytes,
     cpus,
     swapFile: o.swapFile,
+    overwrite: checkBool("overwrite", o.overwrite ?? false),
+    checksums: checkBool("checksums", o.checksums ?? false),
     swapSizeBytes,
     instrumented: checkBool("instrumented", o.instrumented ?? false),
     faults: checkedFaults(o.faults),
@@ -107,6 +143,77 @@ function checkedFaults(v: unknown): CheckedFaults | null {
   } catch (e) {
     if (e instanceof FaultSpecError) throw new ZswapError("EINVAL", e.message);
     throw e;
+  }
+}
+
+/** Refuses keys createZswap does not know, naming the nearest known one. */
+function checkKeys(o: object): void {
+  const known = Object.keys(OPTION_KEYS);
+  for (const key of Object.keys(o)) {
+    if (key in OPTION_KEYS) {
+      // `?? default` below would take null for "not given": say so instead.
+      if ((o as Record<string, unknown>)[key] === null) {
+        throw new ZswapError(
+          "EINVAL",
+          `Cannot set ${key}: got null; leave the key out (or undefined) for the default`,
+        );
+      }
+      continue;
+    }
+    const near = nearest(key, known);
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: unknown option '${key}'${near === null ? "" : ` (did you mean '${near}'?)`}; known: ${known.join(", ")}`,
+    );
+  }
+}
+
+/** The known key closest to `key` by edit distance, if it is close (a typo). */
+function nearest(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      cur.push(Math.min(sub, (prev[j] as number) + 1, (cur[j - 1] as number) + 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+function checkNumber(name: string, v: unknown): number {
+  if (typeof v !== "number")
+    throw new ZswapError("EINVAL", `Cannot set ${name}: expected a number, got ${describe(v)}`);
+  return v;
+}
+
+const FILE_IO_CALLS = ["readSync", "writeSync", "read", "write"] as const;
+
+function checkFileIo(io: unknown): void {
+  if (io === undefined) return;
+  const missing =
+    typeof io !== "object" || io === null
+      ? FILE_IO_CALLS
+      : FILE_IO_CALLS.filter((f) => typeof (io as Record<string, unknown>)[f] !== "function");
+  if (missing.length > 0) {
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: expected swapFileIo to have functions ${FILE_IO_CALLS.join(", ")}, got ${describe(io)} without ${missing.join(", ")}`,
+    );
   }
 }
 

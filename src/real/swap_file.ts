@@ -5,6 +5,7 @@
 import { getSystemErrorName } from "node:util";
 import type { SwapStorage } from "../mm/swap_storage.ts";
 import type { FileStorage } from "./file_storage.ts";
+import { describeReadProblem } from "./slot_check.ts";
 
 export class SwapFile implements SwapStorage {
   readonly nrSlots: number;
@@ -35,6 +36,12 @@ export class SwapFile implements SwapStorage {
 
   close(): void {
     this.file.close();
+  }
+
+  /** Why the last refused read was refused, in words; null if no read was refused for a reason. */
+  lastReadProblem(): string | null {
+    const p = this.file.check.lastProblem;
+    return p === null ? null : describeReadProblem(p.slot, p.problem);
   }
 
   private read(ret: number): number {

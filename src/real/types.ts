@@ -37,8 +37,19 @@ export interface CreateZswapOptions {
   readonly totalRamBytes?: number;
   /** Number of CPUs, 1..64; default: os.availableParallelism() (at most 64). */
   readonly cpus?: number;
-  /** The swap file (created or truncated, and kept); default: a temp file, removed on close. */
+  /**
+   * The swap file, kept on close: a regular file (created if it does not exist) or a block
+   * device; a character device, FIFO, socket or directory is refused (EINVAL), as swapon(2)
+   * refuses them. Default: a new temp file, removed on close.
+   */
   readonly swapFile?: string;
+  /** Use an existing swapFile (or a block device), destroying its contents; default false. */
+  readonly overwrite?: boolean;
+  /**
+   * Keep a 64-bit checksum of each page written to the swap file (8 bytes per slot) and fail a
+   * read whose page does not match with EIO (a file changed under us); default false.
+   */
+  readonly checksums?: boolean;
   /** Swap file size, a multiple of 4096 (default 1 GiB, sparse): one slot per page swapped out. */
   readonly swapSizeBytes?: number;
   /**
@@ -173,7 +184,16 @@ export interface SwapFileStats {
   /** Slots referenced by a swapped-out page or by the swapcache. */
   readonly slotsInUse: number;
   readonly writeErrors: number;
+  /** Reads that failed (EIO): an OS error, or one of the three kinds below. */
   readonly readErrors: number;
+  /** Reads past the end of the file: it was truncated under us. */
+  readonly shortReads: number;
+  /** Reads that came back as zeros where a page had been written (a hole: truncated and regrown). */
+  readonly vanishedReads: number;
+  /** Whether a checksum is kept per written slot (the `checksums` option). */
+  readonly checksums: boolean;
+  /** Reads whose page did not match its checksum. */
+  readonly checksumErrors: number;
   /** Errno name of the last failed write ("ENOSPC"), or null. */
   readonly lastWriteError: string | null;
 }

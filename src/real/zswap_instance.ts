@@ -71,6 +71,8 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     file = FileStorage.open({
       nrSlots: o.swapSizeBytes / PAGE_SIZE,
       ...(o.swapFile !== undefined ? { path: o.swapFile } : {}),
+      overwrite: o.overwrite,
+      checksums: o.checksums,
       ...(options.swapFileIo !== undefined ? { io: options.swapFileIo } : {}),
     });
   } catch (e) {
@@ -447,6 +449,10 @@ export class ZswapInstance {
         slotsInUse: this.dev.nrSlots - this.dev.nrFree,
         writeErrors: this.swap.writeErrors,
         readErrors: this.swap.readErrors,
+        shortReads: this.swap.file.check.shortReads,
+        vanishedReads: this.swap.file.check.vanishedReads,
+        checksums: this.swap.file.check.checksums,
+        checksumErrors: this.swap.file.check.checksumErrors,
         lastWriteError: this.swap.lastWriteErrno === 0 ? null : errnoName(this.swap.lastWriteErrno),
       },
       cpusOnline: [...this.online],
@@ -567,9 +573,10 @@ export class ZswapInstance {
         `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`,
       );
     }
+    const why = ret === -EIO ? this.swap.lastReadProblem() : null;
     throw new ZswapError(
       "EIO",
-      `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)})`,
+      `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)}${why === null ? "" : `: ${why}`})`,
     );
   }
 

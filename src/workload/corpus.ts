@@ -171,42 +171,100 @@ export interface GenerateOptions {
 
 const PROGRESS_PAGES = 1024;
 
-/** Generates a corpus in memory (the whole corpus is one buffer). */
+/** Generates a corpus in memory (the whole corpus is one buffer); see CorpusGenerator. */
 export function generateCorpus(opts: GenerateOptions): Corpus {
-  const { sizeBytes, seed, mix } = opts;
-  checkGenerateOptions(opts);
-  const nrPages = sizeBytes / PAGE_SIZE;
-  const counts = apportion(mix, nrPages);
-  // One stream: first the layout of kinds, then the contents, page by page.
-  const rng = new Rng(seed);
-  const kinds = layoutKinds(counts, nrPages, rng);
-  const text = textSource(opts.textFiles);
-  const bin = binSource(opts.binFiles);
-  const pages = new Uint8Array(sizeBytes);
-  const words = new Uint32Array(pages.buffer, pages.byteOffset, sizeBytes / 4);
-  for (let i = 0; i < nrPages; i++) {
-    const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    const w0 = (i * PAGE_SIZE) / 4;
-    switch (kinds[i] as number) {
-      case 0: // text
-        if (text.set !== null) text.set.readRandomPage(rng, page);
-        else fillGeneratedText(rng, page);
-        break;
-      case 1: // bin
-        bin.set.readRandomPage(rng, page);
-        break;
-      case 2: // zero: the buffer starts zeroed
-        break;
-      case 3: // same: one non-zero 8-byte word, repeated
-        fillSame(rng, words, w0);
-        break;
-      case 4: // random: incompressible
-        for (let w = w0; w < w0 + PAGE_SIZE / 4; w++) words[w] = rng.next32();
-        break;
-    }
-    if ((i + 1) % PROGRESS_PAGES === 0 || i + 1 === nrPages) opts.onProgress?.(i + 1, nrPages);
+  const g = new CorpusGenerator(opts);
+  if (opts.sizeBytes > bufferConstants.MAX_LENGTH) {
+    throw new CorpusError(
+      `Cannot generate a corpus of ${opts.sizeBytes} bytes: it is built in memory, at most ${bufferConstants.MAX_LENGTH} bytes`,
+    );
   }
-  return { pages, kinds, counts, seed, mix, sources: { text: text.summary, bin: bin.summary } };
+  const pages = new Uint8Array(opts.sizeBytes);
+  // In chunks, for the progress callback; the bytes are the same whatever the chunking.
+  for (let done = 0; done < g.nrPages; ) {
+    const n = Math.min(PROGRESS_PAGES, g.nrPages - done);
+    g.fill(pages.subarray(done * PAGE_SIZE, (done + n) * PAGE_SIZE));
+    done += n;
+    opts.onProgress?.(done, g.nrPages);
+  }
+  return { pages, kinds: g.kinds, counts: g.counts, seed: g.seed, mix: g.mix, sources: g.sources };
+}
+
+/**
+ * Generates a corpus a chunk at a time, in page order, so that a corpus of any size needs only
+ * its chunk buffer (and one byte per page for the kinds). The pages are those generateCorpus
+ * makes: one seeded stream, first the layout of kinds, then the contents, page by page.
+ *
+ * @example
+ * const g = new CorpusGenerator({ sizeBytes: 2 ** 30, seed: 1, mix: DEFAULT_MIX });
+ * const chunk = new Uint8Array(256 * PAGE_SIZE);
+ * for (let n = g.fill(chunk); n > 0; n = g.fill(chunk)) use(chunk.subarray(0, n * PAGE_SIZE));
+ */
+export class CorpusGenerator {
+  readonly nrPages: number;
+  readonly seed: number;
+  readonly mix: CorpusMix;
+  readonly counts: KindCounts;
+  /** One code per page, an index into KINDS. */
+  readonly kinds: Uint8Array;
+  readonly sources: Corpus["sources"];
+  /** Pages generated so far. */
+  private next = 0;
+  private readonly rng: Rng;
+  private readonly text: FileSet | null;
+  private readonly bin: FileSet;
+
+  constructor(opts: Omit<GenerateOptions, "onProgress">) {
+    checkGenerateOptions(opts);
+    this.seed = opts.seed;
+    this.mix = opts.mix;
+    this.nrPages = opts.sizeBytes / PAGE_SIZE;
+    this.counts = apportion(opts.mix, this.nrPages);
+    this.rng = new Rng(opts.seed);
+    this.kinds = layoutKinds(this.counts, this.nrPages, this.rng);
+    const text = textSource(opts.textFiles);
+    const bin = binSource(opts.binFiles);
+    this.text = text.set;
+    this.bin = bin.set;
+    this.sources = { text: text.summary, bin: bin.summary };
+  }
+
+  /** Pages not yet generated. */
+  get left(): number {
+    return this.nrPages - this.next;
+  }
+
+  /** Fills `buf` (a multiple of 4096 bytes) with the next pages; returns how many (0 at the end). */
+  fill(buf: Uint8Array): number {
+    const n = Math.min(Math.floor(buf.length / PAGE_SIZE), this.left);
+    if (buf.byteOffset % 4 !== 0) throw new RangeError("CorpusGenerator.fill: unaligned buffer");
+    const words = new Uint32Array(buf.buffer, buf.byteOffset, (n * PAGE_SIZE) / 4);
+    const rng = this.rng;
+    for (let j = 0; j < n; j++) {
+      const page = buf.subarray(j * PAGE_SIZE, (j + 1) * PAGE_SIZE);
+      const w0 = (j * PAGE_SIZE) / 4;
+      switch (this.kinds[this.next + j] as number) {
+        case 0: // text
+          if (this.text !== null) this.text.readRandomPage(rng, page);
+          else fillGeneratedText(rng, page);
+          break;
+        case 1: // bin
+          this.bin.readRandomPage(rng, page);
+          break;
+        case 2: // zero
+          page.fill(0);
+          break;
+        case 3: // same: one non-zero 8-byte word, repeated
+          fillSame(rng, words, w0);
+          break;
+        case 4: // random: incompressible
+          for (let w = w0; w < w0 + PAGE_SIZE / 4; w++) words[w] = rng.next32();
+          break;
+      }
+    }
+    this.next += n;
+    return n;
+  }
 }
 
 function checkGenerateOptions(opts: GenerateOptions): void {
@@ -214,11 +272,6 @@ function checkGenerateOptions(opts: GenerateOptions): void {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % PAGE_SIZE !== 0) {
     throw new CorpusError(
       `Cannot generate a corpus of ${sizeBytes} bytes: expected a positive multiple of ${PAGE_SIZE}`,
-    );
-  }
-  if (sizeBytes > bufferConstants.MAX_LENGTH) {
-    throw new CorpusError(
-      `Cannot generate a corpus of ${sizeBytes} bytes: it is built in memory, at most ${bufferConstants.MAX_LENGTH} bytes`,
     );
   }
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > SEED_MAX) {
@@ -332,20 +385,28 @@ export interface CorpusManifest {
 }
 
 export function manifestOf(corpus: Corpus): CorpusManifest {
+  return manifestFor(corpus, createHash("sha256").update(corpus.pages).digest("hex"));
+}
+
+/** The manifest of a corpus described by its layout (a Corpus or a CorpusGenerator). */
+export function manifestFor(
+  c: Pick<Corpus, "kinds" | "seed" | "mix" | "counts" | "sources">,
+  sha256: string,
+): CorpusManifest {
   const letters = KINDS.map((k) => KIND_LETTERS[k]);
   let kinds = "";
-  for (const code of corpus.kinds) kinds += letters[code];
+  for (const code of c.kinds) kinds += letters[code];
   return {
     format: "zswap-ts-corpus",
     version: 1,
     pageSize: PAGE_SIZE,
-    pages: corpus.kinds.length,
-    sizeBytes: corpus.pages.length,
-    seed: corpus.seed,
-    mix: corpus.mix,
-    counts: corpus.counts,
-    sha256: createHash("sha256").update(corpus.pages).digest("hex"),
-    sources: corpus.sources,
+    pages: c.kinds.length,
+    sizeBytes: c.kinds.length * PAGE_SIZE,
+    seed: c.seed,
+    mix: c.mix,
+    counts: c.counts,
+    sha256,
+    sources: c.sources,
     kinds,
   };
 }
@@ -376,6 +437,7 @@ export function writeCorpus(
 }
 
 function writeAtomically(path: string, write: (fd: number) => void): void {
+  checkTarget(path);
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number | null = null;
   try {
@@ -399,7 +461,7 @@ export function readCorpus(path: string): Uint8Array {
   let size: number;
   try {
     const st = fs.statSync(path);
-    if (st.isDirectory()) throw new CorpusError(`Cannot read corpus ${path}: it is a directory`);
+    if (!st.isFile()) throw new CorpusError(`Cannot read corpus ${path}: it is ${fileKind(st)}`);
     size = st.size;
   } catch (e) {
     if (e instanceof CorpusError) throw e;
@@ -467,6 +529,35 @@ export function readManifest(manifestPath: string): CorpusManifest {
     );
   }
   return m as CorpusManifest;
+}
+
+/**
+ * Refuses a corpus target that exists and is not a regular file: writing goes through a rename,
+ * which would replace a device node, FIFO or socket with a regular file.
+ */
+export function checkTarget(path: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new CorpusError(`Cannot write corpus file ${path}: ${describeError(e)}`);
+  }
+  if (!st.isFile()) {
+    throw new CorpusError(
+      `Cannot write corpus file ${path}: it is ${fileKind(st)}; expected a regular file or a new path`,
+    );
+  }
+}
+
+/** "a character device", "a FIFO", ... for messages. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isFile()) return "a regular file";
+  if (st.isDirectory()) return "a directory";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a FIFO";
+  return st.isSocket() ? "a socket" : "not a regular file";
 }
 
 /** "ENOENT: no such file or directory" (Node's message without its ", open '...'" tail). */

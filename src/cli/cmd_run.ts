@@ -1,8 +1,8 @@
 /**
  * `zswap-ts run`: the main job. Swaps every page of a corpus out through zswap (the pages zswap
- * rejects go to a real swap file), swaps every page back in, checks each byte for byte, and
- * prints the kernel's statistics by their names, the derived figures and the throughput of each
- * phase. See docs/run.md.
+ * rejects go to a real swap file), swaps every page back in, checks each against a 128-bit
+ * digest of the original, and prints the kernel's statistics by their names, the derived figures
+ * and the throughput of each phase. See docs/run.md.
  *
  * @example
  * zswap-ts run                                         # 64 MiB generated corpus, lz4, this machine
@@ -61,7 +61,7 @@ export function runCommand(
   return new Command("run")
     .description(
       "Swap every page of a corpus out through zswap (rejected pages go to a real swap file) and " +
-        "back in, verify each byte for byte, and print the kernel's statistics (debugfs, vmstat), " +
+        "back in, verify each against its original (a 128-bit digest), and print the kernel's statistics (debugfs, vmstat), " +
         "the compression ratio, the pool efficiency and each phase's throughput. See docs/run.md.",
     )
     .option("--corpus <file>", "raw 4 KiB pages to use (default: a generated corpus)")

@@ -76,6 +76,14 @@ describe("zswap-ts run --swap-file", () => {
     for (const [i, r] of results.entries()) oneLine(r, 2, (cases[i] as [string, RegExp])[1]);
   });
 
+  it("reads --corpus only from a regular file (a FIFO or a device is refused, exit 2)", async () => {
+    const fifo = join(scratch, "corpus-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const [f, z] = await Promise.all([run(["--corpus", fifo]), run(["--corpus", "/dev/zero"])]);
+    oneLine(f, 2, /Cannot read corpus .*corpus-fifo: it is a FIFO$/);
+    oneLine(z, 2, /Cannot read corpus \/dev\/zero: it is a character device$/);
+  });
+
   it("creates a new file, and overwrites an existing one only with --force", async () => {
     const path = join(scratch, "mine.swap");
     fs.writeFileSync(path, "my data");

@@ -38,10 +38,10 @@ export class SwapFile implements SwapStorage {
     this.file.close();
   }
 
-  /** Why the last refused read was refused, in words; null if no read was refused for a reason. */
-  lastReadProblem(): string | null {
+  /** Why the last read of `slot` was refused, in words, if it was the last one refused. */
+  lastReadProblem(slot: number): string | null {
     const p = this.file.check.lastProblem;
-    return p === null ? null : describeReadProblem(p.slot, p.problem);
+    return p === null || p.slot !== slot ? null : describeReadProblem(p.slot, p.problem);
   }
 
   private read(ret: number): number {

@@ -567,13 +567,14 @@ export class ZswapInstance {
     const where = `slot ${s.offset + i}`;
     if (ret === -ENOENT)
       throw new ZswapError("EIO", `Cannot swap in ${where}: the slot is not in use (a lost page)`);
-    if (ret === -EIO && this.z.stats.decompress_fail > decompressFailBefore) {
+    // The swap file's own check says why it refused this slot, if it did (slot_check.ts).
+    const why = ret === -EIO ? this.swap.lastReadProblem(s.offset + i) : null;
+    if (ret === -EIO && why === null && this.z.stats.decompress_fail > decompressFailBefore) {
       throw new ZswapError(
         "EIO",
         `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`,
       );
     }
-    const why = ret === -EIO ? this.swap.lastReadProblem() : null;
     throw new ZswapError(
       "EIO",
       `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)}${why === null ? "" : `: ${why}`})`,

@@ -5,6 +5,7 @@
  *   node --expose-gc --import tsx bench/run_memory.ts                 # 1 GiB generated corpus
  *   node --expose-gc --import tsx bench/run_memory.ts --size 256M
  *   node --expose-gc --import tsx bench/run_memory.ts --corpus c.pages
+ *   node --expose-gc --import tsx bench/run_memory.ts --warmup 64M    # a bigger warm-up run
  *
  * The baseline is the process's RSS once everything is loaded and a small run has warmed up
  * the compressors and the JIT; the peak is the kernel's high-water mark (getrusage maxrss).
@@ -63,13 +64,14 @@ async function main(): Promise<void> {
       size: { type: "string", default: "1G" },
       corpus: { type: "string" },
       compressor: { type: "string", default: "lz4" },
+      warmup: { type: "string", default: "4M" },
     },
   });
   if ((globalThis as { gc?: unknown }).gc === undefined) {
     process.stderr.write("run_memory: run with node --expose-gc for a steady baseline\n");
   }
   // Warm-up: bindings loaded, code compiled, a pool created and destroyed.
-  await runJob(config({ compressor: values.compressor }));
+  await runJob(config({ compressor: values.compressor, sizeBytes: parseSize(values.warmup) }));
   gc();
   const baseline = rss();
   if (peakRss() > baseline) {

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { readCorpus, readManifest } from "../workload/corpus.ts";
+import { assertUsageError, runInProcess } from "./cli_test_util.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
-import { UsageError } from "./main.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-corpus-cli-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -19,28 +19,8 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 const bin = join(repo, "bin/zswap-ts.js");
 
 /** Runs `zswap-ts corpus ...args` in process; returns what it printed. */
-async function corpus(...args: string[]): Promise<string> {
-  let out = "";
-  const cmd = corpusCommand((s) => {
-    out += s;
-  }).configureOutput({ writeErr: () => {} });
-  await new Command("zswap-ts")
-    .exitOverride()
-    .addCommand(cmd)
-    .parseAsync(["corpus", ...args], {
-      from: "user",
-    });
-  return out;
-}
-
-async function usageError(args: string[], message: RegExp): Promise<void> {
-  await assert.rejects(corpus(...args), (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected a UsageError, got ${String(e)}`);
-    assert.match(e.message, message);
-    assert.doesNotMatch(e.message, /\n/);
-    return true;
-  });
-}
+const corpus = async (...args: string[]) => (await runInProcess(corpusCommand, args)).out;
+const usageError = (args: string[], message: RegExp) => assertUsageError(corpus(...args), message);
 
 describe("zswap-ts corpus", () => {
   it("writes the pages and the manifest, and prints a one-paragraph summary", async () => {

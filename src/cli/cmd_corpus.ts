@@ -19,6 +19,7 @@ import {
   type SourceSummary,
 } from "../workload/corpus.ts";
 import { writeCorpusStream } from "../workload/corpus_stream.ts";
+import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
 import { UsageError } from "./main.ts";
 import { Interrupts, turn } from "./signals.ts";
 
@@ -28,6 +29,9 @@ interface CorpusOptions {
   seed: string;
   mix: string;
   json?: boolean;
+  pid?: string;
+  core?: string;
+  maxSize?: string;
 }
 
 /** The `corpus` subcommand; `write` receives stdout text (tests capture it). */
@@ -37,7 +41,8 @@ export function corpusCommand(
   return new Command("corpus")
     .description(
       "Write a page corpus: raw 4 KiB pages of text, binary, zero, same-filled and random data, " +
-        "with a manifest next to it (<file>.manifest.json). See docs/corpus.md.",
+        "with a manifest next to it (<file>.manifest.json); or, with --pid or --core, the " +
+        "private anonymous pages of a live process or an ELF core dump. See docs/corpus.md.",
     )
     .requiredOption(
       "--out <file>",
@@ -47,10 +52,22 @@ export function corpusCommand(
     .option("--seed <n>", "seed, 0..4294967295: the same seed gives the same pages", "1")
     .option("--mix <weights>", "page kind weights (kinds left out weigh 0)", formatMix(DEFAULT_MIX))
     .option("--json", "print the summary as JSON")
+    .option("--pid <pid>", "capture a live process's private anonymous pages instead")
+    .option("--core <file>", "capture an ELF core dump's writable segments instead")
+    .option("--max-size <bytes>", "with --pid or --core: sample at most this much")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  zswap-ts corpus --out c.pages --size 64M --seed 1          generated
+  zswap-ts corpus --pid 1234 --out p.pages --max-size 256M   a live process (same user or CAP_SYS_PTRACE)
+  zswap-ts corpus --core core.1234 --out p.pages             an ELF core dump (gcore, or the kernel's)`,
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .action(async (opts: CorpusOptions) => {
-      await runCorpus(opts, write);
+    .action(async (opts: CorpusOptions, cmd: Command) => {
+      if (captureFlagsGiven(opts)) runCapture(opts, cmd, write);
+      else await runCorpus(opts, write);
     });
 }
 
@@ -98,7 +115,7 @@ async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Pr
   }
 }
 
-function asUsageError(e: unknown): unknown {
+export function asUsageError(e: unknown): unknown {
   return e instanceof CorpusError ? new UsageError(e.message) : e;
 }
 
@@ -138,7 +155,7 @@ function sourceText(s: SourceSummary, what: string): string {
   return `${s.files} ${what} (${sizeText(s.bytes)})`;
 }
 
-function sizeText(bytes: number): string {
+export function sizeText(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
   if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   return `${Math.round(bytes / 2 ** 10)} KiB`;

@@ -17,7 +17,15 @@ import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
 import { checkProfile, ParamError } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
-import { finish, HOTPLUG_PAGES, type RunConfig, type RunResult, runJob } from "./run_job.ts";
+import { compareAction } from "./run_compare.ts";
+import {
+  finish,
+  HOTPLUG_PAGES,
+  type RunConfig,
+  type RunHooks,
+  type RunResult,
+  runJob,
+} from "./run_job.ts";
 import { summaryText } from "./run_summary.ts";
 import { Interrupts } from "./signals.ts";
 
@@ -27,7 +35,7 @@ export type { RunConfig, RunResult };
 // Options
 // ---------------------------------------------------------------------------------------------
 
-interface RunFlags {
+export interface RunFlags {
   corpus?: string;
   size: string;
   seed: string;
@@ -47,6 +55,8 @@ interface RunFlags {
   switchCompressorEvery?: string;
   fail?: string;
   failSeed?: string;
+  compare?: string;
+  compareProfiles?: string;
 }
 
 /** A run, as parsed and checked. */
@@ -99,6 +109,11 @@ export function runCommand(
       "inject faults: knob=probability,... (kmalloc, zs_malloc, compress, decompress, swap_write, swap_read)",
     )
     .option("--fail-seed <n>", "seed of the fault draws (default: --seed)")
+    .option(
+      "--compare <compressors>",
+      "run once per compressor (lz4,lz4hc,zstd,lzo,deflate): one table",
+    )
+    .option("--compare-profiles <profiles>", "run once per profile (latest,6.12): one table")
     .addHelpText(
       "after",
       `
@@ -108,36 +123,60 @@ Examples:
   zswap-ts run --total-ram 16M --size 8M          the pool limit binds: writeback, hysteresis
   zswap-ts run --profile 6.12 --compressor lzo    6.12's rejects (reject_compress_poor)
   zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug
-  zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths`,
+  zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths
+  zswap-ts run --corpus p.pages --compare lz4,lz4hc,zstd,lzo,deflate   one table
+  zswap-ts run --compare lz4,zstd --compare-profiles latest,6.12       four rows`,
     )
     .exitOverride()
     .action(async (flags: RunFlags, cmd: Command) => {
       const config = parseRunFlags(flags, cmd);
-      let result: RunResult;
+      if (flags.compare !== undefined || flags.compareProfiles !== undefined) {
+        await compareAction(flags, cmd, config, write, writeErr);
+        return;
+      }
+      let result: RunResult | null;
       // A signal removes the temporary swap file (it holds page data) and says where it stopped.
       const stop = Interrupts.install("run", writeErr);
       try {
-        result = await runJob(config, {
-          onStatus: (s) => {
-            stop.status = s;
-          },
-          onSwapFile: (path, temporary) => {
-            if (temporary) stop.temps.add(path);
-          },
-        });
-      } catch (e) {
-        if (!(e instanceof ZswapError)) throw e;
-        // A kernel bug report is a broken invariant (exit 1); anything else, bad input (2).
-        if (e.code !== "EBUG") throw new UsageError(e.message);
-        writeErr(`zswap-ts: ${e.message}\n`);
-        process.exitCode = 1;
-        return;
+        result = await settleJob(() => runJob(config, interruptHooks(stop)), writeErr);
       } finally {
         stop.dispose();
       }
+      if (result === null) return;
       write(config.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
       finish(result, writeErr);
     });
+}
+
+/** Run hooks that tell `stop` where the run is and which temporary swap file to remove. */
+export function interruptHooks(stop: Interrupts): RunHooks {
+  return {
+    onStatus: (s) => {
+      stop.status = s;
+    },
+    onSwapFile: (path, temporary) => {
+      if (temporary) stop.temps.add(path);
+    },
+  };
+}
+
+/**
+ * Awaits a job; a ZswapError that is a kernel bug report is a broken invariant (printed, exit 1,
+ * null returned); any other ZswapError is bad input (a UsageError, exit 2).
+ */
+export async function settleJob<T>(
+  job: () => Promise<T>,
+  writeErr: (text: string) => void,
+): Promise<T | null> {
+  try {
+    return await job();
+  } catch (e) {
+    if (!(e instanceof ZswapError)) throw e;
+    if (e.code !== "EBUG") throw new UsageError(e.message);
+    writeErr(`zswap-ts: ${e.message}\n`);
+    process.exitCode = 1;
+    return null;
+  }
 }
 
 /** Checks every flag; throws a one-line UsageError. */

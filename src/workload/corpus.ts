@@ -436,7 +436,7 @@ export function writeCorpus(
   return manifest;
 }
 
-function writeAtomically(path: string, write: (fd: number) => void): void {
+export function writeAtomically(path: string, write: (fd: number) => void): void {
   checkTarget(path);
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number | null = null;

@@ -68,10 +68,14 @@ export interface CapturePidOptions {
   readonly procRoot?: string;
 }
 
+/**
+ * Eligible pages in address order, as two parallel arrays (a process may have millions):
+ * the address, and whether the page is present but not exclusively mapped, which makes it
+ * the shared zero page if it reads as zeros.
+ */
 interface Eligible {
-  readonly addr: number;
-  /** Present but not exclusively mapped: the shared zero page if it reads as zeros. */
-  readonly maybeZeroPage: boolean;
+  readonly addrs: number[];
+  readonly maybeZeroPage: boolean[];
 }
 
 /** Captures the private, writable, anonymous pages of process `pid`; see the file comment. */
@@ -89,16 +93,21 @@ export function capturePid(pid: number, opts: CapturePidOptions = {}): Capture {
   const pagemapFd = procRead(pid, `${dir}/pagemap`, () => fs.openSync(`${dir}/pagemap`, "r"));
   const memFd = procRead(pid, `${dir}/mem`, () => fs.openSync(`${dir}/mem`, "r"));
   try {
-    const perMapping = maps.map((m) => eligiblePages(pid, pagemapFd, m));
-    const all = perMapping.flatMap((e) => e.pages);
+    const all: Eligible = { addrs: [], maybeZeroPage: [] };
+    const perMapping = maps.map((m) => eligiblePages(pid, pagemapFd, m, all));
+    const nrEligible = all.addrs.length;
     const maxPages =
-      opts.maxSizeBytes === undefined ? all.length : Math.floor(opts.maxSizeBytes / PAGE_SIZE);
-    if (Math.min(maxPages, all.length) * PAGE_SIZE > bufferConstants.MAX_LENGTH) {
+      opts.maxSizeBytes === undefined ? nrEligible : Math.floor(opts.maxSizeBytes / PAGE_SIZE);
+    if (Math.min(maxPages, nrEligible) * PAGE_SIZE > bufferConstants.MAX_LENGTH) {
       throw new CaptureError(
-        `Cannot capture pid ${pid}: ${all.length} pages do not fit in memory; use --max-size`,
+        `Cannot capture pid ${pid}: ${nrEligible} pages do not fit in memory; use --max-size`,
       );
     }
-    const chosen = sampleRuns(all.length, maxPages).map((i) => all[i] as Eligible);
+    const picked = sampleRuns(nrEligible, maxPages);
+    const chosen: Eligible = {
+      addrs: picked.map((i) => all.addrs[i] as number),
+      maybeZeroPage: picked.map((i) => all.maybeZeroPage[i] as boolean),
+    };
     const read = readPages(memFd, chosen);
     const captured = countByMapping(maps, read.addrs);
     return {
@@ -111,16 +120,16 @@ export function capturePid(pid: number, opts: CapturePidOptions = {}): Capture {
         file: null,
         maxSizeBytes: opts.maxSizeBytes ?? null,
         pages: {
-          eligible: all.length,
+          eligible: nrEligible,
           resident: perMapping.reduce((s, e) => s + e.resident, 0),
           swapped: perMapping.reduce((s, e) => s + e.swapped, 0),
-          sampledOut: all.length - chosen.length,
+          sampledOut: nrEligible - picked.length,
           zeroPageDropped: read.zeroPageDropped,
           unreadable: read.unreadable,
           captured: read.sink.count,
         },
         mappings: maps
-          .map((m, i) => mappingInfo(m, perMapping[i]?.pages.length ?? 0, captured[i] ?? 0))
+          .map((m, i) => mappingInfo(m, perMapping[i]?.eligible ?? 0, captured[i] ?? 0))
           .filter((m) => m.eligiblePages > 0),
       },
     };
@@ -144,9 +153,8 @@ function mappingInfo(m: MapsLine, eligible: number, captured: number): CaptureMa
 /** Pagemap entries read at once: 64 Ki pages (256 MiB of address space, 512 KiB of entries). */
 const PAGEMAP_CHUNK_PAGES = 65536;
 
-/** The pages of one mapping that are resident anonymous (not file) pages, or swapped. */
-function eligiblePages(pid: number, fd: number, m: MapsLine) {
-  const pages: Eligible[] = [];
+/** Appends the pages of one mapping that are resident anonymous (not file) pages, or swapped. */
+function eligiblePages(pid: number, fd: number, m: MapsLine, out: Eligible) {
   let resident = 0;
   let swapped = 0;
   const entries = new Uint32Array(PAGEMAP_CHUNK_PAGES * 2);
@@ -158,16 +166,16 @@ function eligiblePages(pid: number, fd: number, m: MapsLine) {
     );
     for (let i = 0; i < got / 8; i++) {
       const hi = entries[2 * i + 1] as number;
-      if (hi & PM_SWAP_HI) {
-        swapped++;
-        pages.push({ addr: addr + i * PAGE_SIZE, maybeZeroPage: false });
-      } else if (hi & PM_PRESENT_HI && !(hi & PM_FILE_HI)) {
-        resident++;
-        pages.push({ addr: addr + i * PAGE_SIZE, maybeZeroPage: !(hi & PM_MMAP_EXCLUSIVE_HI) });
-      }
+      const swap = (hi & PM_SWAP_HI) !== 0;
+      const anon = (hi & PM_PRESENT_HI) !== 0 && (hi & PM_FILE_HI) === 0;
+      if (!swap && !anon) continue;
+      if (swap) swapped++;
+      else resident++;
+      out.addrs.push(addr + i * PAGE_SIZE);
+      out.maybeZeroPage.push(!swap && (hi & PM_MMAP_EXCLUSIVE_HI) === 0);
     }
   }
-  return { pages, resident, swapped };
+  return { eligible: resident + swapped, resident, swapped };
 }
 
 /**
@@ -176,30 +184,25 @@ function eligiblePages(pid: number, fd: number, m: MapsLine) {
  * untouched anonymous memory maps it): not the process's memory, dropped. Simplified: a
  * zero-filled private page shared with a forked child looks the same and is dropped too.
  */
-function readPages(fd: number, chosen: readonly Eligible[]) {
-  const sink = new PageSink(chosen.length);
+function readPages(fd: number, chosen: Eligible) {
+  const { addrs: at, maybeZeroPage } = chosen;
+  const sink = new PageSink(at.length);
   const addrs: number[] = [];
   let zeroPageDropped = 0;
   let unreadable = 0;
   const buf = new Uint8Array(RUN_READ_PAGES * PAGE_SIZE);
-  for (let i = 0; i < chosen.length; ) {
+  for (let i = 0; i < at.length; ) {
+    const first = at[i] as number;
     let n = 1;
-    const first = (chosen[i] as Eligible).addr;
-    while (
-      n < RUN_READ_PAGES &&
-      i + n < chosen.length &&
-      (chosen[i + n] as Eligible).addr === first + n * PAGE_SIZE
-    )
-      n++;
+    while (n < RUN_READ_PAGES && i + n < at.length && at[i + n] === first + n * PAGE_SIZE) n++;
     const ok = readRun(fd, buf, first, n);
     for (let j = 0; j < n; j++) {
-      const e = chosen[i + j] as Eligible;
       const page = buf.subarray(j * PAGE_SIZE, (j + 1) * PAGE_SIZE);
       if (!ok[j]) unreadable++;
-      else if (e.maybeZeroPage && isZeroPage(page)) zeroPageDropped++;
+      else if (maybeZeroPage[i + j] && isZeroPage(page)) zeroPageDropped++;
       else {
         sink.push(page);
-        addrs.push(e.addr);
+        addrs.push(first + j * PAGE_SIZE);
       }
     }
     i += n;

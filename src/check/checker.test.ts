@@ -88,7 +88,7 @@ describe("exact mode (lockdep's ordering checks off)", () => {
   it("finds D1's real self-deadlock when CPU bring-up reclaims into zswap, and replays it", () => {
     const r = checkCell("D1", "C4", { lockdep: false });
     assert.equal(r.bugClass, "deadlock");
-    assert.match(r.token ?? "", /^zt1e\.D1\.C4\./);
+    assert.match(r.token ?? "", /^zt1epa\.D1\.C4\./);
     assert.equal(replayCheckToken(r.token as string).result.bug?.text, r.bug?.text);
   });
 });
@@ -98,7 +98,7 @@ describe("an IAA-like asynchronous compressor (--iaa)", () => {
     const r = checkCell("D0", "C1", { accelerator: true });
     assert.equal(r.bugClass, "UAF");
     assert.equal(r.preemptions, 0);
-    assert.match(r.token ?? "", /^zt1a\./);
+    assert.match(r.token ?? "", /^zt1apa\./);
     assert.equal(replayCheckToken(r.token as string).result.bug?.text, r.bug?.text);
   });
 
@@ -117,7 +117,7 @@ describe("claims (--claim)", () => {
       d7.bug?.title ?? "",
       /^claim violated: prepare-exclusive: prepare\(zswap0, cpu0\) runs while T/,
     );
-    assert.match(d7.token ?? "", /^zt1\.D7@prepare-exclusive\.C9\./);
+    assert.match(d7.token ?? "", /^zt1pa\.D7@prepare-exclusive\.C9\./);
     assert.equal(replayCheckToken(d7.token as string).result.bug?.text, d7.bug?.text);
     // Without the claim the same scenario is clean: prepare returns early on a prepared ctx.
     assert.equal(checkCell("D7", "C9").verdict, "verified");

@@ -10,6 +10,7 @@
  * - "inconclusive": no bug, but a cap was hit (dfs executions), an execution reached the step
  *   bound, or the strategy is not exhaustive (random, pct). Each reason names its flag.
  */
+import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
 import type { BugKind, KernelBug } from "../kernel/report.ts";
 import { Coverage, type CoverageSummary } from "../sim/coverage.ts";
 import { type ExecutionResult, STEPS_MAX_DEFAULT } from "../sim/executor.ts";
@@ -49,6 +50,8 @@ export interface CheckOptions {
   readonly lockdep?: boolean;
   /** Compress with an IAA-like asynchronous accelerator: crypto_wait_req() sleeps (default false). */
   readonly accelerator?: boolean;
+  /** Preemption points level (src/kernel/points.ts; default DEFAULT_POINTS). */
+  readonly points?: PointsLevel;
   /** A mailing-list claim to check as an oracle (src/check/claims.ts). */
   readonly claim?: string;
   /** Milliseconds now, for the time a check took (the caller's clock: kernel-side code has none). */
@@ -85,10 +88,16 @@ export interface CellResult {
   readonly token: string | null;
   readonly timeMs: number;
   readonly stepBoundHits: number;
+  /** The preemption points level the search used. */
+  readonly points?: PointsLevel;
 }
 
 function programOptions(o: CheckOptions): ProgramOptions {
-  return { lockdep: o.lockdep !== false, compressor: o.accelerator ? "iaa-sim" : "sim" };
+  return {
+    lockdep: o.lockdep !== false,
+    compressor: o.accelerator ? "iaa-sim" : "sim",
+    points: o.points ?? DEFAULT_POINTS,
+  };
 }
 
 export function bugClass(kind: BugKind): BugClass {
@@ -100,6 +109,8 @@ export function bugClass(kind: BugKind): BugClass {
       return "double-free";
     case "null-deref":
       return "NULL";
+    case "uninit-value":
+      return "uninit";
     case "circular-locking":
     case "recursive-locking":
       return "lockdep";
@@ -124,9 +135,9 @@ export function bugClass(kind: BugKind): BugClass {
 /**
  * The token format: zt1<flags>.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]
  * where the flags are "e" for exact mode (lockdep's ordering checks off), "a" for the
- * asynchronous (IAA-like) compressor, and "s<n>" (base 36) for a step bound other than the
- * default (the fair continuation starts there): everything that changes the execution is in
- * the token.
+ * asynchronous (IAA-like) compressor, "pa" or "px" for the points levels "access" and "all"
+ * (none for "sleep"), and "s<n>" (base 36) for a step bound other than the default (the fair
+ * continuation starts there): everything that changes the execution is in the token.
  */
 export function encodeCheckToken(
   design: string,
@@ -136,7 +147,8 @@ export function encodeCheckToken(
   stepsMax: number = STEPS_MAX_DEFAULT,
 ): string {
   const steps = stepsMax === STEPS_MAX_DEFAULT ? "" : `s${stepsMax.toString(36)}`;
-  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}${steps}`;
+  const points = POINTS_FLAGS[p.points ?? DEFAULT_POINTS];
+  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}${points}${steps}`;
   return `zt1${flags}.${design}.${scenario}.${token}`;
 }
 
@@ -159,7 +171,7 @@ export function decodeCheckToken(token: string): {
   stepsMax: number;
 } {
   const parts = token.trim().split(".");
-  const flags = /^zt1(e?)(a?)(?:s([0-9a-z]+))?$/.exec(parts[0] ?? "");
+  const flags = /^zt1(e?)(a?)(p[a-z])?(?:s([0-9a-z]+))?$/.exec(parts[0] ?? "");
   if (flags === null || parts.length < 5) {
     throw new CheckTokenError(
       `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
@@ -170,12 +182,28 @@ export function decodeCheckToken(token: string): {
       design: designWithClaim(parts[1] as string),
       scenario: scenarioById(parts[2] as string),
       inner: parts.slice(3).join("."),
-      program: { lockdep: flags[1] !== "e", compressor: flags[2] === "a" ? "iaa-sim" : "sim" },
-      stepsMax: flags[3] === undefined ? STEPS_MAX_DEFAULT : Number.parseInt(flags[3], 36),
+      program: {
+        lockdep: flags[1] !== "e",
+        compressor: flags[2] === "a" ? "iaa-sim" : "sim",
+        points: pointsFromFlag(flags[3]),
+      },
+      stepsMax: flags[4] === undefined ? STEPS_MAX_DEFAULT : Number.parseInt(flags[4], 36),
     };
   } catch (e) {
     throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The token flag of each points level. A token without one was recorded at "sleep": tokens
+ * printed before the levels existed keep replaying.
+ */
+const POINTS_FLAGS: Readonly<Record<PointsLevel, string>> = { sleep: "", access: "pa", all: "px" };
+
+function pointsFromFlag(flag: string | undefined): PointsLevel {
+  const level = POINTS_LEVELS.find((l) => POINTS_FLAGS[l] === (flag ?? ""));
+  if (level === undefined) throw new Error(`unknown points level flag '${flag}'`);
+  return level;
 }
 
 function hunt(
@@ -296,6 +324,7 @@ export function checkCell(
     bugClass: null,
     preemptions: null,
     token: null,
+    points: o.points ?? DEFAULT_POINTS,
   };
   if (scenario.notApplicable?.includes(design.name)) {
     return {
@@ -382,11 +411,12 @@ export function replayCheckToken(token: string): {
   design: AcompCtxDesign;
   scenario: Scenario;
   result: ExecutionResult;
+  points: PointsLevel;
 } {
   const { design, scenario, inner, program, stepsMax } = decodeCheckToken(token);
   const result = replayComposite(scenarioProgram(design, scenario, program), inner, {
     trace: true,
     stepsMax,
   });
-  return { design, scenario, result };
+  return { design, scenario, result, points: program.points ?? DEFAULT_POINTS };
 }

@@ -15,6 +15,7 @@ export type BugClass =
   | "UAF"
   | "double-free"
   | "NULL"
+  | "uninit"
   | "lockdep"
   | "deadlock"
   | "hung-task"

@@ -14,6 +14,7 @@ import type { CompressorFactory } from "../crypto/algorithms/types.ts";
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel, KernelConfig } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
+import type { PointsLevel } from "../kernel/points.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { swapon } from "../mm/swap.ts";
 import { MemoryStorage } from "../mm/swap_storage.ts";
@@ -56,6 +57,11 @@ export interface Scenario {
   readonly onlineCpus?: readonly number[];
   /** Designs the scenario does not apply to ("–" in the matrix). */
   readonly notApplicable?: readonly string[];
+  /**
+   * Runs on the init task after setup, before the actors exist: state the scenario starts from
+   * (its steps have no alternative to explore, so they cost no search).
+   */
+  prelude?(env: ScenarioEnv): Op<void>;
   /** Called after setup, before the actors start: fault and reclaim policy. */
   arm?(env: ScenarioEnv): void;
   actors(env: ScenarioEnv): Actor[];
@@ -68,6 +74,8 @@ export interface ProgramOptions {
   readonly lockdep?: boolean;
   /** The pool's compressor: "sim" (synchronous, default) or "iaa-sim" (completes from an interrupt). */
   readonly compressor?: "sim" | "iaa-sim";
+  /** Preemption points besides the sleeping calls (src/kernel/points.ts; default DEFAULT_POINTS). */
+  readonly points?: PointsLevel;
 }
 
 export function scenarioProgram(
@@ -80,9 +88,10 @@ export function scenarioProgram(
     nrCpus: scenario.nrCpus,
     ...(scenario.onlineCpus ? { onlineCpus: scenario.onlineCpus } : {}),
     ...(opts.lockdep === false ? { lockdepChecks: false } : {}),
+    ...(opts.points !== undefined ? { points: opts.points } : {}),
   };
   return {
-    name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}${compressor === "sim" ? "" : ` (${compressor})`}`,
+    name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}${compressor === "sim" ? "" : ` (${compressor})`}${opts.points === undefined ? "" : ` (points ${opts.points})`}`,
     config,
     setup(k: Kernel) {
       const algorithms = [simCompressorFactory, SIM_B, iaaSimCompressorFactory];
@@ -105,6 +114,7 @@ function* init(env: ScenarioEnv, scenario: Scenario): Op<void> {
   const ret = yield* zswapSetup(env.k);
   if (ret !== 0)
     throw new KernelBug("assertion", `zswap setup failed with ${ret} before the scenario started`);
+  if (scenario.prelude) yield* scenario.prelude(env);
   scenario.arm?.(env);
   const actors = scenario.actors(env);
   let remaining = actors.length;

@@ -46,13 +46,14 @@ export function formatCell(r: CellResult, trace: string | null): string {
   const head = `zswap-ts check: ${r.design} x ${r.scenario}`;
   if (r.verdict === "n/a") return `${head}: not applicable`;
   const cover = r.coverage ? `\n${coverageLine(r.coverage)}` : "";
-  if (r.verdict === "verified") return `${head}: ${r.how} in ${r.timeMs} ms${cover}`;
+  const points = r.points === undefined ? "" : `; points ${r.points}`;
+  if (r.verdict === "verified") return `${head}: ${r.how} in ${r.timeMs} ms${points}${cover}`;
   if (r.verdict === "inconclusive") {
     const why = r.inconclusive.map((x) => `  - ${x.text}`).join("\n");
-    return `${head}: INCONCLUSIVE, no bug found but nothing verified (${r.how}) in ${r.timeMs} ms\n${why}${cover}`;
+    return `${head}: INCONCLUSIVE, no bug found but nothing verified (${r.how}) in ${r.timeMs} ms${points}\n${why}${cover}`;
   }
   const lines = [
-    `${head}: BUG (${r.bugClass}) ${r.how}, ${r.timeMs} ms`,
+    `${head}: BUG (${r.bugClass}) ${r.how}, ${r.timeMs} ms${points}`,
     "",
     "==================================================================",
     r.bug?.text ?? "",
@@ -81,6 +82,7 @@ export function cellJson(r: CellResult, trace: Trace | null): object {
     timeMs: r.timeMs,
     stepBoundHits: r.stepBoundHits,
     coverage: r.coverage,
+    points: r.points ?? null,
     ...(trace ? traceJson(trace) : {}),
   };
 }

@@ -70,6 +70,25 @@ describe("zswap-ts check and replay", () => {
     assert.doesNotMatch(r.stdout, /verified/);
   });
 
+  it("states the points level in text and JSON; --points chooses it and the token keeps it", () => {
+    const text = zswapTs("check", "-d", "D7", "-s", "C11");
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /; points access$/m);
+    const j = JSON.parse(
+      zswapTs("check", "-d", "D7", "-s", "C11", "--points", "all", "--json").stdout,
+    );
+    assert.equal(j.points, "all");
+    const bug = zswapTs("check", "-d", "D0", "-s", "C1", "--points", "sleep");
+    assert.equal(bug.status, 1, bug.stderr);
+    assert.match(bug.stdout, /; points sleep$/m);
+    const token = /Replay: zswap-ts replay (\S+)/.exec(bug.stdout)?.[1] ?? "";
+    assert.match(token, /^zt1\.D0\.C1\./, "a sleep-level token has no points flag");
+    assert.equal(zswapTs("replay", token).status, 1);
+    const bad = zswapTs("check", "-d", "D7", "-s", "C1", "--points", "most");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--points <level>.* is invalid/);
+  });
+
   it("gives exit 2 and one line for bad input", () => {
     for (const args of [
       ["check", "--design", "D9", "--scenario", "C1"],

@@ -5,7 +5,7 @@
  * zswap-ts check --design D0 --scenario C1       # exit 1, a KASAN report, a trace, a token
  * zswap-ts check --matrix                        # every design x scenario vs the expectation
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
- * zswap-ts replay zt1.D0.C1.-5-1-5-.3dja1t       # the same report again
+ * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp     # the same report again
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import cliProgress from "cli-progress";
@@ -31,6 +31,7 @@ import {
 } from "../check/report.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
+import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
 import type { Trace } from "../sim/trace.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
 import { loadDesignFile } from "./design_file.ts";
@@ -54,6 +55,7 @@ interface CheckFlags {
   stepsMax: string;
   shrink: boolean;
   lockdep: boolean;
+  points: string;
   iaa?: boolean;
   claim?: string;
   json?: boolean;
@@ -93,6 +95,7 @@ function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOpti
     shrink: f.shrink,
     lockdep: f.lockdep,
     accelerator: f.iaa === true,
+    points: f.points as PointsLevel,
     ...(f.claim !== undefined ? { claim: f.claim } : {}),
     clock: () => performance.now(),
     ...(progress ? { onProgress: progress } : {}),
@@ -197,6 +200,7 @@ async function runMatrix(f: CheckFlags): Promise<number> {
           mismatches: bad,
           inconclusive: undecided,
           seconds,
+          points: f.points,
           cells: results.map((r) => ({
             ...cellJson(r, null),
             expected: EXPECTED[r.scenario]?.[r.design] ?? null,
@@ -222,7 +226,7 @@ async function runMatrix(f: CheckFlags): Promise<number> {
         "corruption can happen in this scenario; a cell expected to be a lockdep report may be verified.",
       );
     }
-    out(`\n${results.length} cells in ${seconds.toFixed(1)} s.`);
+    out(`\n${results.length} cells in ${seconds.toFixed(1)} s (points ${f.points}).`);
     out(
       bad.length === 0
         ? "Every cell matches the expected matrix."
@@ -332,6 +336,14 @@ export function checkCommand(): Command {
     .option(
       "--no-lockdep",
       "exact mode: report only deadlocks that happen, not lock-order inversions",
+    )
+    .addOption(
+      new Option(
+        "--points <level>",
+        "preemption points besides sleeping calls: sleep (none), access (+ raw_cpu_ptr, percpu_ref get/put, kfree, inside RCU readers), all (+ after mutex lock and unlock)",
+      )
+        .choices([...POINTS_LEVELS])
+        .default(DEFAULT_POINTS),
     )
     .option(
       "--iaa",
@@ -453,6 +465,7 @@ export function replayCommand(): Command {
         token,
         timeMs: 0,
         stepBoundHits: result.stepBoundHit ? 1 : 0,
+        points: rep.points,
       };
       if (f.json) out(JSON.stringify(cellJson(cell, result.trace), null, 2));
       else

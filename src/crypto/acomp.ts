@@ -17,8 +17,16 @@
 import { Completion, complete, waitForCompletion } from "../kernel/completion.ts";
 import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, type Gfp, type KObj, kfree, kmalloc, use } from "../kernel/memory.ts";
-import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import {
+  GFP_KERNEL,
+  type Gfp,
+  type KObj,
+  kfree,
+  kfreeAndYield,
+  kmalloc,
+  use,
+} from "../kernel/memory.ts";
+import { Mutex, mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
 import { traced } from "../kernel/site.ts";
 import type { CompressorRegistry } from "./algorithms/registry.ts";
 import type { CompressorBackend } from "./algorithms/types.ts";
@@ -115,7 +123,7 @@ function* scompInitTfm(k: Kernel, cs: CryptoState): Op<boolean> {
       ok = false;
     }
   }
-  mutexUnlock(k, cs.scompLock);
+  yield* mutexUnlockAndYield(k, cs.scompLock);
   return ok;
 }
 
@@ -134,9 +142,9 @@ function* freeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
       kfree(k, cs.scompScratch);
       cs.scompScratch = null;
     }
-    mutexUnlock(k, cs.scompLock);
+    yield* mutexUnlockAndYield(k, cs.scompLock);
   }
-  kfree(k, tfm);
+  yield* kfreeAndYield(k, tfm);
 }
 
 /** acomp_request_alloc(): GFP_KERNEL, may fail or reclaim. */

@@ -33,7 +33,7 @@ import { EBUSY, EINVAL, ENOMEM } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines } from "./kernel.ts";
 import { GFP_KERNEL, kmalloc } from "./memory.ts";
-import { Mutex, mutexLock, mutexUnlock } from "./mutex.ts";
+import { Mutex, mutexLock, mutexUnlockAndYield } from "./mutex.ts";
 import { cpusReadLock, cpusReadUnlock, cpusWriteLock, cpusWriteUnlock } from "./percpu_rwsem.ts";
 import { waitCpuUnpinned } from "./preempt.ts";
 import { KernelBug } from "./report.ts";
@@ -238,7 +238,7 @@ function* addInstance(k: Kernel, state: number, node: unknown): Op<number> {
   }
   if (ret === 0) sp.instances.unshift(node);
   else k.note(`cpuhp_state_add_instance ${sp.name} failed (${ret}): node not added`);
-  mutexUnlock(k, hp.stateMutex);
+  yield* mutexUnlockAndYield(k, hp.stateMutex);
   cpusReadUnlock(k);
   return ret;
 }
@@ -276,7 +276,7 @@ function* removeInstance(k: Kernel, state: number, node: unknown): Op<number> {
     }
   }
   sp.instances.splice(sp.instances.indexOf(node), 1);
-  mutexUnlock(k, hp.stateMutex);
+  yield* mutexUnlockAndYield(k, hp.stateMutex);
   cpusReadUnlock(k);
   return 0;
 }
@@ -318,7 +318,7 @@ function* cpuUpLocked(k: Kernel, cpu: number): Op<number> {
   yield* cpusWriteLock(k);
   const ret = k.cpus.isOnline(cpu) ? 0 : yield* bringUp(k, hp, cpu);
   cpusWriteUnlock(k);
-  mutexUnlock(k, hp.addRemoveLock);
+  yield* mutexUnlockAndYield(k, hp.addRemoveLock);
   return ret;
 }
 
@@ -394,7 +394,7 @@ function* cpuDownLocked(k: Kernel, cpu: number): Op<number> {
     yield* takeDown(k, hp, cpu);
     cpusWriteUnlock(k);
   }
-  mutexUnlock(k, hp.addRemoveLock);
+  yield* mutexUnlockAndYield(k, hp.addRemoveLock);
   return ret;
 }
 

@@ -6,6 +6,7 @@
 import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
 import { LockdepGraph } from "./lockdep.ts";
+import { DEFAULT_POINTS, type PointsLevel, pointMask } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf, whereOf } from "./site.ts";
 import { Task } from "./task.ts";
@@ -30,6 +31,11 @@ export interface KernelConfig {
    * class-level report from a deadlock that can happen. Held locks are tracked either way.
    */
   readonly lockdepChecks?: boolean;
+  /**
+   * Which preemption points exist besides the sleeping calls (src/kernel/points.ts). Default
+   * DEFAULT_POINTS in "sim"; real mode has none.
+   */
+  readonly points?: PointsLevel;
 }
 
 /** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
@@ -51,6 +57,9 @@ export class Kernel {
    */
   readonly instrumented: boolean;
   readonly lockdepChecks: boolean;
+  /** The points level, and its kinds as a bit mask (read at every point). */
+  readonly points: PointsLevel;
+  readonly pointMask: number;
   readonly tasks: Task[] = [];
   /** The task whose code is running now; set by the executor before every resumption. */
   current: Task | null = null;
@@ -88,6 +97,8 @@ export class Kernel {
     this.lockdep = config.lockdep ?? new LockdepGraph();
     this.instrumented = config.instrumented ?? this.mode === "sim";
     this.lockdepChecks = config.lockdepChecks ?? true;
+    this.points = config.points ?? DEFAULT_POINTS;
+    this.pointMask = this.mode === "sim" ? pointMask(this.points) : 0;
   }
 
   /** Creates a task on `cpu` running `body`. */

@@ -15,7 +15,9 @@
  */
 import { choose, type Op, sched } from "./effect.ts";
 import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
+import { kmsanReport, UninitValue } from "./kmsan.ts";
 import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
+import { preemptPoint } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
 
@@ -189,6 +191,7 @@ export function registerReclaimHook(k: Kernel, name: string, hook: ReclaimHook):
 /** kfree(obj): null is a no-op; a second free or a free of a non-kmalloc object is reported. */
 export function kfree(k: Kernel, obj: KObj | null | undefined): void {
   if (obj === null || obj === undefined) return;
+  if (obj instanceof UninitValue) throw kmsanReport(k, obj, "kfree() of an uninitialised pointer");
   const site = k.instrumented ? siteOf(k) : UNRECORDED_SITE;
   if (obj.freeSite !== null) {
     throw new KernelBug("double-free", `BUG: KASAN: double-free in ${whereOf(site)}`, [
@@ -205,11 +208,24 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
 }
 
 /**
+ * kfree() in generator code, with the "free" preemption point after it: the freeing task may be
+ * preempted before it clears or stops publishing its pointer to the object.
+ */
+export function* kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void> {
+  kfree(k, obj);
+  if (obj !== null && obj !== undefined) yield* preemptPoint(k, "free", `kfree ${obj.label}`);
+}
+
+/**
  * Accesses an object's data. `access` says what is read or written ("read req->dlen"), and
  * appears in the report. A freed object gives a KASAN slab-use-after-free report.
  */
 export function use<T>(k: Kernel, obj: KObj<T>, access: string): T {
-  if (obj.freeSite !== null) throw uafReport(k, obj, access);
+  if (obj.freeSite !== null) {
+    // A poisoned pointer has no freeSite field: it lands here too, and is reported as KMSAN does.
+    if (obj instanceof UninitValue) throw kmsanReport(k, obj, `dereference (${access})`);
+    throw uafReport(k, obj, access);
+  }
   return obj.data;
 }
 

@@ -10,6 +10,7 @@ import type { Kernel } from "./kernel.ts";
 import { heldLocksLines } from "./kernel.ts";
 import { lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
+import { preemptPoint } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf } from "./site.ts";
 import type { Task, Waitable } from "./task.ts";
@@ -49,7 +50,11 @@ export function mutexInit(k: Kernel, m: Mutex): void {
   m.inits++;
 }
 
-/** mutex_lock(): a preemption point, then acquire or sleep until handed the lock. */
+/**
+ * mutex_lock(): a preemption point, then acquire or sleep until handed the lock. Acquiring a
+ * free mutex is followed by a "lock" point; a waiter handed the lock needs none, because being
+ * picked to run after the wakeup already was a scheduling decision.
+ */
 export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
   mightSleep(k, "mutex_lock()", m.name);
   // A preemption point matters only to the simulator; the real executor would continue at once.
@@ -58,6 +63,7 @@ export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {
     m.owner = t;
+    yield* preemptPoint(k, "lock", `acquired ${m.name}`);
     return;
   }
   m.waiters.push(t);
@@ -91,6 +97,16 @@ export function mutexUnlock(k: Kernel, m: Mutex): void {
   const next = m.waiters.shift() ?? null;
   m.owner = next;
   if (next !== null) k.wake(next);
+}
+
+/**
+ * mutex_unlock() in generator code, with the "lock" preemption point after it: the woken waiter
+ * (or any other task) may run before the unlocker's next statement. `mutexUnlock` is for
+ * synchronous callers (a design's `release` hook; its caller adds the point).
+ */
+export function* mutexUnlockAndYield(k: Kernel, m: Mutex): Op<void> {
+  mutexUnlock(k, m);
+  yield* preemptPoint(k, "lock", `released ${m.name}`);
 }
 
 export function mutexIsLocked(m: Mutex): boolean {

@@ -7,7 +7,7 @@
  */
 import type { Op } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
-import { type Gfp, type KObj, kfree, kmalloc, use } from "./memory.ts";
+import { __GFP_ZERO, type Gfp, type KObj, kfree, kmalloc, use } from "./memory.ts";
 
 export interface PercpuArea<T> {
   readonly slots: T[];
@@ -17,17 +17,21 @@ export interface PercpuArea<T> {
 
 export type Percpu<T> = KObj<PercpuArea<T>>;
 
-/** alloc_percpu_gfp(): `init(cpu)` builds each possible CPU's slot. Returns null on failure. */
+/**
+ * alloc_percpu_gfp(): `init(cpu, zeroed)` builds each possible CPU's slot; without __GFP_ZERO
+ * (`zeroed` false) it must leave the fields the C code does not write poisoned (kmsanPoison).
+ * Returns null on failure.
+ */
 export function* allocPercpu<T>(
   k: Kernel,
   label: string,
   gfp: Gfp,
-  init: (cpu: number) => T,
-  zeroed = true,
+  init: (cpu: number, zeroed: boolean) => T,
 ): Op<Percpu<T> | null> {
   const nr = k.cpus.possible.length;
+  const zeroed = (gfp & __GFP_ZERO) !== 0;
   return yield* kmalloc(k, label, 64 * nr, gfp, () => ({
-    slots: k.cpus.possible.map(init),
+    slots: k.cpus.possible.map((cpu) => init(cpu, zeroed)),
     zeroed,
   }));
 }

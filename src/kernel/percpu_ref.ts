@@ -23,6 +23,7 @@
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { GFP_KERNEL, type KObj, kfree, kmalloc, use } from "./memory.ts";
+import { preemptPoint } from "./points.ts";
 import { callRcu } from "./rcu.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf } from "./site.ts";
@@ -89,7 +90,12 @@ export function* percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
   if (ref.count <= 0)
     throw refBug(k, ref, `percpu ref (${ref.label}) <= 0 (${ref.count - 1}) after put`);
   ref.count--;
-  if (ref.count > 0) return;
+  if (ref.count > 0) {
+    // The caller may be preempted right after its put; the reference it dropped may have been
+    // the one that kept the object alive for a moment longer.
+    yield* preemptPoint(k, "ref", `percpu_ref_put ${ref.label}`);
+    return;
+  }
   if (!ref.killed) {
     // The initial reference is still owed: more puts than gets.
     throw refBug(k, ref, `percpu ref (${ref.label}) dropped to 0 before percpu_ref_kill()`);

@@ -10,6 +10,7 @@ export type BugKind =
   | "double-free"
   | "invalid-free"
   | "null-deref"
+  | "uninit-value"
   | "leak"
   | "circular-locking"
   | "recursive-locking"

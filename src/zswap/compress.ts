@@ -9,7 +9,9 @@ import { acompCompress, acompDecompress, ENOSPC } from "../crypto/acomp.ts";
 import type { Op } from "../kernel/effect.ts";
 import { EINVAL } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { kmsanUse } from "../kernel/kmsan.ts";
 import { PAGE_SIZE, use } from "../kernel/memory.ts";
+import { preemptPoint } from "../kernel/points.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
@@ -32,13 +34,15 @@ export function zswapCompress(
 }
 
 function ctxReq(k: Kernel, ctx: AcompCtx) {
-  if (ctx.req === null) throw nullDeref(k, ctx, "acomp_ctx->req");
-  return ctx.req;
+  const req = kmsanUse(k, ctx.req, "acomp_ctx->req");
+  if (req === null) throw nullDeref(k, ctx, "acomp_ctx->req");
+  return req;
 }
 
 function ctxBuffer(k: Kernel, ctx: AcompCtx): Uint8Array {
-  if (ctx.buffer === null) throw nullDeref(k, ctx, "acomp_ctx->buffer");
-  return use(k, ctx.buffer, "write acomp_ctx->buffer");
+  const buffer = kmsanUse(k, ctx.buffer, "acomp_ctx->buffer");
+  if (buffer === null) throw nullDeref(k, ctx, "acomp_ctx->buffer");
+  return use(k, buffer, "write acomp_ctx->buffer");
 }
 
 function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
@@ -92,6 +96,7 @@ function* compress(
   else if (compRet !== 0) z.stats.reject_compress_fail++;
   else if (allocRet !== 0) z.stats.reject_alloc_fail++;
   z.design.release(k, ctx);
+  yield* preemptPoint(k, "lock", "after acomp_ctx unlock");
   return compRet === 0 && allocRet === 0;
 }
 
@@ -115,6 +120,7 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
     dlen = yield* acompDecompress(k, ctxReq(k, ctx), src, dst);
   }
   z.design.release(k, ctx);
+  yield* preemptPoint(k, "lock", "after acomp_ctx unlock");
   if (dlen !== PAGE_SIZE) {
     z.stats.decompress_fail++;
     k.note(

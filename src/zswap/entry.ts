@@ -4,7 +4,7 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kmalloc, PAGE_SIZE, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfreeAndYield, kmalloc, PAGE_SIZE, use } from "../kernel/memory.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { type Profile, storesRaw } from "./params.ts";
@@ -57,6 +57,6 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   if (e.memcg !== null) e.memcg.uncharge(e.length);
   z.stats.stored_pages--;
   if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
-  kfree(k, entry);
+  yield* kfreeAndYield(k, entry);
   yield* zswapPoolPut(k, pool);
 }

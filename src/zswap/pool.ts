@@ -9,8 +9,8 @@ import type { Op } from "../kernel/effect.ts";
 import { EINVAL, ENODEV, ENOENT } from "../kernel/errno.ts";
 import { faultHook } from "../kernel/fault_inject.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
-import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { GFP_KERNEL, kfree, kfreeAndYield, kmalloc, use } from "../kernel/memory.ts";
+import { mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
 import {
   percpuRefExit,
   percpuRefGet,
@@ -21,6 +21,7 @@ import {
   percpuRefResurrect,
   percpuRefTryget,
 } from "../kernel/percpu_ref.ts";
+import { preemptPoint } from "../kernel/points.ts";
 import { rcuReadLock, rcuReadUnlock, synchronizeRcu } from "../kernel/rcu.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { traced } from "../kernel/site.ts";
@@ -88,12 +89,14 @@ function* poolDestroy(k: Kernel, pool: PoolObj): Op<void> {
   yield* z.design.destroyCtxs(k, pool);
   zsDestroyPool(use(k, pool, "read pool->zs_pool").zsPool);
   k.note(`pool ${pool.data.name} destroyed`);
-  kfree(k, pool);
+  yield* kfreeAndYield(k, pool);
 }
 
 /** __zswap_pool_release(): runs as work after the last reference is gone. */
 function* zswapPoolRelease(k: Kernel, pool: PoolObj): Op<void> {
-  yield* synchronizeRcu(k);
+  // Readers that found the pool on zswap_pools before __zswap_pool_empty() unlinked it (the
+  // walk of zswap_total_pages()) may still be inside their RCU read-side sections.
+  if (zswapState(k).design.releaseGracePeriod !== false) yield* synchronizeRcu(k);
   const p = use(k, pool, "read pool->ref");
   if (p.ref === null || !percpuRefIsZero(p.ref)) {
     throw new KernelBug(
@@ -146,12 +149,22 @@ export function* zswapPoolPut(k: Kernel, pool: PoolObj): Op<void> {
   yield* percpuRefPut(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
 }
 
-/** zswap_pool_current_get(): the head of the list, if its reference can still be taken. */
-export function zswapPoolCurrentGet(k: Kernel): PoolObj | null {
+/**
+ * zswap_pool_current_get(): the head of the list, if its reference can still be taken. The
+ * read of the head and the tryget form an RCU reader that may be preempted ("rcu" point): the
+ * pool it saw must stay allocated until it leaves.
+ */
+export function zswapPoolCurrentGet(k: Kernel): Op<PoolObj | null> {
+  return traced(k, "zswap_pool_current_get", poolCurrentGet(k));
+}
+
+function* poolCurrentGet(k: Kernel): Op<PoolObj | null> {
   const z = zswapState(k);
   rcuReadLock(k);
   const pool = z.pools[0];
+  yield* preemptPoint(k, "rcu", "zswap_pool_current_get: rcu_dereference(zswap_pools)");
   const ok = zswapPoolTryget(k, pool);
+  if (ok) yield* preemptPoint(k, "ref", "zswap_pool_tryget");
   rcuReadUnlock(k);
   return ok ? (pool as PoolObj) : null;
 }
@@ -169,11 +182,38 @@ function zswapPoolFindGetLocked(k: Kernel, z: ZswapState, compressor: string): P
   return null;
 }
 
-/** zswap_total_pages(): zsmalloc pages of every pool on the list. */
+/** zswap_total_pages(): zsmalloc pages of every pool on the list (an RCU reader, not preempted). */
 export function zswapTotalPages(k: Kernel): number {
   const z = zswapState(k);
+  const inTask = k.current !== null;
+  if (inTask) rcuReadLock(k);
   let n = 0;
-  for (const pool of z.pools) n += zsGetTotalPages(pool.data.zsPool);
+  for (const pool of z.pools) n += zsGetTotalPages(use(k, pool, "read pool->zs_pool").zsPool);
+  if (inTask) rcuReadUnlock(k);
+  return n;
+}
+
+/**
+ * zswap_total_pages() on the store and shrink paths: the walk of zswap_pools is an RCU reader
+ * that may be preempted at every pool ("rcu" point). A pool unlinked by __zswap_pool_empty()
+ * meanwhile must not be freed before the walk leaves: that is what the synchronize_rcu() in
+ * __zswap_pool_release() is for.
+ */
+export function zswapTotalPagesRcu(k: Kernel): Op<number> {
+  return traced(k, "zswap_total_pages", totalPagesRcu(k));
+}
+
+function* totalPagesRcu(k: Kernel): Op<number> {
+  const z = zswapState(k);
+  rcuReadLock(k);
+  let n = 0;
+  // list_for_each_entry_rcu: the walk follows the list as it is when each step is taken.
+  for (let i = 0; i < z.pools.length; i++) {
+    const pool = z.pools[i] as PoolObj;
+    yield* preemptPoint(k, "rcu", "zswap_total_pages: list_for_each_entry_rcu");
+    n += zsGetTotalPages(use(k, pool, "read pool->zs_pool").zsPool);
+  }
+  rcuReadUnlock(k);
   return n;
 }
 
@@ -198,7 +238,7 @@ function* compressorParamSet(k: Kernel, compressor: string): Op<number> {
     if (!cryptoHasAcomp(k, compressor)) return -ENOENT;
     return yield* switchPool(k, z, compressor);
   } finally {
-    mutexUnlock(k, z.initLock);
+    yield* mutexUnlockAndYield(k, z.initLock);
   }
 }
 

@@ -50,17 +50,20 @@ import type { EntryObj } from "./types.ts";
 
 const SEED = 20260;
 
-/** Exploration budgets per scenario: random executions, dfs bound, dfs execution cap. */
+/**
+ * Exploration budgets per scenario: random executions, dfs bound, dfs execution cap. The counts
+ * are at the default preemption points level ("access").
+ */
 const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> = {
-  C13: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive at bound 1: 547 executions
+  C13: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive at bound 1: 1,060 executions
   C14: { random: 400, bound: 1, dfsMax: 1_500 },
-  C16: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 652
-  C17: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 703
-  C18: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 422
-  C19: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,282
-  C20: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 646
-  C24: { random: 300, bound: 2, dfsMax: 1_000 }, // exhaustive: 652
-  C25: { random: 300, bound: 2, dfsMax: 2_000 }, // exhaustive: 1,744
+  C16: { random: 300, bound: 2, dfsMax: 3_000 }, // exhaustive: 1,858
+  C17: { random: 300, bound: 2, dfsMax: 3_500 }, // exhaustive: 2,398
+  C18: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive: 1,027
+  C19: { random: 300, bound: 2, dfsMax: 6_000 }, // exhaustive: 4,686
+  C20: { random: 300, bound: 1, dfsMax: 2_500 }, // exhaustive: 1,791
+  C24: { random: 300, bound: 2, dfsMax: 2_500 }, // exhaustive: 1,686
+  C25: { random: 300, bound: 2, dfsMax: 5_000 }, // exhaustive: 3,548
 };
 
 function failure(r: ExploreResult): string {

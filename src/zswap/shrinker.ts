@@ -17,7 +17,7 @@ import type { SwpEntry } from "../mm/swap_entry.ts";
 import { storageWrite } from "../mm/swap_storage.ts";
 import { zswapDecompress } from "./compress.ts";
 import { zswapEntryFree } from "./entry.ts";
-import { zswapTotalPages } from "./pool.ts";
+import { zswapTotalPages, zswapTotalPagesRcu } from "./pool.ts";
 import { zswapState } from "./state.ts";
 import { zswapAcceptThrPages } from "./store.ts";
 import type { EntryObj } from "./types.ts";
@@ -191,7 +191,7 @@ export function* shrinkWorker(k: Kernel): Op<void> {
       if (ret !== 0 && ++failures === MAX_RECLAIM_RETRIES) break;
     }
     yield* sched("cond_resched in shrink_worker");
-  } while (zswapTotalPages(k) > thr);
+  } while ((yield* zswapTotalPagesRcu(k)) > thr);
 }
 
 /**

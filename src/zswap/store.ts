@@ -3,7 +3,7 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { kfree, memory } from "../kernel/memory.ts";
+import { kfreeAndYield, memory } from "../kernel/memory.ts";
 import { traced } from "../kernel/site.ts";
 import { queueWork } from "../kernel/workqueue.ts";
 import { type Folio, folioAssertLocked } from "../mm/folio.ts";
@@ -11,7 +11,13 @@ import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zswapCompress } from "./compress.ts";
 import { entryStoredRaw, zswapEntryCacheAlloc, zswapEntryFree, zswapLruAdd } from "./entry.ts";
-import { zswapPoolCurrentGet, zswapPoolGet, zswapPoolPut, zswapTotalPages } from "./pool.ts";
+import {
+  zswapPoolCurrentGet,
+  zswapPoolGet,
+  zswapPoolPut,
+  zswapTotalPages,
+  zswapTotalPagesRcu,
+} from "./pool.ts";
 import { shrinkMemcg } from "./shrinker.ts";
 import { zswapState } from "./state.ts";
 import type { PoolObj } from "./types.ts";
@@ -28,10 +34,9 @@ export function zswapAcceptThrPages(k: Kernel): number {
   return Math.floor((zswapMaxPages(k) * z.params.accept_threshold_percent) / 100);
 }
 
-/** zswap_check_limits(): one-way hysteresis; true rejects the store. */
-export function zswapCheckLimits(k: Kernel): boolean {
+/** zswap_check_limits(): one-way hysteresis; true rejects the store. `cur`: zswap_total_pages(). */
+export function zswapCheckLimits(k: Kernel, cur = zswapTotalPages(k)): boolean {
   const z = zswapState(k);
-  const cur = zswapTotalPages(k);
   const max = zswapMaxPages(k);
   if (cur >= max) {
     z.stats.pool_limit_hit++;
@@ -67,8 +72,8 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   if (!memcg.mayZswap()) {
     if ((yield* shrinkMemcg(k, memcg)) !== 0) return false;
   }
-  if (zswapCheckLimits(k)) return false;
-  const pool = zswapPoolCurrentGet(k);
+  if (zswapCheckLimits(k, yield* zswapTotalPagesRcu(k))) return false;
+  const pool = yield* zswapPoolCurrentGet(k);
   if (pool === null) return false;
   let ok = true;
   for (let i = 0; i < folio.nrPages && ok; i++)
@@ -95,7 +100,7 @@ function* zswapStorePage(
   }
   const e = entry.data;
   if (!(yield* zswapCompress(k, folio.page(i), e, pool, memcg))) {
-    kfree(k, entry);
+    yield* kfreeAndYield(k, entry);
     return false;
   }
   // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.

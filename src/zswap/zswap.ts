@@ -6,7 +6,7 @@ import { cryptoHasAcomp, unknownAlgorithmMessage } from "../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpSetupStateMulti } from "../kernel/cpuhp.ts";
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
 import { traced } from "../kernel/site.ts";
 import { Work } from "../kernel/workqueue.ts";
 import { registerMemcgOfflineHook } from "../mm/memcg.ts";
@@ -69,7 +69,7 @@ function* setup(k: Kernel): Op<number> {
     z.everEnabled = true;
     return 0;
   } finally {
-    mutexUnlock(k, z.initLock);
+    yield* mutexUnlockAndYield(k, z.initLock);
   }
 }
 

@@ -13,6 +13,7 @@ import { C10 } from "./c10_cycle.ts";
 import { C11 } from "./c11_dangling_prepare.ts";
 import { C12 } from "./c12_create_visibility.ts";
 import { C23 } from "./c23_ref_fail.ts";
+import { C26 } from "./c26_release_vs_rcu_reader.ts";
 import { ENGINE_SCENARIOS, withEngineInvariants } from "./engine.ts";
 
 /** The lifecycle family; each also checks the engine's invariants when every task is done. */
@@ -32,8 +33,15 @@ export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [
   C23,
 ].map(withEngineInvariants);
 
-/** Every scenario: the lifecycle family, then the engine races (C13-C25). */
-export const ALL_SCENARIOS: readonly Scenario[] = [...LIFECYCLE_SCENARIOS, ...ENGINE_SCENARIOS];
+/**
+ * Every scenario: the lifecycle family, the engine races (C13-C25), then C26 (pool release
+ * against an RCU reader: the grace period of __zswap_pool_release()).
+ */
+export const ALL_SCENARIOS: readonly Scenario[] = [
+  ...LIFECYCLE_SCENARIOS,
+  ...ENGINE_SCENARIOS,
+  withEngineInvariants(C26),
+];
 
 export function scenarioById(id: string): Scenario {
   const s = ALL_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());

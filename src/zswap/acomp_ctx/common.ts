@@ -11,7 +11,16 @@ import {
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateRemoveInstance } from "../../kernel/cpuhp.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { __GFP_ZERO, GFP_KERNEL, kfree, kmalloc, PAGE_SIZE, use } from "../../kernel/memory.ts";
+import { kmsanPoison } from "../../kernel/kmsan.ts";
+import {
+  __GFP_ZERO,
+  GFP_KERNEL,
+  kfree,
+  kfreeAndYield,
+  kmalloc,
+  PAGE_SIZE,
+  use,
+} from "../../kernel/memory.ts";
 import { Mutex } from "../../kernel/mutex.ts";
 import { allocPercpu, freePercpu, perCpuPtr } from "../../kernel/percpu.ts";
 import { traced } from "../../kernel/site.ts";
@@ -24,27 +33,32 @@ import { ENOMEM } from "../../kernel/errno.ts";
 /** The lockdep class of every ctx mutex: lockdep sees them as one lock. */
 export const CTX_MUTEX_CLASS = "&per_cpu_ptr(pool->acomp_ctx, cpu)->mutex";
 
-export function newCtx(pool: PoolObj, cpu: number): AcompCtx {
+/**
+ * A ctx as alloc_percpu_gfp() leaves it: NULL pointers with __GFP_ZERO, poisoned ones without
+ * (KMSAN reports their first use). The mutex and the D5 counters are set up by the designs.
+ */
+export function newCtx(k: Kernel, pool: PoolObj, cpu: number, zeroed = true): AcompCtx {
+  const blank = <T>(field: string): T | null =>
+    zeroed ? null : kmsanPoison<T>(k, `acomp_ctx(cpu${cpu})->${field}`, "alloc_percpu_gfp");
   return {
     cpu,
-    acomp: null,
-    req: null,
-    buffer: null,
+    acomp: blank("acomp"),
+    req: blank("req"),
+    buffer: blank("buffer"),
     mutex: new Mutex(`ctx(${pool.data.name},cpu${cpu})->mutex`, CTX_MUTEX_CLASS),
     online: false,
     nrReqs: 0,
   };
 }
 
-/** alloc_percpu_gfp(GFP_KERNEL | __GFP_ZERO) of the pool's ctxs. */
+/** alloc_percpu_gfp(GFP_KERNEL | __GFP_ZERO) of the pool's ctxs (without __GFP_ZERO: `zeroed` false). */
 export function* allocCtxArea(k: Kernel, pool: PoolObj, zeroed = true): Op<boolean> {
   const p = use(k, pool, "write pool->acomp_ctx");
   p.acompCtx = yield* allocPercpu(
     k,
     "acomp_ctx percpu",
     zeroed ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL,
-    (cpu) => newCtx(pool, cpu),
-    zeroed,
+    (cpu, z) => newCtx(k, pool, cpu, z),
   );
   return p.acompCtx !== null;
 }
@@ -110,7 +124,7 @@ export function acompCtxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<v
 function* ctxFree(k: Kernel, ctx: AcompCtx, resetNull: boolean): Op<void> {
   if (ctx.req !== null) acompRequestFree(k, ctx.req);
   if (ctx.acomp !== null && !isErr(ctx.acomp)) yield* cryptoFreeAcomp(k, ctx.acomp);
-  kfree(k, ctx.buffer);
+  yield* kfreeAndYield(k, ctx.buffer);
   if (resetNull) {
     ctx.req = null;
     ctx.acomp = null;

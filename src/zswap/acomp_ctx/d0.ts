@@ -13,10 +13,11 @@
 import { acompRequestFree, cryptoFreeAcomp } from "../../crypto/acomp.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { kfree, use } from "../../kernel/memory.ts";
+import { kfreeAndYield, use } from "../../kernel/memory.ts";
 import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
 import { rawCpuPtr } from "../../kernel/percpu.ts";
 import { cpusReadLock, cpusReadUnlock } from "../../kernel/percpu_rwsem.ts";
+import { preemptPoint } from "../../kernel/points.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import { allocCtxArea, allocCtxResources, ctxOf, freeCtxArea, removeInstance } from "./common.ts";
 import type { AcompCtxDesign, CreateFailStage } from "./design.ts";
@@ -38,7 +39,7 @@ export function* deadD0(k: Kernel, pool: PoolObj, cpu: number): Op<number> {
   const ctx = ctxOf(k, pool, cpu);
   if (ctx.req !== null) acompRequestFree(k, ctx.req);
   if (ctx.acomp !== null && !isErr(ctx.acomp)) yield* cryptoFreeAcomp(k, ctx.acomp);
-  kfree(k, ctx.buffer);
+  yield* kfreeAndYield(k, ctx.buffer);
   return 0;
 }
 
@@ -46,6 +47,7 @@ function* acquireD0(k: Kernel, pool: PoolObj): Op<AcompCtx> {
   const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
   if (area === null) throw new Error("acquire: pool has no ctx area");
   const ctx = rawCpuPtr(k, area);
+  yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
   yield* mutexLock(k, ctx.mutex);
   return ctx;
 }

@@ -13,9 +13,10 @@
 import { acompRequestFree, cryptoFreeAcomp } from "../../crypto/acomp.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { kfree, use } from "../../kernel/memory.ts";
-import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
+import { kfreeAndYield, use } from "../../kernel/memory.ts";
+import { mutexInit, mutexLock, mutexUnlock, mutexUnlockAndYield } from "../../kernel/mutex.ts";
 import { perCpuPtr, rawCpuPtr } from "../../kernel/percpu.ts";
+import { preemptPoint } from "../../kernel/points.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import { allocCtxArea, allocCtxResources, ctxOf } from "./common.ts";
 import { createFailedTeardownEra, destroyTeardownEra } from "./d0.ts";
@@ -39,7 +40,7 @@ function* prepareD2(k: Kernel, pool: PoolObj, cpu: number): Op<number> {
     ctx.acomp = r.acomp;
     ctx.req = r.req;
   }
-  mutexUnlock(k, ctx.mutex);
+  yield* mutexUnlockAndYield(k, ctx.mutex);
   return typeof r === "number" ? r : 0;
 }
 
@@ -52,7 +53,7 @@ function* prepareD3(k: Kernel, pool: PoolObj, cpu: number): Op<number> {
   ctx.buffer = r.buffer;
   ctx.acomp = r.acomp;
   ctx.req = r.req;
-  mutexUnlock(k, ctx.mutex);
+  yield* mutexUnlockAndYield(k, ctx.mutex);
   return 0;
 }
 
@@ -63,8 +64,8 @@ function* deadFreeUnderMutex(k: Kernel, pool: PoolObj, cpu: number): Op<number> 
   if (ctx.req !== null) acompRequestFree(k, ctx.req);
   ctx.req = null;
   if (ctx.acomp !== null && !isErr(ctx.acomp)) yield* cryptoFreeAcomp(k, ctx.acomp);
-  kfree(k, ctx.buffer);
-  mutexUnlock(k, ctx.mutex);
+  yield* kfreeAndYield(k, ctx.buffer);
+  yield* mutexUnlockAndYield(k, ctx.mutex);
   return 0;
 }
 
@@ -78,10 +79,10 @@ function* deadFreeAfterUnlock(k: Kernel, pool: PoolObj, cpu: number): Op<number>
   ctx.req = null;
   ctx.acomp = null;
   ctx.buffer = null;
-  mutexUnlock(k, ctx.mutex);
+  yield* mutexUnlockAndYield(k, ctx.mutex);
   if (req !== null) acompRequestFree(k, req);
   if (acomp !== null && !isErr(acomp)) yield* cryptoFreeAcomp(k, acomp);
-  kfree(k, buffer);
+  yield* kfreeAndYield(k, buffer);
   return 0;
 }
 
@@ -91,9 +92,10 @@ function* acquireRetry(k: Kernel, pool: PoolObj): Op<AcompCtx> {
     const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
     if (area === null) throw new Error("acquire: pool has no ctx area");
     const ctx = rawCpuPtr(k, area);
+    yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
     yield* mutexLock(k, ctx.mutex);
     if (ctx.req !== null) return ctx;
-    mutexUnlock(k, ctx.mutex);
+    yield* mutexUnlockAndYield(k, ctx.mutex);
   }
 }
 

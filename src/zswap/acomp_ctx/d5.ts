@@ -15,9 +15,10 @@
 import { acompRequestFree, cryptoFreeAcomp } from "../../crypto/acomp.ts";
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { kfree, use } from "../../kernel/memory.ts";
-import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
+import { kfreeAndYield, use } from "../../kernel/memory.ts";
+import { mutexInit, mutexLock, mutexUnlock, mutexUnlockAndYield } from "../../kernel/mutex.ts";
 import { perCpuPtr, rawCpuPtr } from "../../kernel/percpu.ts";
+import { preemptPoint } from "../../kernel/points.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import { allocCtxArea, allocCtxResourcesD5, ctxOf, freeCtxArea, removeInstance } from "./common.ts";
 import type { AcompCtxDesign, CreateFailStage } from "./design.ts";
@@ -43,7 +44,7 @@ function* acompCtxDealloc(k: Kernel, ctx: AcompCtx): Op<void> {
   if (ctx.nrReqs === 0) return;
   if (ctx.req !== null) acompRequestFree(k, ctx.req);
   ctx.req = null;
-  kfree(k, ctx.buffer);
+  yield* kfreeAndYield(k, ctx.buffer);
   ctx.buffer = null;
   if (ctx.acomp !== null && !isErr(ctx.acomp)) yield* cryptoFreeAcomp(k, ctx.acomp);
   ctx.nrReqs = 0;
@@ -69,7 +70,7 @@ function* deadD5(k: Kernel, pool: PoolObj, cpu: number): Op<number> {
   const ctx = ctxOf(k, pool, cpu);
   yield* mutexLock(k, ctx.mutex);
   ctx.online = false;
-  mutexUnlock(k, ctx.mutex);
+  yield* mutexUnlockAndYield(k, ctx.mutex);
   return 0;
 }
 
@@ -87,9 +88,10 @@ function* acquireOnline(k: Kernel, pool: PoolObj): Op<AcompCtx> {
     const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
     if (area === null) throw new Error("acquire: pool has no ctx area");
     const ctx = rawCpuPtr(k, area);
+    yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
     yield* mutexLock(k, ctx.mutex);
     if (ctx.online) return ctx;
-    mutexUnlock(k, ctx.mutex);
+    yield* mutexUnlockAndYield(k, ctx.mutex);
   }
 }
 

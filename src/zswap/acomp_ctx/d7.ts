@@ -12,9 +12,11 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
+import { kmsanUse } from "../../kernel/kmsan.ts";
 import { use } from "../../kernel/memory.ts";
 import { mutexInit, mutexLock, mutexUnlock } from "../../kernel/mutex.ts";
 import { rawCpuPtr } from "../../kernel/percpu.ts";
+import { preemptPoint } from "../../kernel/points.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import {
   acompCtxFree,
@@ -65,7 +67,8 @@ export function poolLifetimeDesign(o: PoolLifetimeOptions): AcompCtxDesign {
 
 function* prepare(k: Kernel, pool: PoolObj, cpu: number, resetNull: boolean): Op<number> {
   const ctx = ctxOf(k, pool, cpu);
-  if (ctx.acomp !== null) {
+  // The branch relies on the __GFP_ZERO of pool creation (KMSAN checks the value it tests).
+  if (kmsanUse(k, ctx.acomp, "if (acomp_ctx->acomp)") !== null) {
     if (isErr(ctx.acomp)) k.note(`WARN_ON_ONCE(IS_ERR(acomp_ctx->acomp)) on cpu${cpu}`);
     return 0;
   }
@@ -83,6 +86,7 @@ export function* acquire(k: Kernel, pool: PoolObj): Op<AcompCtx> {
   const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
   if (area === null) throw new Error("acquire: pool has no ctx area");
   const ctx = rawCpuPtr(k, area);
+  yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
   yield* mutexLock(k, ctx.mutex);
   return ctx;
 }

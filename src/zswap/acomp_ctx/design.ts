@@ -33,6 +33,11 @@ export interface AcompCtxDesign {
   release(k: Kernel, ctx: AcompCtx): void;
   /** zswap_pool_create()'s error path after cpuhp_state_add_instance ("cpuhp_add_fail") or percpu_ref_init ("ref_fail") failed. */
   createFailed(k: Kernel, pool: PoolObj, stage: CreateFailStage): Op<void>;
+  /**
+   * Test-only variants (src/check/variants/): false drops the synchronize_rcu() at the start
+   * of __zswap_pool_release(), to show the checker finds the RCU reader it protects. Default true.
+   */
+  readonly releaseGracePeriod?: boolean;
   /** zswap_pool_destroy()'s ctx part: remove the cpuhp instance and free the ctxs, in the design's order. */
   destroyCtxs(k: Kernel, pool: PoolObj): Op<void>;
 }

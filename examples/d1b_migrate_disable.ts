@@ -23,6 +23,7 @@ import {
   mutexUnlock,
   type Op,
   type PoolObj,
+  preemptPoint,
   rawCpuPtr,
   use,
 } from "zswap-ts/design";
@@ -37,6 +38,8 @@ const D1b: AcompCtxDesign = defineDesign({
     const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
     if (area === null) throw new Error("acquire: pool has no ctx area");
     const ctx = rawCpuPtr(k, area);
+    // A point where it could be preempted (not migrated: migration is disabled).
+    yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
     yield* mutexLock(k, ctx.mutex);
     return ctx;
   },

@@ -65,6 +65,7 @@ export {
 } from "./kernel/mutex.ts";
 export { allocPercpu, freePercpu, type Percpu, perCpuPtr, rawCpuPtr } from "./kernel/percpu.ts";
 export { cpusReadLock, cpusReadUnlock } from "./kernel/percpu_rwsem.ts";
+export { type PointKind, preemptPoint } from "./kernel/points.ts";
 export { migrateDisable, migrateEnable, preemptDisable, preemptEnable } from "./kernel/preempt.ts";
 export { rcuReadLock, rcuReadUnlock, synchronizeRcu } from "./kernel/rcu.ts";
 export { traced } from "./kernel/site.ts";

@@ -22,6 +22,8 @@ export function designTemplate(name: string, from: string): string {
     const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
     if (area === null) throw new Error("acquire: pool has no ctx area");
     const ctx = rawCpuPtr(k, area);
+    // The task may be preempted, and migrated, between reading its CPU and locking the ctx.
+    yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
     yield* mutexLock(k, ctx.mutex);
     return ctx;
   },
@@ -43,6 +45,7 @@ export function designTemplate(name: string, from: string): string {
         "mutexUnlock",
         "type Op",
         "type PoolObj",
+        "preemptPoint",
         "rawCpuPtr",
         "use",
       ]

@@ -8,3 +8,5 @@ export const EEXIST = 17;
 export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
+/** include/uapi/asm-generic/errno.h. */
+export const ETIMEDOUT = 110;

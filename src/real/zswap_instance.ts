@@ -8,8 +8,7 @@ import { KernelBug } from "../kernel/report.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import { zsStatsText } from "../zsmalloc/stats.ts";
-import { D0 } from "../zswap/acomp_ctx/d0.ts";
-import { D7 } from "../zswap/acomp_ctx/d7.ts";
+import { profileDesign } from "../zswap/acomp_ctx/profile_design.ts";
 import { ParamError } from "../zswap/params.ts";
 import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
@@ -55,7 +54,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
   setCryptoAlgorithms(k, registry).scompLockModel = false;
   const z = zswapInit(k, {
-    design: o.profile === "6.12" ? D0 : D7,
+    design: profileDesign(o.profile),
     profile: o.profile,
     params: {
       enabled: o.enabled,

@@ -4,9 +4,10 @@
  */
 
 /** Which kernel's behaviour to follow where versions differ. */
-export type Profile = "latest" | "6.12";
+export type Profile = "latest" | "6.12" | "7.3-batching";
 
-export const PROFILES: readonly Profile[] = ["latest", "6.12"];
+/** `7.3-batching`: 7.3 plus the zswap half of the v14 batching series (docs/batching.md). */
+export const PROFILES: readonly Profile[] = ["latest", "6.12", "7.3-batching"];
 
 /**
  * Whether the profile stores incompressible pages as they are (the raw-store change after 6.12).

@@ -20,7 +20,8 @@ import {
 } from "./pool.ts";
 import { shrinkMemcg } from "./shrinker.ts";
 import { zswapState } from "./state.ts";
-import type { PoolObj } from "./types.ts";
+import { storesInBatches, zswapStoreBatched } from "./store_batch.ts";
+import type { EntryObj, PoolObj } from "./types.ts";
 
 /** zswap_max_pages(). */
 export function zswapMaxPages(k: Kernel): number {
@@ -76,8 +77,8 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   const pool = yield* zswapPoolCurrentGet(k);
   if (pool === null) return false;
   let ok = true;
-  for (let i = 0; i < folio.nrPages && ok; i++)
-    ok = yield* zswapStorePage(k, folio, i, memcg, pool);
+  if (storesInBatches(z.profile)) ok = yield* zswapStoreBatched(k, folio, memcg, pool);
+  else for (let i = 0; i < folio.nrPages && ok; i++) ok = yield* zswapStorePage(k, folio, i, memcg, pool);
   if (ok) z.events.zswpout += folio.nrPages;
   yield* zswapPoolPut(k, pool);
   return ok;
@@ -98,11 +99,24 @@ function* zswapStorePage(
     z.stats.reject_kmemcache_fail++;
     return false;
   }
-  const e = entry.data;
-  if (!(yield* zswapCompress(k, folio.page(i), e, pool, memcg))) {
+  if (!(yield* zswapCompress(k, folio.page(i), entry.data, pool, memcg))) {
     yield* kfreeAndYield(k, entry);
     return false;
   }
+  yield* zswapStoreEntry(k, entry, memcg, pool);
+  return true;
+}
+
+/** The rest of zswap_store_page() once `entry` holds the compressed page: xa_store and publish. */
+export function* zswapStoreEntry(
+  k: Kernel,
+  entry: EntryObj,
+  memcg: Memcg | null,
+  pool: PoolObj,
+): Op<void> {
+  const z = zswapState(k);
+  const e = entry.data;
+  const swp = e.swpentry;
   // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
   const tree = z.tree(swp.type);
   const old = tree.get(swp.offset);
@@ -117,7 +131,6 @@ function* zswapStorePage(
   e.memcg = memcg;
   e.referenced = true;
   zswapLruAdd(k, entry);
-  return true;
 }
 
 /** check_old: drop any entry for the folio's slots, so no stale copy outlives a failed store. */

@@ -31,6 +31,8 @@ export interface AcompCtx {
   req: Req | null;
   /** PAGE_SIZE bounce buffer (two pages in the designs before the raw-store change). */
   buffer: KObj<Uint8Array> | null;
+  /** Batching (v14): compr_batch_size dst buffers; buffers[0] is `buffer`. */
+  buffers?: KObj<Uint8Array>[];
   mutex: Mutex;
   /** D5 only: `__online`. */
   online: boolean;
@@ -69,6 +71,8 @@ export interface ZswapEntry {
   pool: PoolObj | null;
   handle: number;
   memcg: Memcg | null;
+  /** Batching (v14): the node, recorded because bulk allocation cannot target one. */
+  nid?: number;
   /** list_lru links (protected by the list_lru lock). */
   lruPrev: EntryObj | null;
   lruNext: EntryObj | null;

@@ -43,13 +43,13 @@ interface ZlibHandle {
   onerror: (...args: unknown[]) => void;
 }
 
-interface ZlibStreamInternals {
+export interface ZlibStreamInternals {
   readonly _handle?: ZlibHandle;
   readonly _writeState?: Uint32Array;
 }
 
 /** A zlib stream reused across calls, through its native handle. */
-class ZlibEngine {
+export class ZlibEngine {
   private readonly handle: ZlibHandle;
   /** [availOut, availIn] after each writeSync. */
   private readonly state: Uint32Array;

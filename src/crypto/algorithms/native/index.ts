@@ -9,13 +9,20 @@
 import { CompressorRegistry } from "../registry.ts";
 import { simCompressorFactory } from "../sim.ts";
 import type { CompressorFactory } from "../types.ts";
+import { iaaCompressorFactory } from "../../iaa_crypto.ts";
 import { deflateCompressorFactory } from "./deflate.ts";
+import { DEFLATE_IAA_PARAMS, DeflateIaaCodec } from "./deflate_iaa.ts";
 import { lz4CompressorFactory, lz4hcCompressorFactory } from "./lz4.ts";
 import { lzoCompressorFactory } from "./lzo.ts";
 import { zstdCompressorFactory } from "./zstd.ts";
 
 export const nativeCompressorFactories: readonly CompressorFactory[] = [
   deflateCompressorFactory,
+  iaaCompressorFactory({
+    name: "deflate-iaa",
+    kernelParams: DEFLATE_IAA_PARAMS,
+    codec: () => new DeflateIaaCodec(),
+  }),
   lz4CompressorFactory,
   lz4hcCompressorFactory,
   lzoCompressorFactory,

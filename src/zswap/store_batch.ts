@@ -1,0 +1,110 @@
+/**
+ * zswap_store() in batches (v14 25/26, profile `7.3-batching`): the folio is processed in store
+ * batches of at most ZSWAP_MAX_BATCH_SIZE pages by zswap_store_pages(), which
+ *
+ *   1. allocates the batch's entries in bulk (kmem_cache_alloc_bulk: all or nothing), falling
+ *      back to one allocation per entry when the bulk one fails;
+ *   2. pre-initializes them (swap entry, nid: bulk allocation cannot target a node);
+ *   3. compresses the batch under one hold of the ctx mutex (compress_batch.ts);
+ *   4. stores each entry in the tree and publishes it on the LRU, in page order.
+ *
+ * A failure of any page fails the folio: zswap_store() then erases every entry of the folio
+ * (check_old), so no stale copy survives. Entries of the failing batch that never reached the
+ * tree are freed here, with their zsmalloc objects.
+ *
+ * Simplification: the bulk allocation is modelled as one entry-cache allocation per entry
+ * (each a fault point in the simulator) whose first failure frees the rest and falls back.
+ */
+import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { kfree, use } from "../kernel/memory.ts";
+import type { Folio } from "../mm/folio.ts";
+import type { Memcg } from "../mm/memcg.ts";
+import { swpEntry } from "../mm/swap_entry.ts";
+import { zsFree } from "../zsmalloc/zsmalloc.ts";
+import { ZSWAP_MAX_BATCH_SIZE } from "./acomp_ctx/d7_batch.ts";
+import { zswapCompressBatch } from "./compress_batch.ts";
+import { zswapEntryCacheAlloc } from "./entry.ts";
+import type { Profile } from "./params.ts";
+import { zswapState } from "./state.ts";
+import { zswapStoreEntry } from "./store.ts";
+import type { EntryObj, PoolObj } from "./types.ts";
+
+/** Whether the profile stores large folios in batches (the v14 store path). */
+export function storesInBatches(profile: Profile): boolean {
+  return profile === "7.3-batching";
+}
+
+/** The zswap_store() loop over zswap_store_pages(); true when every page was stored. */
+export function* zswapStoreBatched(
+  k: Kernel,
+  folio: Folio,
+  memcg: Memcg | null,
+  pool: PoolObj,
+): Op<boolean> {
+  const wbEnabled = memcg === null || memcg.writebackEnabled();
+  for (let start = 0; start < folio.nrPages; start += ZSWAP_MAX_BATCH_SIZE) {
+    const end = Math.min(start + ZSWAP_MAX_BATCH_SIZE, folio.nrPages);
+    if (!(yield* zswapStorePages(k, folio, start, end, memcg, pool, wbEnabled))) return false;
+  }
+  return true;
+}
+
+/** zswap_store_pages(): pages [start, end) of the folio. */
+function* zswapStorePages(
+  k: Kernel,
+  folio: Folio,
+  start: number,
+  end: number,
+  memcg: Memcg | null,
+  pool: PoolObj,
+  wbEnabled: boolean,
+): Op<boolean> {
+  const entries = yield* entriesAlloc(k, folio, start, end);
+  if (entries === null) {
+    zswapState(k).stats.reject_kmemcache_fail++;
+    return false;
+  }
+  if (!(yield* zswapCompressBatch(k, { folio, start, entries, wbEnabled }, pool))) {
+    entriesFree(k, entries, pool);
+    return false;
+  }
+  for (const entry of entries) yield* zswapStoreEntry(k, entry, memcg, pool);
+  return true;
+}
+
+/** kmem_cache_alloc_bulk() with the per-entry fallback; null when an entry cannot be had. */
+function* entriesAlloc(k: Kernel, folio: Folio, start: number, end: number): Op<EntryObj[] | null> {
+  let entries = yield* entriesAllocEach(k, folio, start, end); // the bulk call
+  entries ??= yield* entriesAllocEach(k, folio, start, end); // fallback: one by one
+  return entries;
+}
+
+function* entriesAllocEach(
+  k: Kernel,
+  folio: Folio,
+  start: number,
+  end: number,
+): Op<EntryObj[] | null> {
+  const entries: EntryObj[] = [];
+  for (let i = start; i < end; i++) {
+    const entry = yield* zswapEntryCacheAlloc(k, swpEntry(folio.swap.type, folio.swap.offset + i));
+    if (entry === null) {
+      for (const e of entries) kfree(k, e);
+      return null;
+    }
+    entry.data.nid = 0; // page_to_nid(): the model has one node
+    entry.data.handle = -1; // no zsmalloc object yet
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Frees entries that never reached the tree, and the objects the batch compressed into. */
+function entriesFree(k: Kernel, entries: readonly EntryObj[], pool: PoolObj): void {
+  const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
+  for (const entry of entries) {
+    if (entry.data.handle >= 0) zsFree(zsPool, entry.data.handle);
+    kfree(k, entry);
+  }
+}

@@ -41,7 +41,9 @@ export interface BatchingBackend extends CompressorBackend {
 
 export function isBatchingBackend(b: CompressorBackend): b is BatchingBackend {
   const bb = b as Partial<BatchingBackend>;
-  return typeof bb.batchSize === "number" && bb.batchSize > 1 && typeof bb.compressBatch === "function";
+  return (
+    typeof bb.batchSize === "number" && bb.batchSize > 1 && typeof bb.compressBatch === "function"
+  );
 }
 
 /** The request's SG settings (the fields the series adds to struct acomp_req). */
@@ -110,7 +112,9 @@ export function acompRequestSetUnitSize(req: Req, unitSize: number): void {
 export function* acompCompressUnits(k: Kernel, req: Req): Op<number> {
   const p = batchParams.get(req);
   if (p === undefined || p.unitSize === 0)
-    throw new Error("acompCompressUnits: the request has no unit size (acomp_request_set_unit_size)");
+    throw new Error(
+      "acompCompressUnits: the request has no unit size (acomp_request_set_unit_size)",
+    );
   const nr = Math.ceil(p.slen / p.unitSize);
   if (p.sgl.length < nr)
     throw new RangeError(`acomp compress: expected ${nr} dst scatterlists, got ${p.sgl.length}`);
@@ -122,7 +126,9 @@ export function* acompCompressUnits(k: Kernel, req: Req): Op<number> {
   const backend = use(k, use(k, req, "read req->tfm").tfm, "read tfm->compress").backend;
   if (isBatchingBackend(backend) && nr > 1) {
     if (nr > backend.batchSize)
-      throw new RangeError(`acomp compress: ${nr} units exceed the batch size ${backend.batchSize}`);
+      throw new RangeError(
+        `acomp compress: ${nr} units exceed the batch size ${backend.batchSize}`,
+      );
     return yield* backend.compressBatch(k, srcs, p.sgl.slice(0, nr));
   }
   // Batch size 1: the unit-sized pieces one after the other, through the ordinary path.

@@ -124,7 +124,8 @@ export function* iaaCompAcompressBatch(
   yield* pollAll(k, o, ids, sgl);
   mutexUnlock(k, ctx.mutex);
   let ret = 0;
-  for (let i = 0; i < srcs.length && ret === 0; i++) ret = Math.min(0, (sgl[i] as Scatterlist).length);
+  for (let i = 0; i < srcs.length && ret === 0; i++)
+    ret = Math.min(0, (sgl[i] as Scatterlist).length);
   return ret;
 }
 
@@ -145,7 +146,8 @@ function* pollAll(
   for (let pass = 0; pending > 0; pass++) {
     if (pass === passesMax) {
       k.note(`iaa_crypto: ${pending} descriptor(s) did not complete in ${passesMax} polls`);
-      for (let i = 0; i < ids.length; i++) if (!done[i]) (sgl[i] as Scatterlist).length = -ETIMEDOUT;
+      for (let i = 0; i < ids.length; i++)
+        if (!done[i]) (sgl[i] as Scatterlist).length = -ETIMEDOUT;
       return;
     }
     if (o.syncMode === "async_irq") yield* waitIrq(k, o.device);

@@ -1,6 +1,7 @@
 /**
  * The library's public types: options, errors, swap slots and statistics.
  */
+import type { IaaSyncMode } from "../crypto/iaa_crypto.ts";
 import type { VmEvents } from "../mm/vmstat.ts";
 import type { Profile } from "../zswap/params.ts";
 import type { ZswapState } from "../zswap/state.ts";
@@ -66,6 +67,13 @@ export interface CreateZswapOptions {
    * (docs/library.md, "Fault injection"); stats().faults counts them. Default: none.
    */
   readonly faults?: FaultOptions;
+  /**
+   * deflate-iaa's engines: worker threads that compress a batch's pages in parallel (profile
+   * 7.3-batching). Default 0: batches compress on the calling thread. See docs/batching.md.
+   */
+  readonly iaaEngines?: number;
+  /** deflate-iaa's sync_mode: "async" (default, the driver's caller polls), "sync", "async_irq". */
+  readonly iaaSyncMode?: IaaSyncMode;
 }
 
 /**

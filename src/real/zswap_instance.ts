@@ -15,6 +15,7 @@ import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
 import type { ZswapState } from "../zswap/state.ts";
 import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "../zswap/zswap.ts";
 import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
+import { checkIaaOptions, iaaRegistry } from "./iaa_options.ts";
 import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
 import {
   type CreateZswapOptions,
@@ -48,9 +49,11 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const o = checkOptions(options);
   const k = new Kernel({ nrCpus: o.cpus, mode: "real", instrumented: o.instrumented });
   const answerChoice = o.faults === null ? undefined : installFaults(k, o.faults);
-  const registry =
-    o.faults === null ? realCompressorRegistry() : faultyRegistry(k, realCompressorRegistry());
-  if (!registry.has(o.compressor)) throw unknownCompressor(registry, o.compressor);
+  const known = realCompressorRegistry();
+  if (!known.has(o.compressor)) throw unknownCompressor(known, o.compressor);
+  const iaa = iaaRegistry(checkIaaOptions(options));
+  const device = iaa.device;
+  const registry = o.faults === null ? iaa.registry : faultyRegistry(k, iaa.registry);
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
   setCryptoAlgorithms(k, registry).scompLockModel = false;
   const z = zswapInit(k, {
@@ -75,6 +78,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
       ...(options.swapFileIo !== undefined ? { io: options.swapFileIo } : {}),
     });
   } catch (e) {
+    void device?.close();
     if (e instanceof SwapFileError) throw new ZswapError("EINVAL", e.message, { cause: e });
     throw e;
   }
@@ -86,16 +90,18 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     ret = ex.runSync("zswap_setup", 0, zswapSetup(k));
   } catch (e) {
     swap.close();
+    void device?.close();
     throw asZswapError(e, "set up zswap");
   }
   if (ret !== 0) {
     swap.close();
+    void device?.close();
     throw new ZswapError(
       "ENOMEM",
       `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`,
     );
   }
-  return new ZswapInstance(k, ex, z, swap, dev);
+  return new ZswapInstance(k, ex, z, swap, dev, device === null ? null : () => device.close());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +127,8 @@ export class ZswapInstance {
     private readonly z: ZswapState,
     private readonly swap: SwapFile,
     private readonly dev: SwapDevice,
+    /** Stops what the instance started besides the swap file (deflate-iaa's engines). */
+    private readonly closeEngines: (() => Promise<void>) | null = null,
   ) {
     this.online = kernel.cpus.onlineList();
   }
@@ -481,6 +489,7 @@ export class ZswapInstance {
       await this.flush();
     } finally {
       this.swap.close();
+      await this.closeEngines?.();
     }
   }
 

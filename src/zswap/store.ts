@@ -78,7 +78,9 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   if (pool === null) return false;
   let ok = true;
   if (storesInBatches(z.profile)) ok = yield* zswapStoreBatched(k, folio, memcg, pool);
-  else for (let i = 0; i < folio.nrPages && ok; i++) ok = yield* zswapStorePage(k, folio, i, memcg, pool);
+  else
+    for (let i = 0; i < folio.nrPages && ok; i++)
+      ok = yield* zswapStorePage(k, folio, i, memcg, pool);
   if (ok) z.events.zswpout += folio.nrPages;
   yield* zswapPoolPut(k, pool);
   return ok;

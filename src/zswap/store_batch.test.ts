@@ -121,7 +121,9 @@ describe("7.3-batching stores as 7.3 does", () => {
       const bat = run("7.3-batching", compressor, folios, null);
       assertSame(seq, bat, folios);
       assert.ok((seq.debugfs as { stored_pages: number }).stored_pages > 500);
-      assert.ok((seq.debugfs as { stored_incompressible_pages: number }).stored_incompressible_pages >= 3);
+      assert.ok(
+        (seq.debugfs as { stored_incompressible_pages: number }).stored_incompressible_pages >= 3,
+      );
     });
   }
 

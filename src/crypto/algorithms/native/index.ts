@@ -6,10 +6,11 @@
  * const backend = createNativeCompressorRegistry().get("zstd").create();
  * ```
  */
+
+import { iaaCompressorFactory } from "../../iaa_crypto.ts";
 import { CompressorRegistry } from "../registry.ts";
 import { simCompressorFactory } from "../sim.ts";
 import type { CompressorFactory } from "../types.ts";
-import { iaaCompressorFactory } from "../../iaa_crypto.ts";
 import { deflateCompressorFactory } from "./deflate.ts";
 import { DEFLATE_IAA_PARAMS, DeflateIaaCodec } from "./deflate_iaa.ts";
 import { lz4CompressorFactory, lz4hcCompressorFactory } from "./lz4.ts";

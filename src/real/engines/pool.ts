@@ -1,0 +1,229 @@
+/**
+ * EnginePool: N worker threads ("engines") that process descriptors from a ring in shared
+ * memory, for work worth handing to another core: a batch of page compressions (deflate-iaa's
+ * engines, iaa_device.ts), or any per-CPU job that a module can run on bytes.
+ *
+ * The submitting thread never awaits: it writes descriptors into the ring and polls their
+ * completion records, or sleeps on the completion counter (Atomics.wait), so kernel-side
+ * generator code can use a pool synchronously, exactly as a driver uses a device.
+ *
+ * ```ts
+ * const pool = EnginePool.create({ handler: new URL("./my_handler.ts", import.meta.url),
+ *                                  inBytesMax: 4096, outBytesMax: 4096 });
+ * const id = pool.submit(OP, input, arg);          // -1 when every slot is in use
+ * while (!pool.done(id)) pool.waitCompletion(1);   // or poll other descriptors meanwhile
+ * const n = pool.result(id); use(pool.output(id, n)); pool.release(id);
+ * await pool.close();
+ * ```
+ *
+ * The handler module exports `createHandler(): EngineHandler` (ring.ts); each engine loads it
+ * once. Only one thread may submit to a pool (the ring has one producer). Engines are unref'd:
+ * an open pool does not keep the process alive, and close() terminates them.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import {
+  CTRL_COMPLETIONS,
+  CTRL_DOORBELL,
+  CTRL_READY,
+  CTRL_SHUTDOWN,
+  type EngineWorkerData,
+  HDR_ARG,
+  HDR_IN_LEN,
+  HDR_OP,
+  HDR_RESULT,
+  HDR_WORDS,
+  type RingGeometry,
+  RingViews,
+  SLOT_DONE,
+  SLOT_FREE,
+  SLOT_SUBMITTED,
+} from "./ring.ts";
+
+export interface EnginePoolOptions {
+  /** The module the engines run (exports createHandler). */
+  readonly handler: URL;
+  /** Number of engines (default: one per core, at most 64). */
+  readonly engines?: number;
+  /** Descriptor slots in the ring (default 64). */
+  readonly slots?: number;
+  readonly inBytesMax: number;
+  readonly outBytesMax: number;
+}
+
+/** How long start-up may take before waitReady reports it (engines load their modules). */
+const READY_TIMEOUT_MS = 30_000;
+
+export class EnginePool {
+  readonly engines: number;
+  private readonly ring: RingViews;
+  private readonly workers: Worker[];
+  private readonly freeSlots: number[];
+  private readonly errors: Error[] = [];
+  private closed = false;
+
+  private constructor(o: EnginePoolOptions, engines: number) {
+    const g: RingGeometry = {
+      slots: o.slots ?? 64,
+      inBytesMax: o.inBytesMax,
+      outBytesMax: o.outBytesMax,
+    };
+    this.engines = engines;
+    this.ring = new RingViews(new SharedArrayBuffer(RingViews.bytes(g)), g);
+    this.freeSlots = Array.from({ length: g.slots }, (_, i) => g.slots - 1 - i);
+    this.workers = Array.from({ length: engines }, (_, index) => this.spawn(o.handler, index));
+  }
+
+  /** Starts the engines; they load in the background (submissions queue meanwhile). */
+  static create(o: EnginePoolOptions): EnginePool {
+    const engines = o.engines ?? Math.min(64, availableParallelism());
+    if (!Number.isInteger(engines) || engines < 1 || engines > 64)
+      throw new RangeError(`EnginePool: expected 1..64 engines, got ${engines}`);
+    const slots = o.slots ?? 64;
+    if (!Number.isInteger(slots) || slots < 1 || slots > 4096)
+      throw new RangeError(`EnginePool: expected 1..4096 slots, got ${slots}`);
+    return new EnginePool(o, engines);
+  }
+
+  private spawn(handler: URL, index: number): Worker {
+    const data: EngineWorkerData = {
+      sab: this.ring.sab,
+      geometry: this.ring.g,
+      handler: handler.href,
+      index,
+    };
+    const w = new Worker(bootstrap(), { eval: true, workerData: { ...data, ...entryOf() } });
+    w.on("error", (e) => {
+      this.errors.push(e);
+      // Wake a submitter that sleeps on completions, so it sees the failure instead of hanging.
+      Atomics.add(this.ring.ctrl, CTRL_COMPLETIONS, 1);
+      Atomics.notify(this.ring.ctrl, CTRL_COMPLETIONS);
+    });
+    w.unref();
+    return w;
+  }
+
+  /** Engines that have loaded their handler. */
+  get ready(): number {
+    return Atomics.load(this.ring.ctrl, CTRL_READY);
+  }
+
+  /** Blocks until every engine has loaded (or throws after 30 s, or if one failed). */
+  waitReady(): void {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (let r = this.ready; r < this.engines; r = this.ready) {
+      this.throwIfFailed();
+      if (Date.now() > deadline)
+        throw new Error(
+          `EnginePool: ${this.engines - r} engine(s) not ready after ${READY_TIMEOUT_MS} ms`,
+        );
+      Atomics.wait(this.ring.ctrl, CTRL_READY, r, 50);
+    }
+  }
+
+  /** Queues a descriptor; returns its slot, or -1 when every slot is in use. */
+  submit(op: number, input: Uint8Array, arg = 0): number {
+    if (this.closed) throw new Error("EnginePool: submit after close");
+    if (input.length > this.ring.g.inBytesMax)
+      throw new RangeError(
+        `EnginePool: input of ${input.length} bytes exceeds ${this.ring.g.inBytesMax}`,
+      );
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return -1;
+    const h = slot * HDR_WORDS;
+    this.ring.input(slot, input.length).set(input);
+    this.ring.hdr[h + HDR_OP] = op;
+    this.ring.hdr[h + HDR_IN_LEN] = input.length;
+    this.ring.hdr[h + HDR_ARG] = arg;
+    Atomics.store(this.ring.state, slot, SLOT_SUBMITTED);
+    Atomics.add(this.ring.ctrl, CTRL_DOORBELL, 1);
+    Atomics.notify(this.ring.ctrl, CTRL_DOORBELL, 1);
+    return slot;
+  }
+
+  /** Whether the descriptor's completion record is written. */
+  done(slot: number): boolean {
+    return Atomics.load(this.ring.state, slot) === SLOT_DONE;
+  }
+
+  /** The completed descriptor's result (a length or a negative errno). */
+  result(slot: number): number {
+    this.assertDone(slot);
+    return this.ring.hdr[slot * HDR_WORDS + HDR_RESULT] as number;
+  }
+
+  /** The completed descriptor's output (a view into shared memory, valid until release). */
+  output(slot: number, len: number): Uint8Array {
+    this.assertDone(slot);
+    return this.ring.output(slot, len);
+  }
+
+  /** Frees a completed descriptor's slot. */
+  release(slot: number): void {
+    this.assertDone(slot);
+    Atomics.store(this.ring.state, slot, SLOT_FREE);
+    this.freeSlots.push(slot);
+  }
+
+  /** Completions so far (compare before and after a wait). */
+  get completions(): number {
+    return Atomics.load(this.ring.ctrl, CTRL_COMPLETIONS);
+  }
+
+  /**
+   * Sleeps until a completion after `seen` (a value of `completions`) or `timeoutMs` passed;
+   * throws if an engine died.
+   */
+  waitCompletion(seen: number, timeoutMs: number): void {
+    this.throwIfFailed();
+    Atomics.wait(this.ring.ctrl, CTRL_COMPLETIONS, seen, timeoutMs);
+    this.throwIfFailed();
+  }
+
+  /** Stops and terminates the engines. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.ring.ctrl, CTRL_SHUTDOWN, 1);
+    Atomics.notify(this.ring.ctrl, CTRL_DOORBELL);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private assertDone(slot: number): void {
+    if (!this.done(slot)) throw new Error(`EnginePool: descriptor ${slot} is not complete`);
+  }
+
+  private throwIfFailed(): void {
+    const e = this.errors[0];
+    if (e !== undefined)
+      throw new Error(`EnginePool: an engine failed: ${e.message}`, { cause: e });
+  }
+}
+
+/**
+ * How an engine starts: plain `import()` of engine_worker.js when we run compiled; through
+ * tsx's loader when we run from the TypeScript sources (bin/zswap-ts.js, `node --import tsx`).
+ */
+function entryOf(): { entry: string; tsx: string | null } {
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = siblingModule(import.meta.url, "engine_worker").href;
+  return { entry, tsx: ts ? import.meta.resolve("tsx/esm/api") : null };
+}
+
+/**
+ * The URL of module `stem` beside the module at `base` (pass import.meta.url), with the suffix
+ * we run from: `.ts` from the sources, `.js` once compiled. For EnginePoolOptions.handler.
+ */
+export function siblingModule(base: string, stem: string): URL {
+  return new URL(`./${stem}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
+}
+
+function bootstrap(): string {
+  return [
+    'const { workerData } = require("node:worker_threads");',
+    "(async () => {",
+    "  if (workerData.tsx !== null) (await import(workerData.tsx)).register();",
+    "  await import(workerData.entry);",
+    "})().catch((e) => { setImmediate(() => { throw e; }); });",
+  ].join("\n");
+}

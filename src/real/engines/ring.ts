@@ -1,0 +1,95 @@
+/**
+ * The shared-memory layout of an engine pool (see pool.ts): a ring of descriptor slots, each
+ * with a state word, a small header and input/output byte areas, plus control words, all in one
+ * SharedArrayBuffer that the submitting thread and every engine map.
+ *
+ * A slot's life: FREE -> SUBMITTED (the submitter wrote input and header) -> RUNNING (an engine
+ * claimed it with compareExchange) -> DONE (the engine wrote output and result) -> FREE (the
+ * submitter read the completion record and released it). Only the submitter moves a slot out
+ * of FREE or DONE; only engines move it out of SUBMITTED or RUNNING. Atomics order every
+ * handover, so the byte areas need no locks.
+ */
+
+export const SLOT_FREE = 0;
+export const SLOT_SUBMITTED = 1;
+export const SLOT_RUNNING = 2;
+export const SLOT_DONE = 3;
+
+/** Control words (Int32 indices). */
+export const CTRL_DOORBELL = 0; // bumped on every submission; idle engines wait on it
+export const CTRL_COMPLETIONS = 1; // bumped on every completion; waiting submitters wait on it
+export const CTRL_SHUTDOWN = 2; // 1: engines leave their loop
+export const CTRL_READY = 3; // engines that finished loading
+export const CTRL_WORDS = 4;
+
+/** Header words per slot (Int32): op, input length, argument, result. */
+export const HDR_OP = 0;
+export const HDR_IN_LEN = 1;
+export const HDR_ARG = 2;
+export const HDR_RESULT = 3;
+export const HDR_WORDS = 4;
+
+export interface RingGeometry {
+  readonly slots: number;
+  readonly inBytesMax: number;
+  readonly outBytesMax: number;
+}
+
+/** Typed views of one ring over its SharedArrayBuffer (built the same way on every thread). */
+export class RingViews {
+  readonly ctrl: Int32Array;
+  readonly state: Int32Array;
+  readonly hdr: Int32Array;
+  readonly data: Uint8Array;
+
+  constructor(
+    readonly sab: SharedArrayBuffer,
+    readonly g: RingGeometry,
+  ) {
+    let off = 0;
+    this.ctrl = new Int32Array(sab, off, CTRL_WORDS);
+    off += CTRL_WORDS * 4;
+    this.state = new Int32Array(sab, off, g.slots);
+    off += g.slots * 4;
+    this.hdr = new Int32Array(sab, off, g.slots * HDR_WORDS);
+    off += g.slots * HDR_WORDS * 4;
+    this.data = new Uint8Array(sab, off, g.slots * (g.inBytesMax + g.outBytesMax));
+  }
+
+  static bytes(g: RingGeometry): number {
+    return (
+      (CTRL_WORDS + g.slots + g.slots * HDR_WORDS) * 4 + g.slots * (g.inBytesMax + g.outBytesMax)
+    );
+  }
+
+  input(slot: number, len = this.g.inBytesMax): Uint8Array {
+    const at = slot * (this.g.inBytesMax + this.g.outBytesMax);
+    return this.data.subarray(at, at + len);
+  }
+
+  output(slot: number, len = this.g.outBytesMax): Uint8Array {
+    const at = slot * (this.g.inBytesMax + this.g.outBytesMax) + this.g.inBytesMax;
+    return this.data.subarray(at, at + len);
+  }
+}
+
+/** What an engine runs for each descriptor: a module's `createHandler()` returns one per engine. */
+export interface EngineHandler {
+  /** Processes `input` into `output`; returns a length or a negative errno. Must not throw. */
+  run(op: number, input: Uint8Array, output: Uint8Array, arg: number): number;
+}
+
+/** What a handler module exports. */
+export interface EngineHandlerModule {
+  createHandler(): EngineHandler;
+}
+
+/** workerData of an engine. */
+export interface EngineWorkerData {
+  readonly sab: SharedArrayBuffer;
+  readonly geometry: RingGeometry;
+  /** URL of the handler module. */
+  readonly handler: string;
+  /** Index of this engine (where it starts scanning the ring). */
+  readonly index: number;
+}

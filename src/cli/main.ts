@@ -9,6 +9,7 @@ import { corpusCommand } from "./cmd_corpus.ts";
 import { designCommand } from "./cmd_design.ts";
 import { runCommand } from "./cmd_run.ts";
 import { soakCommand } from "./cmd_soak.ts";
+import { usememCommand } from "./cmd_usemem.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(corpusCommand());
   program.addCommand(designCommand());
   program.addCommand(soakCommand());
+  program.addCommand(usememCommand());
   return program;
 }
 

@@ -54,7 +54,7 @@ function* compressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<boolean> {
   let ok = true;
   for (let s = 0; s < nr && ok; s += sgl.length) {
     const n = Math.min(sgl.length, nr - s);
-    const req = ctxReq(k, ctx);
+    const req = ctxReq(ctx);
     for (const sg of sgl) sg.length = PAGE_SIZE;
     acompRequestSetSrcFolio(req, b.folio.data, (b.start + s) * PAGE_SIZE, n * PAGE_SIZE);
     acompRequestSetDstSg(req, sgl, n * PAGE_SIZE);
@@ -77,7 +77,7 @@ function ctxScatterlist(k: Kernel, ctx: AcompCtx): Scatterlist[] {
   return buffers.map((b) => ({ buf: use(k, b, "write acomp_ctx->buffers[i]"), length: 0 }));
 }
 
-function ctxReq(k: Kernel, ctx: AcompCtx) {
+function ctxReq(ctx: AcompCtx) {
   if (ctx.req === null) throw new Error(`zswap_compress: ctx(cpu${ctx.cpu})->req is NULL`);
   return ctx.req;
 }
@@ -105,7 +105,7 @@ function storeUnit(
     }
   }
   const handle = compRet === 0 ? zsMalloc(zsPool, dlen) : 0;
-  const allocRet = handle < 0 ? handle : 0;
+  const allocRet = Math.min(handle, 0);
   if (compRet === 0 && allocRet === 0) {
     zsObjWrite(zsPool, handle, src, dlen);
     entry.handle = handle;

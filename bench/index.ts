@@ -2,6 +2,7 @@
  * `npm run bench [group...]`: runs the benchmark groups (all by default) and prints medians.
  * Benchmarks are measurements, not tests: nothing here fails on a slow machine.
  */
+import { benchBatching } from "./batching.bench.ts";
 import { benchCheck } from "./check.bench.ts";
 import { benchCrypto } from "./crypto.bench.ts";
 import { benchExecutor } from "./executor.bench.ts";
@@ -16,6 +17,7 @@ const groups: Record<string, () => Promise<void>> = {
   zsmalloc: benchZsmalloc,
   crypto: benchCrypto,
   run: benchRun,
+  batching: benchBatching,
 };
 
 const wanted = process.argv.slice(2);

@@ -16,6 +16,7 @@ import { type FaultOptions, FaultSpecError, parseFailSpec } from "../real/faults
 import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
 import { checkProfile, ParamError } from "../zswap/params.ts";
+import { parseFolioSize } from "./folio_size.ts";
 import { UsageError } from "./main.ts";
 import { compareAction } from "./run_compare.ts";
 import {
@@ -57,6 +58,8 @@ export interface RunFlags {
   failSeed?: string;
   compare?: string;
   compareProfiles?: string;
+  folioSize?: string;
+  iaaEngines?: string;
 }
 
 /** A run, as parsed and checked. */
@@ -78,7 +81,11 @@ export function runCommand(
     .option("--size <bytes>", "size of the generated corpus; K, M, G suffixes", DEFAULT_SIZE)
     .option("--seed <n>", "seed of the generated corpus", "1")
     .option("--compressor <name>", "zswap compressor: lz4, lz4hc, zstd, lzo, deflate", "lz4")
-    .option("--profile <name>", "kernel behaviour: latest (7.1) or 6.12", "latest")
+    .option(
+      "--profile <name>",
+      "kernel behaviour: latest (7.1), 6.12, or 7.3-batching (stores large folios in batches)",
+      "latest",
+    )
     .option("--max-pool-percent <n>", "max_pool_percent: the pool limit, % of total RAM", "20")
     .option(
       "--accept-threshold-percent <n>",
@@ -114,6 +121,8 @@ export function runCommand(
       "run once per compressor (lz4,lz4hc,zstd,lzo,deflate): one table",
     )
     .option("--compare-profiles <profiles>", "run once per profile (latest,6.12): one table")
+    .option("--folio-size <size>", "swap out in folios of 4K (pages), 16K, 64K, ... or 2M", "4K")
+    .option("--iaa-engines <n>", "deflate-iaa: worker-thread engines for batches (default 0)")
     .addHelpText(
       "after",
       `
@@ -236,7 +245,12 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
   if (config.force && config.swapFile === undefined) {
     throw new UsageError("Cannot use --force without --swap-file: it lets --swap-file overwrite");
   }
-  return config;
+  return {
+    ...config,
+    folioPages: parseFolioSize(flags.folioSize ?? "4K"),
+    iaaEngines:
+      flags.iaaEngines === undefined ? 0 : intFlag("--iaa-engines", flags.iaaEngines, 0, 64),
+  };
 }
 
 /** --fail's knobs, seeded by --fail-seed (or --seed). */

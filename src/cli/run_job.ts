@@ -28,7 +28,7 @@ import {
 import { CHUNK_PAGES, CorpusReader } from "../workload/corpus_stream.ts";
 import type { Profile } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
-import { Stress } from "./run_stress.ts";
+import { crossed, Stress } from "./run_stress.ts";
 import { newProgressBar } from "./run_summary.ts";
 import { turn } from "./signals.ts";
 
@@ -56,6 +56,10 @@ export interface RunConfig {
   readonly switchCompressorEvery: number;
   /** --fail, with its seed; null: no fault injection. */
   readonly faults: FaultOptions | null;
+  /** Pages per swap-out (--folio-size): 1, or a large folio of up to 512 pages. */
+  readonly folioPages?: number;
+  /** deflate-iaa engines (--iaa-engines); 0: batches compress on the calling thread. */
+  readonly iaaEngines?: number;
 }
 
 /** Pages between two turns of the event loop, so background writeback can do its I/O. */
@@ -83,6 +87,8 @@ export interface RunResult {
   readonly config: {
     readonly compressor: string;
     readonly profile: Profile;
+    /** Pages per swap-out (--folio-size). */
+    readonly folioPages: number;
     readonly max_pool_percent: number;
     readonly accept_threshold_percent: number;
     readonly shrinker_enabled: boolean;
@@ -176,6 +182,7 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       checksums: config.verifySwap,
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
       ...(config.faults !== null ? { faults: config.faults } : {}),
+      iaaEngines: config.iaaEngines ?? 0,
     });
   } catch (e) {
     if (e instanceof ZswapError) throw new UsageError(e.message);
@@ -235,6 +242,10 @@ interface PhaseContext {
   readonly zswap: ZswapInstance;
   readonly corpus: PageStream;
   readonly nrPages: number;
+  /** Pages per swap-out unit (--folio-size); folios start at multiples of it. */
+  readonly folioPages: number;
+  /** Pages per chunk: CHUNK_PAGES, or a folio if larger (so no folio straddles two chunks). */
+  readonly chunkPages: number;
   readonly stress: Stress;
   readonly bar: ReturnType<typeof newProgressBar> | null;
   readonly hooks: RunHooks;
@@ -259,23 +270,27 @@ interface SwapOutResult {
 async function swapOutPhase(c: PhaseContext): Promise<SwapOutResult> {
   const slots = new Array<SwapSlot | null>(c.nrPages).fill(null);
   const kept = new Map<number, Uint8Array>();
-  const chunk = new Uint8Array(CHUNK_PAGES * PAGE_SIZE);
+  const chunk = new Uint8Array(c.chunkPages * PAGE_SIZE);
   let seconds = 0;
   let i = 0;
   // Bounded by the corpus: each round takes at least one page, or ends.
   for (let n = c.corpus.next(chunk); n > 0 && i < c.nrPages; n = c.corpus.next(chunk)) {
     for (let j = 0; j < n; j++) pageDigest(pageOf(chunk, j), c.digests, 4 * (i + j));
     const t0 = performance.now();
-    for (let j = 0; j < n; j++, i++) {
-      const page = pageOf(chunk, j);
-      // The chunk is reused: swapOut has finished with `page` once it settles.
-      const slot = await swapOutPage(c.zswap, page);
-      slots[i] = slot;
-      if (slot === null) kept.set(i, page.slice());
+    for (let j = 0, u = 1; j < n; j += u, i += u) {
+      // A folio where one fits at a multiple of the folio size, else a page.
+      u = i % c.folioPages === 0 && j + c.folioPages <= n ? c.folioPages : 1;
+      const unit = chunk.subarray(j * PAGE_SIZE, (j + u) * PAGE_SIZE);
+      // The chunk is reused: swapOut has finished with `unit` once it settles.
+      const slot = await swapOutPage(c.zswap, unit);
+      for (let p = 0; p < u; p++) {
+        slots[i + p] = slot; // every page of a folio names the folio's slot
+        if (slot === null) kept.set(i + p, pageOf(chunk, j + p).slice());
+      }
       if (c.zswap.poolReachedFull) await paceWriteback(c.zswap);
-      else if ((i + 1) % YIELD_PAGES === 0) await turn();
-      if ((i + 1) % YIELD_PAGES === 0) progress(c, "swap-out", i + 1, i + 1);
-      await c.stress.between(i + 1);
+      else if (crossed(i + u, u, YIELD_PAGES)) await turn();
+      if (crossed(i + u, u, YIELD_PAGES)) progress(c, "swap-out", i + u, i + u);
+      await c.stress.between(i + u, u);
     }
     seconds += (performance.now() - t0) / 1e3;
   }
@@ -313,12 +328,15 @@ async function swapInPhase(c: PhaseContext, out: SwapOutResult): Promise<SwapInR
     firstUnreadable: null,
     seconds: 0,
   };
-  const chunk = new Uint8Array(CHUNK_PAGES * PAGE_SIZE);
-  const lost = new Uint8Array(CHUNK_PAGES);
-  for (let first = 0; first < c.nrPages; first += CHUNK_PAGES) {
-    const n = Math.min(CHUNK_PAGES, c.nrPages - first);
+  const chunk = new Uint8Array(c.chunkPages * PAGE_SIZE);
+  const lost = new Uint8Array(c.chunkPages);
+  for (let first = 0; first < c.nrPages; first += c.chunkPages) {
+    const n = Math.min(c.chunkPages, c.nrPages - first);
     const t0 = performance.now();
-    for (let j = 0; j < n; j++) lost[j] = (await swapInOne(c, out, first + j, chunk, j, r)) ? 0 : 1;
+    for (let j = 0, u = 1; j < n; j += u) {
+      u = out.slots[first + j]?.nrPages ?? 1;
+      lost.fill((await swapInOne(c, out, first + j, chunk, j, r)) ? 0 : 1, j, j + u);
+    }
     r.seconds += (performance.now() - t0) / 1e3;
     for (let j = 0; j < n; j++) {
       if (lost[j] === 0 && !digestEquals(pageOf(chunk, j), c.digests, 4 * (first + j))) {
@@ -334,7 +352,10 @@ async function swapInPhase(c: PhaseContext, out: SwapOutResult): Promise<SwapInR
   return r;
 }
 
-/** Swaps page i into page j of the chunk; false (counted in r) if it could not be read back. */
+/**
+ * Swaps the unit at page i (a page, or the folio starting there) into the chunk at page j;
+ * false (counted in r, per page) if it could not be read back.
+ */
 async function swapInOne(
   c: PhaseContext,
   out: SwapOutResult,
@@ -344,24 +365,25 @@ async function swapInOne(
   r: SwapInResult,
 ): Promise<boolean> {
   const slot = out.slots[i];
-  out.slots[i] = null;
+  const u = slot?.nrPages ?? 1;
+  out.slots.fill(null, i, i + u);
   let ok = true;
   if (slot == null) {
     // A page that could not be swapped out never left memory: it is its own copy.
     pageOf(chunk, j).set(out.kept.get(i) as Uint8Array);
   } else {
-    const back = await swapInRetrying(c, slot, pageOf(chunk, j));
+    const back = await swapInRetrying(c, slot, chunk.subarray(j * PAGE_SIZE, (j + u) * PAGE_SIZE));
     if (back instanceof ZswapError) {
-      r.unreadable++;
+      r.unreadable += u;
       r.firstUnreadable ??= `page ${i}: ${back.message}`;
       ok = false;
     }
   }
-  if ((i + 1) % YIELD_PAGES === 0) {
-    progress(c, "swap-in", i + 1, c.nrPages + i + 1);
+  if (crossed(i + u, u, YIELD_PAGES)) {
+    progress(c, "swap-in", i + u, c.nrPages + i + u);
     await turn();
   }
-  await c.stress.between(c.nrPages + i + 1);
+  await c.stress.between(c.nrPages + i + u, u);
   return ok;
 }
 
@@ -381,7 +403,19 @@ async function runPhases(
   const stress = new Stress(config, zswap, nrPages);
   const bar = !config.json && process.stderr.isTTY ? newProgressBar() : null;
   const digests = new Uint32Array(4 * nrPages);
-  const c: PhaseContext = { zswap, corpus, nrPages, stress, bar, hooks, digests, swapInRetries: 0 };
+  const folioPages = config.folioPages ?? 1;
+  const c: PhaseContext = {
+    zswap,
+    corpus,
+    nrPages,
+    folioPages,
+    chunkPages: Math.max(CHUNK_PAGES, folioPages),
+    stress,
+    bar,
+    hooks,
+    digests,
+    swapInRetries: 0,
+  };
   bar?.start(2 * nrPages, 0, { phase: "swap-out" });
   hooks.onStatus?.(`swap-out, page 0 of ${nrPages}`);
   const out = await swapOutPhase(c);
@@ -402,6 +436,7 @@ async function runPhases(
     config: {
       compressor: config.compressor,
       profile: config.profile,
+      folioPages,
       max_pool_percent: config.maxPoolPercent,
       accept_threshold_percent: config.acceptThresholdPercent,
       shrinker_enabled: config.shrinker,

@@ -5,6 +5,11 @@
 import { realCompressorRegistry, type ZswapInstance } from "../real/zswap_instance.ts";
 import type { RunConfig } from "./run_job.ts";
 
+/** Whether a unit of `n` pages that brought the count to `done` crossed a multiple of `every`. */
+export function crossed(done: number, n: number, every: number): boolean {
+  return Math.floor(done / every) > Math.floor((done - n) / every);
+}
+
 /** With --hotplug: a CPU goes offline, or comes back, every this many pages. */
 export const HOTPLUG_PAGES = 512;
 
@@ -31,10 +36,11 @@ class Stress {
     this.used = [config.compressor];
   }
 
-  async between(done: number): Promise<void> {
-    if (this.config.hotplug && done % this.hotplugEvery === 0) await this.hotplug();
+  /** After a unit of `n` pages (a page or a folio) that brought the count to `done`. */
+  async between(done: number, n = 1): Promise<void> {
+    if (this.config.hotplug && crossed(done, n, this.hotplugEvery)) await this.hotplug();
     const every = this.config.switchCompressorEvery;
-    if (every > 0 && done % every === 0) await this.switchCompressor();
+    if (every > 0 && crossed(done, n, every)) await this.switchCompressor();
   }
 
   /** Takes a CPU offline, or brings the offline one back (CPU 0 stays, as the boot CPU does). */

@@ -149,6 +149,12 @@ function summarize(
   };
 }
 
+function sizeText(bytes: number): string {
+  return bytes >= 2 ** 20 && bytes % 2 ** 20 === 0
+    ? `${bytes / 2 ** 20} MiB`
+    : `${bytes / 1024} KiB`;
+}
+
 function pct(ratio: number): string {
   const d = (ratio - 1) * 100;
   return `${d >= 0 ? "+" : ""}${d.toFixed(1)}%`;
@@ -176,7 +182,7 @@ export function usememText(r: UsememResult): string {
     ["CPU time (s)", r.baseline.cpuS, r.batching.cpuS, r.ratio.cpu, 2],
   ];
   const lines = [
-    `usemem: ${c.producers} producers x ${n(c.bytesPerProducer / 2 ** 20)} MiB, ${folio} folios, ${c.compressor}${engines}; medians of ${c.repeat}`,
+    `usemem: ${c.producers} producers x ${sizeText(c.bytesPerProducer)}, ${folio} folios, ${c.compressor}${engines}; medians of ${c.repeat}`,
     "",
     `| ${"usemem".padEnd(24)} | ${"baseline (7.3)".padStart(16)} | ${"batching (7.3-batching)".padStart(24)} | ${"change".padStart(7)} |`,
     `|${"-".repeat(26)}|${"-".repeat(18)}|${"-".repeat(26)}|${"-".repeat(9)}|`,

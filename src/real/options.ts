@@ -64,6 +64,8 @@ const OPTION_KEYS = {
   instrumented: true,
   swapFileIo: true,
   faults: true,
+  iaaEngines: true,
+  iaaSyncMode: true,
 } as const satisfies Record<keyof CreateZswapOptions, true>;
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {

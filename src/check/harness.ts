@@ -11,6 +11,7 @@ import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { iaaSimCompressorFactory, simCompressorFactory } from "../crypto/algorithms/sim.ts";
 import type { CompressorFactory } from "../crypto/algorithms/types.ts";
+import { iaaSimBatchCompressorFactory } from "../crypto/iaa_crypto.ts";
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel, KernelConfig } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
@@ -19,6 +20,7 @@ import { KernelBug } from "../kernel/report.ts";
 import { swapon } from "../mm/swap.ts";
 import { MemoryStorage } from "../mm/swap_storage.ts";
 import type { Program } from "../sim/explore.ts";
+import { isBatchingDesign } from "../zswap/acomp_ctx/d7_batch.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import type { ZswapState } from "../zswap/state.ts";
 import { zswapInit, zswapSetup } from "../zswap/zswap.ts";
@@ -62,6 +64,10 @@ export interface Scenario {
    * (its steps have no alternative to explore, so they cost no search).
    */
   prelude?(env: ScenarioEnv): Op<void>;
+  /** Extra algorithms the scenario's pool needs (registered beside the sim ones). */
+  readonly algorithms?: readonly CompressorFactory[];
+  /** The compressor of the first pool (default: the check's, "sim" or "iaa-sim"). */
+  readonly compressor?: string;
   /** Called after setup, before the actors start: fault and reclaim policy. */
   arm?(env: ScenarioEnv): void;
   actors(env: ScenarioEnv): Actor[];
@@ -94,11 +100,22 @@ export function scenarioProgram(
     name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}${compressor === "sim" ? "" : ` (${compressor})`}${opts.points === undefined ? "" : ` (points ${opts.points})`}`,
     config,
     setup(k: Kernel) {
-      const algorithms = [simCompressorFactory, SIM_B, iaaSimCompressorFactory];
+      const algorithms = [
+        simCompressorFactory,
+        SIM_B,
+        iaaSimCompressorFactory,
+        iaaSimBatchCompressorFactory,
+        ...(scenario.algorithms ?? []),
+      ];
       setCryptoAlgorithms(k, new CompressorRegistry(algorithms));
       const z = zswapInit(k, {
         design,
-        params: { compressor, enabled: true, shrinker_enabled: true },
+        ...(isBatchingDesign(design) ? { profile: design.profile } : {}),
+        params: {
+          compressor: scenario.compressor ?? compressor,
+          enabled: true,
+          shrinker_enabled: true,
+        },
       });
       memory(k).totalramPages = 1 << 16;
       swapon(k, new MemoryStorage(256));

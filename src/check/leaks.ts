@@ -15,7 +15,7 @@ export function checkCtxLeaks(k: Kernel): void {
     if (area === null || area.freed) continue;
     reachable.add(area);
     for (const ctx of area.data.slots as AcompCtx[]) {
-      for (const r of [ctx.req, ctx.acomp, ctx.buffer])
+      for (const r of [ctx.req, ctx.acomp, ctx.buffer, ...(ctx.buffers ?? [])])
         if (r !== null && "id" in r) reachable.add(r as KObj);
     }
   }

@@ -26,6 +26,7 @@ import {
   PAGE_SIZE,
 } from "../workload/corpus.ts";
 import { CHUNK_PAGES, CorpusReader } from "../workload/corpus_stream.ts";
+import { acompCtxMemoryText } from "../zswap/ctx_memory.ts";
 import type { Profile } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
 import { crossed, Stress } from "./run_stress.ts";
@@ -102,6 +103,8 @@ export interface RunResult {
   readonly afterSwapOut: Pick<ZswapStats, "debugfs" | "vmstat" | "derived">;
   /** zsmalloc's class table after swap-out (--zsmalloc-stats). */
   readonly zsmallocClasses?: string;
+  /** With --zsmalloc-stats: the acomp_ctx memory each CPU keeps for the pool's lifetime. */
+  readonly perCpuMemory?: string;
   /** Everything at the end (every page back in): the vmstat events of both phases. */
   readonly end: Pick<ZswapStats, "debugfs" | "vmstat" | "swapFile">;
   /** How stores fared against the pool limit (see docs/run.md). */
@@ -421,6 +424,7 @@ async function runPhases(
   const out = await swapOutPhase(c);
   const afterSwapOut = zswap.stats();
   const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
+  const perCpuMemory = config.zsmallocStats ? acompCtxMemoryText(zswap.kernel) : null;
   bar?.update(nrPages, { phase: "swap-in" });
   const back = await swapInPhase(c, out);
   bar?.stop();
@@ -450,6 +454,7 @@ async function runPhases(
       swapIn: phase(sizeBytes, back.seconds),
     },
     ...(zsmallocClasses !== null ? { zsmallocClasses } : {}),
+    ...(perCpuMemory !== null ? { perCpuMemory } : {}),
     afterSwapOut: {
       debugfs: afterSwapOut.debugfs,
       vmstat: afterSwapOut.vmstat,

@@ -89,6 +89,7 @@ export function summaryText(r: RunResult): string {
   if (r.notSwappedOut > 0)
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
   if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
+  if (r.perCpuMemory !== undefined) lines.push("", r.perCpuMemory.trimEnd());
   return `${lines.join("\n")}\n`;
 }
 

@@ -109,7 +109,7 @@ describe("acomp API", () => {
     assert.equal(cryptoHasAcomp(k, "lzo-rle"), false);
     assert.match(
       unknownAlgorithmMessage(k, "foo"),
-      /^Unknown compressor 'foo'; available: deflate, lz4, lz4hc, lzo, sim, zstd$/,
+      /^Unknown compressor 'foo'; available: deflate, deflate-iaa, lz4, lz4hc, lzo, sim, zstd$/,
     );
   });
 

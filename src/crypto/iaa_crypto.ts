@@ -18,14 +18,23 @@
  *
  * The polling loop is a real, bounded loop: a descriptor that never completes ends with
  * -ETIMEDOUT for its page (the idxd timeouts of the series) instead of hanging. In the
- * simulator, whether a polled descriptor has completed is a checker choice ("pick", 0 = done),
- * so completion order is explored.
+ * simulator one descriptor completes per polling pass, and which one is a checker choice
+ * ("pick"), so every completion order is explored. Simplification: the simulator does not
+ * explore a descriptor that never completes (the real device's pass bound covers that).
  */
 import { Completion, complete, waitForCompletion } from "../kernel/completion.ts";
+import {
+  CPUHP_BP_PREPARE_DYN,
+  cpuhpSetupStateMulti,
+  cpuhpStateAddInstance,
+} from "../kernel/cpuhp.ts";
 import { choose, type Op, sched } from "../kernel/effect.ts";
 import { ENOSPC, ETIMEDOUT } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { type KObj, kfree, memory, use } from "../kernel/memory.ts";
 import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { KernelBug } from "../kernel/report.ts";
+import { simCompressorFactory } from "./algorithms/sim.ts";
 import type { CompressorBackend, CompressorFactory } from "./algorithms/types.ts";
 import type { BatchingBackend, Scatterlist } from "./batch.ts";
 
@@ -83,46 +92,102 @@ export class InlineIaaDevice implements IaaDevice {
   relax(): void {}
 }
 
-/** iaa_batch_ctx: per CPU, for the driver's lifetime (never freed at CPU offline). */
+/**
+ * iaa_batch_ctx: per CPU, allocated at driver init for the driver's lifetime. As posted (v13,
+ * v14) it is never freed at CPU offline; `iaaCryptoFreeAtOffline` models a driver that did free
+ * it there, which repeats C1 (scenario C22).
+ */
 interface IaaBatchCtx {
   readonly mutex: Mutex;
 }
 
+type BatchCtxObj = KObj<IaaBatchCtx>;
+
 interface IaaDriverState {
-  readonly batchCtx: IaaBatchCtx[];
+  readonly batchCtx: Array<BatchCtxObj | null>;
+  /** The device each algorithm of this kernel submits to (one per algorithm name). */
+  readonly devices: Map<string, IaaDevice>;
+}
+
+function newBatchCtx(k: Kernel, cpu: number): BatchCtxObj {
+  return memory(k).newObj(k, "iaa_batch_ctx", 64, {
+    mutex: new Mutex(`iaa_batch_ctx(cpu${cpu})->mutex`, "&iaa_batch_ctx->mutex"),
+  });
 }
 
 function driverState(k: Kernel): IaaDriverState {
   return k.subsystem("iaa_crypto", () => ({
-    batchCtx: k.cpus.possible.map((cpu) => ({
-      mutex: new Mutex(`iaa_batch_ctx(cpu${cpu})->mutex`, "&iaa_batch_ctx->mutex"),
-    })),
+    batchCtx: k.cpus.possible.map((cpu) => newBatchCtx(k, cpu)),
+    devices: new Map(),
   }));
 }
 
+/**
+ * The hypothetical driver that frees a CPU's batch ctx when the CPU dies (and allocates a new
+ * one when it comes back): registers that teardown as a cpuhp PREPARE state. Returns 0.
+ */
+export function* iaaCryptoFreeAtOffline(k: Kernel): Op<number> {
+  const ds = driverState(k);
+  const node = { driver: "iaa_crypto" };
+  cpuhpSetupStateMulti(
+    k,
+    CPUHP_BP_PREPARE_DYN,
+    "crypto/iaa:prepare",
+    // biome-ignore lint/correctness/useYield: an Op that completes at once
+    function* (_k, cpu) {
+      ds.batchCtx[cpu] ??= newBatchCtx(k, cpu);
+      return 0;
+    },
+    // biome-ignore lint/correctness/useYield: an Op that completes at once
+    function* (_k, cpu) {
+      kfree(k, ds.batchCtx[cpu] ?? null); // no lock taken: a user may still hold it (C1's shape)
+      return 0;
+    },
+  );
+  return yield* cpuhpStateAddInstance(k, CPUHP_BP_PREPARE_DYN, node);
+}
+
 export interface IaaDriverOptions {
-  readonly device: IaaDevice;
+  /** The device; null: an InlineIaaDevice per kernel over the algorithm's codec. */
+  readonly device: IaaDevice | null;
   readonly syncMode: IaaSyncMode;
   /** Bound on polling passes of one batch (default: 64 simulated, 10^7 real). */
   readonly pollPassesMax?: number;
+}
+
+function deviceOf(k: Kernel, name: string, o: IaaDriverOptions, codec: CompressorBackend) {
+  if (o.device !== null) return o.device;
+  const devices = driverState(k).devices;
+  let d = devices.get(name);
+  if (d === undefined) devices.set(name, (d = new InlineIaaDevice(codec)));
+  return d;
 }
 
 /** iaa_comp_acompress_batch(): see the file comment. Returns 0 or the first negative errno. */
 export function* iaaCompAcompressBatch(
   k: Kernel,
   o: IaaDriverOptions,
+  device: IaaDevice,
   srcs: readonly Uint8Array[],
   sgl: readonly Scatterlist[],
 ): Op<number> {
-  const ctx = driverState(k).batchCtx[k.cpu] as IaaBatchCtx; // raw_cpu_ptr
-  yield* mutexLock(k, ctx.mutex);
+  const obj = driverState(k).batchCtx[k.cpu] ?? null; // raw_cpu_ptr
+  if (obj === null)
+    throw new KernelBug(
+      "null-deref",
+      "BUG: kernel NULL pointer dereference in iaa_comp_acompress_batch",
+      [`iaa_batch_ctx of cpu${k.cpu} is NULL`],
+    );
+  const mutex = use(k, obj, "lock iaa_batch_ctx->mutex").mutex;
+  yield* mutexLock(k, mutex);
   const ids: number[] = [];
   for (let i = 0; i < srcs.length; i++) {
     const sg = sgl[i] as Scatterlist;
-    ids.push(o.device.submitCompress(srcs[i] as Uint8Array, sg.buf.length));
+    ids.push(device.submitCompress(srcs[i] as Uint8Array, sg.buf.length));
   }
-  yield* pollAll(k, o, ids, sgl);
-  mutexUnlock(k, ctx.mutex);
+  yield* pollAll(k, o, device, ids, sgl);
+  // Still the ctx of the CPU we started on, even if we migrated while polling.
+  mutexUnlock(k, use(k, obj, "unlock iaa_batch_ctx->mutex").mutex);
   let ret = 0;
   for (let i = 0; i < srcs.length && ret === 0; i++)
     ret = Math.min(0, (sgl[i] as Scatterlist).length);
@@ -132,6 +197,7 @@ export function* iaaCompAcompressBatch(
 function* pollAll(
   k: Kernel,
   o: IaaDriverOptions,
+  device: IaaDevice,
   ids: readonly number[],
   sgl: readonly Scatterlist[],
 ): Op<void> {
@@ -150,12 +216,13 @@ function* pollAll(
         if (!done[i]) (sgl[i] as Scatterlist).length = -ETIMEDOUT;
       return;
     }
-    if (o.syncMode === "async_irq") yield* waitIrq(k, o.device);
-    for (let i = 0; i < ids.length; i++) {
-      if (done[i]) continue;
-      if (sim && (yield* choose(2, "pick", `iaa descriptor ${i} still pending`)) === 1) continue;
+    if (o.syncMode === "async_irq") yield* waitIrq(k, device);
+    // Simulated: which pending descriptor the device completes first is the checker's choice.
+    const first = sim ? yield* choose(pending, "pick", "iaa: which descriptor completes") : 0;
+    for (let i = 0, seen = 0; i < ids.length; i++) {
+      if (done[i] || (sim && seen++ !== first)) continue;
       const sg = sgl[i] as Scatterlist;
-      const r = o.device.poll(ids[i] as number, sg.buf);
+      const r = device.poll(ids[i] as number, sg.buf);
       if (r === null) continue;
       sg.length = r;
       done[i] = true;
@@ -163,7 +230,7 @@ function* pollAll(
     }
     if (pending > 0 && o.syncMode !== "async_irq") {
       if (sim) yield* sched("iaa_comp_poll pass");
-      else o.device.relax();
+      else device.relax();
     }
   }
 }
@@ -185,6 +252,13 @@ function* irq(k: Kernel, c: Completion): Op<void> {
   complete(k, c);
 }
 
+/** The sim code behind the batching driver, for the checker (scenarios C22, C26). */
+export const iaaSimBatchCompressorFactory: CompressorFactory = iaaCompressorFactory({
+  name: "iaa-sim-batch",
+  kernelParams: "none: the sim code behind the IAA batching driver (batch size 8), for the checker",
+  codec: () => simCompressorFactory.create(),
+});
+
 /** A tfm's backend: the codec for single requests, the driver for batches. */
 class IaaBackend implements BatchingBackend {
   readonly batchSize = IAA_CRYPTO_MAX_BATCH_SIZE;
@@ -203,7 +277,8 @@ class IaaBackend implements BatchingBackend {
   }
 
   compressBatch(k: Kernel, srcs: readonly Uint8Array[], sgl: readonly Scatterlist[]): Op<number> {
-    return iaaCompAcompressBatch(k, this.driver, srcs, sgl);
+    const device = deviceOf(k, this.name, this.driver, this.codec);
+    return iaaCompAcompressBatch(k, this.driver, device, srcs, sgl);
   }
 }
 
@@ -212,24 +287,20 @@ export interface IaaFactoryOptions {
   readonly kernelParams: string;
   /** The byte format (what a single request and each engine runs). */
   readonly codec: () => CompressorBackend;
-  /** The device; default an InlineIaaDevice over a codec of its own. */
+  /** The device; default an InlineIaaDevice per kernel over a codec of its own. */
   readonly device?: IaaDevice;
   readonly syncMode?: IaaSyncMode;
 }
 
 /** An asynchronous, batching acomp algorithm over an IAA-like device. */
 export function iaaCompressorFactory(o: IaaFactoryOptions): CompressorFactory {
-  let driver: IaaDriverOptions | null = null;
+  const driver: IaaDriverOptions = { device: o.device ?? null, syncMode: o.syncMode ?? "async" };
   return {
     name: o.name,
     kernelParams: o.kernelParams,
     kernelNoSpaceErrno: -ENOSPC,
     asynchronous: true,
     create() {
-      driver ??= {
-        device: o.device ?? new InlineIaaDevice(o.codec()),
-        syncMode: o.syncMode ?? "async",
-      };
       return new IaaBackend(o.name, o.codec(), driver);
     },
   };

@@ -117,7 +117,7 @@ describe("createZswap: round trip", () => {
       });
       await assert.rejects(
         z.setParam("compressor", "lzo-rle"),
-        /Unknown compressor 'lzo-rle'; available: deflate, lz4, lz4hc, lzo, zstd/,
+        /Unknown compressor 'lzo-rle'; available: deflate, deflate-iaa, lz4, lz4hc, lzo, zstd/,
       );
       await assert.rejects(z.setParam("zpool", "zbud"), /Unknown zswap parameter 'zpool'/);
       await assert.rejects(

@@ -39,6 +39,8 @@ export interface StoreBatch {
   readonly entries: readonly EntryObj[];
   /** mem_cgroup_zswap_writeback_enabled(), evaluated once per folio (v14). */
   readonly wbEnabled: boolean;
+  /** The ctx, already locked by the caller for the whole folio (v7); null: lock it here. */
+  readonly held: AcompCtx | null;
 }
 
 export function zswapCompressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<boolean> {
@@ -48,7 +50,7 @@ export function zswapCompressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<
 function* compressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<boolean> {
   const z = zswapState(k);
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
-  const ctx = yield* z.design.acquire(k, pool);
+  const ctx = b.held ?? (yield* z.design.acquire(k, pool));
   const sgl = ctxScatterlist(k, ctx);
   const nr = b.entries.length;
   let ok = true;
@@ -66,7 +68,7 @@ function* compressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<boolean> {
       ok = storeUnit(k, zsPool, page, sgl[i] as Scatterlist, entry, b.wbEnabled);
     }
   }
-  z.design.release(k, ctx);
+  if (b.held === null) z.design.release(k, ctx);
   return ok;
 }
 

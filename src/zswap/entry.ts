@@ -14,7 +14,17 @@ import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
 
 /** zswap_entry_cache_alloc(). */
 export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
-  return yield* kmalloc<ZswapEntry>(k, "zswap_entry", 56, GFP_KERNEL, () => ({
+  return yield* kmalloc<ZswapEntry>(k, "zswap_entry", ZSWAP_ENTRY_BYTES, GFP_KERNEL, () =>
+    newZswapEntry(swpentry),
+  );
+}
+
+/** sizeof(struct zswap_entry). */
+export const ZSWAP_ENTRY_BYTES = 56;
+
+/** A fresh entry's fields (what the cache allocation hands back, before zswap fills it). */
+export function newZswapEntry(swpentry: SwpEntry): ZswapEntry {
+  return {
     swpentry,
     length: 0,
     referenced: false,
@@ -24,7 +34,7 @@ export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryOb
     lruPrev: null,
     lruNext: null,
     onLru: false,
-  }));
+  };
 }
 
 /**

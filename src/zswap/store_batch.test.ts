@@ -19,6 +19,7 @@ import { MemoryStorage } from "../mm/swap_storage.ts";
 import { RealExecutor } from "../real/executor.ts";
 import { zsObjRead } from "../zsmalloc/obj_rw.ts";
 import { profileDesign } from "./acomp_ctx/profile_design.ts";
+import { acompCtxMemory } from "./ctx_memory.ts";
 import type { Profile } from "./params.ts";
 import type { ZswapState } from "./state.ts";
 import { zswapDebugfs, zswapInit, zswapSetup } from "./zswap.ts";
@@ -144,4 +145,20 @@ describe("7.3-batching stores as 7.3 does", () => {
       assert.equal(bat.entries.length, 3, "only the third folio's pages are in zswap");
     });
   }
+});
+
+describe("per-CPU ctx memory of the pool lifetime (§3.6)", () => {
+  it("8 dst buffers per CPU for deflate-iaa under 7.3-batching, 1 for software and for 7.3", () => {
+    const figures = (profile: Profile, compressor: string) =>
+      acompCtxMemory(boot(profile, compressor).k).map((r) => [r.buffers, r.totalBytes]);
+    assert.deepEqual(figures("7.3-batching", "deflate-iaa"), [
+      [8, 8 * PAGE_SIZE + 256 + 96 + 64],
+      [8, 8 * PAGE_SIZE + 256 + 96 + 64],
+    ]);
+    assert.deepEqual(figures("7.3-batching", "zstd"), figures("latest", "zstd"));
+    assert.deepEqual(figures("latest", "deflate-iaa"), [
+      [1, PAGE_SIZE + 256 + 96 + 64],
+      [1, PAGE_SIZE + 256 + 96 + 64],
+    ]);
+  });
 });

@@ -12,23 +12,23 @@
  * (check_old), so no stale copy survives. Entries of the failing batch that never reached the
  * tree are freed here, with their zsmalloc objects.
  *
- * Simplification: the bulk allocation is modelled as one entry-cache allocation per entry
- * (each a fault point in the simulator) whose first failure frees the rest and falls back.
+ * The bulk allocation is one allocation decision for the batch ("zswap_entry_bulk"); its
+ * fallback allocates entry by entry ("zswap_entry"), each a decision of its own.
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { kfree, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfree, kmalloc, memory, use } from "../kernel/memory.ts";
 import type { Folio } from "../mm/folio.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
-import { ZSWAP_MAX_BATCH_SIZE } from "./acomp_ctx/d7_batch.ts";
+import { isBatchingDesign, ZSWAP_MAX_BATCH_SIZE } from "./acomp_ctx/d7_batch.ts";
 import { zswapCompressBatch } from "./compress_batch.ts";
-import { zswapEntryCacheAlloc } from "./entry.ts";
+import { newZswapEntry, ZSWAP_ENTRY_BYTES, zswapEntryCacheAlloc } from "./entry.ts";
 import type { Profile } from "./params.ts";
 import { zswapState } from "./state.ts";
 import { zswapStoreEntry } from "./store.ts";
-import type { EntryObj, PoolObj } from "./types.ts";
+import type { AcompCtx, EntryObj, PoolObj } from "./types.ts";
 
 /** Whether the profile stores large folios in batches (the v14 store path). */
 export function storesInBatches(profile: Profile): boolean {
@@ -42,42 +42,89 @@ export function* zswapStoreBatched(
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<boolean> {
+  const z = zswapState(k);
   const wbEnabled = memcg === null || memcg.writebackEnabled();
-  for (let start = 0; start < folio.nrPages; start += ZSWAP_MAX_BATCH_SIZE) {
+  // v7 held the ctx mutex for the whole folio (scenario C21); v8+ once per store batch.
+  const held =
+    isBatchingDesign(z.design) && z.design.lockScope === "folio"
+      ? yield* z.design.acquire(k, pool)
+      : null;
+  let ok = true;
+  for (let start = 0; start < folio.nrPages && ok; start += ZSWAP_MAX_BATCH_SIZE) {
     const end = Math.min(start + ZSWAP_MAX_BATCH_SIZE, folio.nrPages);
-    if (!(yield* zswapStorePages(k, folio, start, end, memcg, pool, wbEnabled))) return false;
+    ok = yield* zswapStorePages(k, { folio, start, end, memcg, wbEnabled, held }, pool);
   }
-  return true;
+  if (held !== null) z.design.release(k, held);
+  return ok;
+}
+
+interface PagesRange {
+  readonly folio: Folio;
+  readonly start: number;
+  readonly end: number;
+  readonly memcg: Memcg | null;
+  readonly wbEnabled: boolean;
+  /** The ctx, when the caller holds its mutex for the whole folio (v7). */
+  readonly held: AcompCtx | null;
 }
 
 /** zswap_store_pages(): pages [start, end) of the folio. */
-function* zswapStorePages(
-  k: Kernel,
-  folio: Folio,
-  start: number,
-  end: number,
-  memcg: Memcg | null,
-  pool: PoolObj,
-  wbEnabled: boolean,
-): Op<boolean> {
-  const entries = yield* entriesAlloc(k, folio, start, end);
+function* zswapStorePages(k: Kernel, r: PagesRange, pool: PoolObj): Op<boolean> {
+  const entries = yield* entriesAlloc(k, r.folio, r.start, r.end);
   if (entries === null) {
     zswapState(k).stats.reject_kmemcache_fail++;
     return false;
   }
-  if (!(yield* zswapCompressBatch(k, { folio, start, entries, wbEnabled }, pool))) {
+  const batch = { folio: r.folio, start: r.start, entries, wbEnabled: r.wbEnabled, held: r.held };
+  if (!(yield* zswapCompressBatch(k, batch, pool))) {
     entriesFree(k, entries, pool);
     return false;
   }
-  for (const entry of entries) yield* zswapStoreEntry(k, entry, memcg, pool);
+  for (const entry of entries) yield* zswapStoreEntry(k, entry, r.memcg, pool);
   return true;
 }
 
 /** kmem_cache_alloc_bulk() with the per-entry fallback; null when an entry cannot be had. */
 function* entriesAlloc(k: Kernel, folio: Folio, start: number, end: number): Op<EntryObj[] | null> {
-  let entries = yield* entriesAllocEach(k, folio, start, end); // the bulk call
-  entries ??= yield* entriesAllocEach(k, folio, start, end); // fallback: one by one
+  const entries =
+    (yield* entriesAllocBulk(k, folio, start, end)) ??
+    (yield* entriesAllocEach(k, folio, start, end));
+  for (const entry of entries ?? []) {
+    entry.data.nid = 0; // page_to_nid(): the model has one node
+    entry.data.handle = -1; // no zsmalloc object yet
+  }
   return entries;
+}
+
+/**
+ * kmem_cache_alloc_bulk(): all or nothing, so one allocation decision (may fail, may reclaim)
+ * for the batch, "zswap_entry_bulk"; the entries then come out of the cache together.
+ */
+function* entriesAllocBulk(
+  k: Kernel,
+  folio: Folio,
+  start: number,
+  end: number,
+): Op<EntryObj[] | null> {
+  const nr = end - start;
+  const bulk = yield* kmalloc(
+    k,
+    "zswap_entry_bulk",
+    nr * ZSWAP_ENTRY_BYTES,
+    GFP_KERNEL,
+    () => null,
+  );
+  if (bulk === null) return null;
+  kfree(k, bulk); // only the decision: the entries are accounted one by one, as the cache does
+  const mem = memory(k);
+  return Array.from({ length: nr }, (_, i) =>
+    mem.newObj(
+      k,
+      "zswap_entry",
+      ZSWAP_ENTRY_BYTES,
+      newZswapEntry(swpEntry(folio.swap.type, folio.swap.offset + start + i)),
+    ),
+  );
 }
 
 function* entriesAllocEach(
@@ -93,8 +140,6 @@ function* entriesAllocEach(
       for (const e of entries) kfree(k, e);
       return null;
     }
-    entry.data.nid = 0; // page_to_nid(): the model has one node
-    entry.data.handle = -1; // no zsmalloc object yet
     entries.push(entry);
   }
   return entries;

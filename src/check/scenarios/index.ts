@@ -1,5 +1,6 @@
 /** The lifecycle scenarios (reference §4), selectable by id. */
 import type { Scenario } from "../harness.ts";
+import { BATCHING_SCENARIOS } from "./batching.ts";
 import { C1 } from "./c01_uaf_offline.ts";
 import { C2 } from "./c02_mutex_reinit.ts";
 import { C3 } from "./c03_hotplug_lock.ts";
@@ -35,12 +36,14 @@ export const LIFECYCLE_SCENARIOS: readonly Scenario[] = [
 
 /**
  * Every scenario: the lifecycle family, the engine races (C13-C25), then C26 (pool release
- * against an RCU reader: the grace period of __zswap_pool_release()).
+ * against an RCU reader: the grace period of __zswap_pool_release()), then the batching
+ * scenarios (C21, C22, C22-free, C27).
  */
 export const ALL_SCENARIOS: readonly Scenario[] = [
   ...LIFECYCLE_SCENARIOS,
   ...ENGINE_SCENARIOS,
   withEngineInvariants(C26),
+  ...BATCHING_SCENARIOS,
 ];
 
 export function scenarioById(id: string): Scenario {

@@ -86,8 +86,23 @@ function freeAllExtra(k: Kernel, pool: PoolObj): void {
   }
 }
 
-export const D7_BATCH: AcompCtxDesign = {
+/**
+ * A design whose store path batches (profile 7.3-batching), and how long a store holds the ctx
+ * mutex: per store batch (v8+, v14) or for the whole folio (v7, the regression of scenario C21).
+ */
+export interface BatchingDesign extends AcompCtxDesign {
+  readonly profile: "7.3-batching";
+  readonly lockScope: "batch" | "folio";
+}
+
+export function isBatchingDesign(d: AcompCtxDesign): d is BatchingDesign {
+  return (d as Partial<BatchingDesign>).profile === "7.3-batching";
+}
+
+export const D7_BATCH: BatchingDesign = {
   ...D7,
+  profile: "7.3-batching",
+  lockScope: "batch",
   name: "D7-batch",
   summary: "7.1 lifetime with the v14 batching ctx: compr_batch_size dst buffers per CPU",
   versions: "not merged (v14 23/26 + 26/26, Jan 2026)",
@@ -103,4 +118,12 @@ export const D7_BATCH: AcompCtxDesign = {
     yield* freeAllCtxs(k, pool, true);
     freeCtxArea(k, pool);
   },
+};
+
+export const D7_BATCH_V7: BatchingDesign = {
+  ...D7_BATCH,
+  name: "D7-batch-v7",
+  summary: "D7-batch with v7's lock granularity: the ctx mutex held for a whole folio's store",
+  versions: "not merged (v7, Feb 2025; v8 relocked per batch)",
+  lockScope: "folio",
 };

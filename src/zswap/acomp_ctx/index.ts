@@ -3,9 +3,21 @@ import { D0, D1 } from "./d0.ts";
 import { D2, D3, D4 } from "./d2_d4.ts";
 import { D5 } from "./d5.ts";
 import { D7, D7_V14 } from "./d7.ts";
+import { D7_BATCH, D7_BATCH_V7 } from "./d7_batch.ts";
 import type { AcompCtxDesign } from "./design.ts";
 
-export const DESIGNS: readonly AcompCtxDesign[] = [D0, D1, D2, D3, D4, D5, D7, D7_V14];
+export const DESIGNS: readonly AcompCtxDesign[] = [
+  D0,
+  D1,
+  D2,
+  D3,
+  D4,
+  D5,
+  D7,
+  D7_V14,
+  D7_BATCH,
+  D7_BATCH_V7,
+];
 
 /** Designs registered at run time (a reviewer's design file), after the built-in ones. */
 const registered: AcompCtxDesign[] = [];

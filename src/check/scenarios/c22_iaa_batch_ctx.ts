@@ -1,0 +1,52 @@
+/**
+ * C22. The IAA driver's per-CPU batch ctx under migration and CPU offline (reference §4, C22).
+ * S stores a 2-page folio on CPU 1 through the batching driver (iaa-sim-batch): it locks
+ * iaa_batch_ctx(cpu1) (raw_cpu_ptr + mutex), submits both descriptors and polls, and may migrate
+ * while polling; meanwhile H takes CPU 1 down and brings it back, and T stores on CPU 1.
+ *
+ * As posted (v13/v14) the batch ctx lives as long as the driver: safe. C22-free runs the same
+ * actors on a driver that frees the batch ctx when the CPU dies (iaaCryptoFreeAtOffline): the
+ * C1 use-after-free again, in the driver.
+ */
+import { iaaCryptoFreeAtOffline } from "../../crypto/iaa_crypto.ts";
+import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
+import type { Op } from "../../kernel/effect.ts";
+import { queueWork, Work } from "../../kernel/workqueue.ts";
+import type { Scenario } from "../harness.ts";
+import { nonBatchingDesigns, swapOutFolio, testFolio } from "./batching_common.ts";
+import { afterPrelude } from "./common.ts";
+
+function c22(id: string, freeAtOffline: boolean): Scenario {
+  return {
+    id,
+    title: freeAtOffline
+      ? "a driver that frees its per-CPU batch ctx at CPU offline (hypothetical)"
+      : "the IAA driver's per-CPU batch ctx under migration and CPU offline",
+    bad: "a task that migrated while holding iaa_batch_ctx(cpu) uses it after the CPU's teardown freed it (C1 in the driver)",
+    nrCpus: 2,
+    notApplicable: nonBatchingDesigns(),
+    compressor: "iaa-sim-batch",
+    actors: (env) => {
+      const { k, oracle } = env;
+      const prelude = new Work(`${id} prelude`, function* (): Op<void> {
+        if (freeAtOffline) yield* iaaCryptoFreeAtOffline(k);
+      });
+      queueWork(k, prelude);
+      return [
+        afterPrelude(k, prelude, "S", 1, function* () {
+          yield* swapOutFolio(k, oracle, testFolio(2, 220));
+        }),
+        afterPrelude(k, prelude, "H", 0, function* () {
+          yield* cpuDown(k, 1);
+          yield* cpuUp(k, 1);
+        }),
+        afterPrelude(k, prelude, "T", 1, function* () {
+          yield* swapOutFolio(k, oracle, testFolio(2, 240));
+        }),
+      ];
+    },
+  };
+}
+
+export const C22 = c22("C22", false);
+export const C22_FREE = c22("C22-free", true);

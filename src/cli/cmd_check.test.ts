@@ -183,7 +183,7 @@ describe("zswap-ts check and replay", () => {
     const j = JSON.parse(r.stdout) as { designs: { name: string }[]; scenarios: { id: string }[] };
     assert.deepEqual(
       j.designs.map((d) => d.name),
-      ["D0", "D1", "D2", "D3", "D4", "D5", "D7", "D7-v14"],
+      ["D0", "D1", "D2", "D3", "D4", "D5", "D7", "D7-v14", "D7-batch", "D7-batch-v7"],
     );
     assert.ok(j.scenarios.some((s) => s.id === "C17"));
   });

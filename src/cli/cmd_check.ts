@@ -29,6 +29,7 @@ import {
   scenarioEvents,
   scenarioTrace,
 } from "../check/report.ts";
+import { BATCHING_SCENARIOS } from "../check/scenarios/batching.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
 import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
@@ -278,7 +279,11 @@ function runList(f: CheckFlags): number {
   }));
   const scenarios = ALL_SCENARIOS.map((s) => ({
     id: s.id,
-    family: LIFECYCLE_SCENARIOS.includes(s) ? "lifecycle" : "engine",
+    family: LIFECYCLE_SCENARIOS.includes(s)
+      ? "lifecycle"
+      : BATCHING_SCENARIOS.includes(s)
+        ? "batching"
+        : "engine",
     title: s.title,
     bad: s.bad,
   }));
@@ -286,7 +291,9 @@ function runList(f: CheckFlags): number {
   else {
     out("Designs:");
     for (const d of designs) out(`  ${d.name.padEnd(8)} ${d.versions.padEnd(28)} ${d.summary}`);
-    out("Scenarios (lifecycle: in the matrix; engine: zswap's own races, checked on any design):");
+    out(
+      "Scenarios (lifecycle: in the matrix; engine: zswap's own races, checked on any design; batching: on D7-batch*):",
+    );
     for (const s of scenarios) out(`  ${s.id.padEnd(4)} ${s.family.padEnd(10)} ${s.title}`);
   }
   return 0;

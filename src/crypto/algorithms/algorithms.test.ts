@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ZlibHandleDeflateBackend, ZlibSyncDeflateBackend } from "./native/deflate.ts";
+import { DEFLATE_IAA_OPTIONS, DeflateIaaCodec } from "./native/deflate_iaa.ts";
 import { createNativeCompressorRegistry, nativeCompressorFactories } from "./native/index.ts";
 import { fixedPages, mixedPages, PAGE_SIZE, TestPrng } from "./pages_test_util.ts";
 import { UnknownCompressorError } from "./registry.ts";
@@ -277,35 +278,49 @@ describe("corrupt input", () => {
 });
 
 describe("deflate paths", () => {
-  test("the zlib-handle path and the documented sync path give the same results", () => {
-    const fast = new ZlibHandleDeflateBackend();
-    const slow = new ZlibSyncDeflateBackend();
-    for (const page of [...pages.values(), ...mixedPages(40, 11)]) {
-      const c = compressed(fast, page);
-      assert.deepEqual(compressed(slow, page), c);
-      for (const size of [PAGE_SIZE, c.length, c.length - 1, 10]) {
+  const PAIRS: ReadonlyArray<[string, () => CompressorBackend, () => CompressorBackend]> = [
+    ["deflate", () => new ZlibHandleDeflateBackend(), () => new ZlibSyncDeflateBackend()],
+    [
+      "deflate-iaa",
+      () => new DeflateIaaCodec(),
+      () => new ZlibSyncDeflateBackend(DEFLATE_IAA_OPTIONS, 15),
+    ],
+  ];
+  for (const [name, fastOf, slowOf] of PAIRS)
+    test(`${name}: the zlib-handle path and the documented sync path give the same results`, () => {
+      const fast = fastOf();
+      const slow = slowOf();
+      for (const page of [...pages.values(), ...mixedPages(40, 11)]) {
+        const c = compressed(fast, page);
+        assert.deepEqual(compressed(slow, page), c);
+        for (const size of [PAGE_SIZE, c.length, c.length - 1, 10]) {
+          assert.equal(
+            slow.compress(page, new Uint8Array(size)),
+            fast.compress(page, new Uint8Array(size)),
+          );
+        }
+        for (const size of [PAGE_SIZE, PAGE_SIZE - 1]) {
+          // Known divergence: a stored block (deflate-iaa's incompressible page) inflated into
+          // less than a page fails in the handle path (-EINVAL) and does not fit in the sync
+          // path (-ENOSPC). zswap never inflates into less than a page, nor inflates such a page
+          // (it is stored raw).
+          if (name === "deflate-iaa" && c.length > PAGE_SIZE && size < PAGE_SIZE) continue;
+          assert.equal(
+            slow.decompress(c, new Uint8Array(size)),
+            fast.decompress(c, new Uint8Array(size)),
+          );
+        }
+        const trailing = new Uint8Array(c.length + 4);
+        trailing.set(c);
         assert.equal(
-          slow.compress(page, new Uint8Array(size)),
-          fast.compress(page, new Uint8Array(size)),
+          slow.decompress(trailing, new Uint8Array(PAGE_SIZE)),
+          fast.decompress(trailing, new Uint8Array(PAGE_SIZE)),
+        );
+        const half = c.subarray(0, c.length >> 1);
+        assert.equal(
+          slow.decompress(half, new Uint8Array(PAGE_SIZE)),
+          fast.decompress(half, new Uint8Array(PAGE_SIZE)),
         );
       }
-      for (const size of [PAGE_SIZE, PAGE_SIZE - 1]) {
-        assert.equal(
-          slow.decompress(c, new Uint8Array(size)),
-          fast.decompress(c, new Uint8Array(size)),
-        );
-      }
-      const trailing = new Uint8Array(c.length + 4);
-      trailing.set(c);
-      assert.equal(
-        slow.decompress(trailing, new Uint8Array(PAGE_SIZE)),
-        fast.decompress(trailing, new Uint8Array(PAGE_SIZE)),
-      );
-      const half = c.subarray(0, c.length >> 1);
-      assert.equal(
-        slow.decompress(half, new Uint8Array(PAGE_SIZE)),
-        fast.decompress(half, new Uint8Array(PAGE_SIZE)),
-      );
-    }
-  });
+    });
 });

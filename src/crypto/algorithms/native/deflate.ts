@@ -122,14 +122,28 @@ export class ZlibHandleDeflateBackend implements CompressorBackend {
   }
 }
 
+/** deflateInit2's parameters, as node:zlib takes them. */
+export interface DeflateParams {
+  readonly level: number;
+  readonly windowBits: number;
+  readonly memLevel: number;
+  readonly strategy: number;
+}
+
 /** The documented path: a zlib stream and an output Buffer per call, copied into `dst`. */
 export class ZlibSyncDeflateBackend implements CompressorBackend {
-  readonly name = "deflate";
+  readonly name: string = "deflate";
+
+  /** deflate-iaa passes its own options (4 KiB window, fixed Huffman) and inflate window. */
+  constructor(
+    private readonly options: DeflateParams = DEFLATE_OPTIONS,
+    private readonly inflateWindowBits: number = DEFLATE_OPTIONS.windowBits,
+  ) {}
 
   compress(src: Uint8Array, dst: Uint8Array): number {
     let out: Uint8Array;
     try {
-      out = zlib.deflateRawSync(src, DEFLATE_OPTIONS);
+      out = zlib.deflateRawSync(src, this.options);
     } catch {
       return -EINVAL;
     }
@@ -143,7 +157,7 @@ export class ZlibSyncDeflateBackend implements CompressorBackend {
     let out: Uint8Array;
     try {
       out = zlib.inflateRawSync(src, {
-        windowBits: DEFLATE_OPTIONS.windowBits,
+        windowBits: this.inflateWindowBits,
         maxOutputLength: Math.max(dst.length, 1),
       });
     } catch (err) {

@@ -8,8 +8,8 @@
  * the same on the calling thread and in every engine (src/real/engines), so batched and
  * sequential stores produce identical bytes.
  */
-import { type CompressorBackend, EINVAL, ENOSPC } from "../types.ts";
-import { ZlibEngine, type ZlibStreamInternals } from "./deflate.ts";
+import type { CompressorBackend } from "../types.ts";
+import { ZlibEngine, type ZlibStreamInternals, ZlibSyncDeflateBackend } from "./deflate.ts";
 import { zlib } from "./load.ts";
 
 /** IAA's history window (4 KiB), fixed Huffman codes. */
@@ -20,6 +20,9 @@ export const DEFLATE_IAA_OPTIONS = {
   strategy: zlib.constants.Z_FIXED,
 } as const;
 
+/** Decompression takes any window up to 32 KiB, as an ordinary raw inflate does. */
+const INFLATE_WINDOW_BITS = 15;
+
 export const DEFLATE_IAA_PARAMS =
   "raw deflate, 4 KiB window (windowBits 12), fixed Huffman (Z_FIXED), zlib level 6 as the match search; batch size 8 (IAA_CRYPTO_MAX_BATCH_SIZE)";
 
@@ -28,10 +31,14 @@ export class DeflateIaaCodec implements CompressorBackend {
   readonly name = "deflate-iaa";
   private readonly deflater: ZlibEngine | null;
   private readonly inflater: ZlibEngine | null;
+  /** Where the fast path is not available (it uses Node-internal API). */
+  private readonly fallback = new ZlibSyncDeflateBackend(DEFLATE_IAA_OPTIONS, INFLATE_WINDOW_BITS);
 
   constructor() {
     const d = zlib.createDeflateRaw(DEFLATE_IAA_OPTIONS) as ZlibStreamInternals & { close(): void };
-    const i = zlib.createInflateRaw({ windowBits: 15 }) as ZlibStreamInternals & { close(): void };
+    const i = zlib.createInflateRaw({ windowBits: INFLATE_WINDOW_BITS }) as ZlibStreamInternals & {
+      close(): void;
+    };
     const fast = ZlibEngine.supported(d) && ZlibEngine.supported(i);
     this.deflater = fast ? new ZlibEngine(d) : null;
     this.inflater = fast ? new ZlibEngine(i) : null;
@@ -42,28 +49,10 @@ export class DeflateIaaCodec implements CompressorBackend {
   }
 
   compress(src: Uint8Array, dst: Uint8Array): number {
-    if (this.deflater !== null) return this.deflater.run(src, dst);
-    let out: Uint8Array;
-    try {
-      out = zlib.deflateRawSync(src, DEFLATE_IAA_OPTIONS);
-    } catch {
-      return -EINVAL;
-    }
-    if (out.length > dst.length) return -ENOSPC;
-    dst.set(out);
-    return out.length;
+    return this.deflater?.run(src, dst) ?? this.fallback.compress(src, dst);
   }
 
   decompress(src: Uint8Array, dst: Uint8Array): number {
-    if (this.inflater !== null) return this.inflater.run(src, dst);
-    let out: Uint8Array;
-    try {
-      out = zlib.inflateRawSync(src, { maxOutputLength: Math.max(dst.length, 1) });
-    } catch (err) {
-      return (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ? -ENOSPC : -EINVAL;
-    }
-    if (out.length > dst.length) return -ENOSPC;
-    dst.set(out);
-    return out.length;
+    return this.inflater?.run(src, dst) ?? this.fallback.decompress(src, dst);
   }
 }

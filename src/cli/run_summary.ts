@@ -1,7 +1,9 @@
 /**
  * The `run` summary as text (the JSON form is the RunResult itself), and its progress bar.
  */
+
 import cliProgress from "cli-progress";
+import { folioSizeText } from "./folio_size.ts";
 import type { RunResult } from "./run_job.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -32,7 +34,7 @@ export function summaryText(r: RunResult): string {
       : r.corpus.source;
   lines.push(
     `zswap-ts run: ${r.corpus.pages} pages (${bytesText(r.corpus.sizeBytes)}) of ${what}`,
-    `  compressor ${c.compressor}, profile ${c.profile}, ${c.cpus} CPUs, total RAM ${bytesText(c.totalRamBytes)}, ` +
+    `  compressor ${c.compressor}, profile ${c.profile}, ${c.folioPages > 1 ? `${folioSizeText(c.folioPages)} folios, ` : ""}${c.cpus} CPUs, total RAM ${bytesText(c.totalRamBytes)}, ` +
       `max_pool_percent ${c.max_pool_percent} (limit ${bytesText(r.poolLimit.limitBytes)}), ` +
       `accept_threshold_percent ${c.accept_threshold_percent}, shrinker_enabled ${c.shrinker_enabled ? "Y" : "N"}`,
     `  swap file ${c.swapFile}${c.verifySwap ? " (a checksum per slot: --verify-swap)" : ""}`,

@@ -9,6 +9,7 @@ import {
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
+  CTRL_WAKE_AT,
   type EngineHandler,
   type EngineHandlerModule,
   type EngineWorkerData,
@@ -41,8 +42,9 @@ function runSlot(r: RingViews, handler: EngineHandler, slot: number): void {
   }
   r.hdr[h + HDR_RESULT] = ret;
   Atomics.store(r.state, slot, SLOT_DONE);
-  Atomics.add(r.ctrl, CTRL_COMPLETIONS, 1);
-  Atomics.notify(r.ctrl, CTRL_COMPLETIONS);
+  // Wake a waiting submitter only once it has what it waits for (one wake per batch, not per page).
+  const completions = Atomics.add(r.ctrl, CTRL_COMPLETIONS, 1) + 1;
+  if (completions >= Atomics.load(r.ctrl, CTRL_WAKE_AT)) Atomics.notify(r.ctrl, CTRL_COMPLETIONS);
 }
 
 /** Claims and runs descriptors until shutdown; scans from `cursor` so engines spread out. */

@@ -14,8 +14,8 @@ import { OP_COMPRESS } from "./deflate_iaa_engine.ts";
 import { EnginePool, siblingModule } from "./pool.ts";
 
 const PAGE_SIZE = 4096;
-/** How long relax() (cpu_relax between polling passes) may sleep: until a completion, at most this. */
-const RELAX_MS = 0.05;
+/** How long relax() (cpu_relax between polling passes) may sleep: until the batch is done, at most this. */
+const RELAX_MS = 1;
 
 export class EngineIaaDevice implements IaaDevice {
   readonly name: string;
@@ -25,7 +25,10 @@ export class EngineIaaDevice implements IaaDevice {
     this.name = `iax0 (${pool.engines} engines)`;
   }
 
-  /** A device of `engines` engines (default one per core). */
+  /**
+   * A device of `engines` engines (default one per core); returns once they have loaded, so
+   * that their start-up (a few hundred ms of CPU) is not charged to the first stores.
+   */
   static create(engines?: number): EngineIaaDevice {
     const pool = EnginePool.create({
       handler: siblingModule(import.meta.url, "deflate_iaa_engine"),
@@ -34,6 +37,12 @@ export class EngineIaaDevice implements IaaDevice {
       inBytesMax: PAGE_SIZE,
       outBytesMax: PAGE_SIZE,
     });
+    try {
+      pool.waitReady();
+    } catch (e) {
+      void pool.close();
+      throw e;
+    }
     return new EngineIaaDevice(pool);
   }
 
@@ -50,14 +59,21 @@ export class EngineIaaDevice implements IaaDevice {
     return r;
   }
 
+  /** Sleeps until a completion not seen yet is signalled (or the timeout). */
   waitIrq(timeoutMs: number): void {
     const c = this.pool.completions;
     if (c === this.seen) this.pool.waitCompletion(c, timeoutMs);
     this.seen = this.pool.completions;
   }
 
+  /**
+   * cpu_relax between polling passes: sleeps until every outstanding descriptor is done, or
+   * RELAX_MS, so that a poller neither spins a core away from the engines nor wakes per page.
+   */
   relax(): void {
-    this.waitIrq(RELAX_MS);
+    const c = this.pool.completions;
+    const outstanding = this.pool.outstanding;
+    if (outstanding > 0) this.pool.waitCompletion(c, RELAX_MS, outstanding);
   }
 
   close(): Promise<void> {

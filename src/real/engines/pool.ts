@@ -27,6 +27,7 @@ import {
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
+  CTRL_WAKE_AT,
   type EngineWorkerData,
   HDR_ARG,
   HDR_IN_LEN,
@@ -61,6 +62,7 @@ export class EnginePool {
   private readonly freeSlots: number[];
   private readonly errors: Error[] = [];
   private closed = false;
+  private submitted = 0;
 
   private constructor(o: EnginePoolOptions, engines: number) {
     const g: RingGeometry = {
@@ -135,6 +137,7 @@ export class EnginePool {
     this.ring.hdr[h + HDR_OP] = op;
     this.ring.hdr[h + HDR_IN_LEN] = input.length;
     this.ring.hdr[h + HDR_ARG] = arg;
+    this.submitted++;
     Atomics.store(this.ring.state, slot, SLOT_SUBMITTED);
     Atomics.add(this.ring.ctrl, CTRL_DOORBELL, 1);
     Atomics.notify(this.ring.ctrl, CTRL_DOORBELL, 1);
@@ -171,13 +174,24 @@ export class EnginePool {
   }
 
   /**
-   * Sleeps until a completion after `seen` (a value of `completions`) or `timeoutMs` passed;
-   * throws if an engine died.
+   * Sleeps until `completions` reaches `seen + want` (default: one completion after `seen`) or
+   * `timeoutMs` passed; engines notify only then, so waiting for a whole batch costs one
+   * wake-up. Throws if an engine died.
    */
-  waitCompletion(seen: number, timeoutMs: number): void {
+  waitCompletion(seen: number, timeoutMs: number, want = 1): void {
     this.throwIfFailed();
-    Atomics.wait(this.ring.ctrl, CTRL_COMPLETIONS, seen, timeoutMs);
+    const target = seen + want;
+    Atomics.store(this.ring.ctrl, CTRL_WAKE_AT, target);
+    const now = this.completions;
+    // An engine that completes between the read and the wait changes the word: no lost wake-up.
+    if (now < target) Atomics.wait(this.ring.ctrl, CTRL_COMPLETIONS, now, timeoutMs);
+    Atomics.store(this.ring.ctrl, CTRL_WAKE_AT, 0);
     this.throwIfFailed();
+  }
+
+  /** Descriptors submitted and not yet completed. */
+  get outstanding(): number {
+    return this.submitted - this.completions;
   }
 
   /** Stops and terminates the engines. Idempotent. */

@@ -20,7 +20,8 @@ export const CTRL_DOORBELL = 0; // bumped on every submission; idle engines wait
 export const CTRL_COMPLETIONS = 1; // bumped on every completion; waiting submitters wait on it
 export const CTRL_SHUTDOWN = 2; // 1: engines leave their loop
 export const CTRL_READY = 3; // engines that finished loading
-export const CTRL_WORDS = 4;
+export const CTRL_WAKE_AT = 4; // engines notify completions only from this count on
+export const CTRL_WORDS = 5;
 
 /** Header words per slot (Int32): op, input length, argument, result. */
 export const HDR_OP = 0;

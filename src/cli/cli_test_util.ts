@@ -1,5 +1,8 @@
-// Running a subcommand in process, for the CLI tests.
+// Running a subcommand in process, or the real binary, for the CLI tests.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { UsageError } from "./main.ts";
 
@@ -35,5 +38,31 @@ export async function assertUsageError(p: Promise<unknown>, message: RegExp): Pr
     assert.match(e.message, message);
     assert.doesNotMatch(e.message, /\n/);
     return true;
+  });
+}
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
+
+export interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real binary, `zswap-ts ...args`, as a child process (bin/zswap-ts.js; ZSWAP_TS_BIN overrides it). */
+export function zswapTs(...args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }

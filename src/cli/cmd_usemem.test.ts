@@ -1,36 +1,11 @@
 // `zswap-ts usemem` and `run --folio-size` through the real binary (bin/zswap-ts.js).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { zswapTs } from "./cli_test_util.ts";
 import type { RunResult } from "./cmd_run.ts";
 import type { UsememResult } from "./usemem_job.ts";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(...args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = zswapTs;
 
 describe("zswap-ts usemem", () => {
   it("runs baseline and batching on deflate-iaa engines and stores the same pages", async () => {

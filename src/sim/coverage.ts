@@ -16,6 +16,8 @@ export const KNOWN_POINTS: readonly string[] = [
   "descriptor",
   "flush_work",
   "folio_lock",
+  "iaa", // the simulated IAA completion interrupt (iaa_crypto.ts)
+  "iaa_comp_poll",
   "kmalloc",
   "mutex_lock",
   "percpu_down_read",

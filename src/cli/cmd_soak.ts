@@ -35,6 +35,7 @@ interface SoakFlags {
   cpus: string;
   livePages: string;
   json?: boolean;
+  lockstep?: boolean;
 }
 
 export const DEFAULT_FAIL = FAULT_KINDS.map((k) => `${k}=0.01`).join(",");
@@ -60,6 +61,10 @@ export function soakCommand(
     .option("--profile <name>", "kernel behaviour: latest (7.1) or 6.12", "latest")
     .option("--cpus <n>", "number of CPUs, 1..64", "4")
     .option("--live-pages <n>", "pages swapped out at most at once (the oracle's size)", "2048")
+    .option(
+      "--lockstep",
+      "wait for background writeback after every operation (reproducible anywhere, slower)",
+    )
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -120,6 +125,7 @@ export function parseSoakFlags(flags: SoakFlags, progress: boolean): SoakConfig 
     faults,
     livePagesMax: intFlag("--live-pages", flags.livePages, 16, 1 << 20),
     progress,
+    lockstep: flags.lockstep === true,
   };
 }
 

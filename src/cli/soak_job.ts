@@ -47,6 +47,12 @@ export interface SoakConfig {
   /** Pages swapped out at most at once (the oracle keeps a copy of each). */
   readonly livePagesMax: number;
   readonly progress: boolean;
+  /**
+   * Waits for background work (the shrink worker's writeback and its file I/O) after every
+   * operation, so that the run does not depend on I/O timing: the same seeds then give the same
+   * run on any machine, at some cost in speed.
+   */
+  readonly lockstep?: boolean;
   /** Tests: runs after the instance is created, before the first operation. */
   readonly setup?: (z: ZswapInstance) => Promise<void>;
 }
@@ -319,6 +325,7 @@ async function runOps(soak: Soak): Promise<void> {
   for (let n = 1; n <= ops; n++) {
     const kind = await pickOp(soak);
     soak.opsByKind[kind]++;
+    if (soak.config.lockstep === true) await soak.z.flush();
     if (n % TURN_OPS === 0) await turn();
     if (n % PROGRESS_OPS === 0) bar?.update(n);
   }

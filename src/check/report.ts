@@ -3,13 +3,10 @@
  * failing execution, the replay token), the matrix as a table, and JSON for machines.
  */
 import { coverageLine } from "../sim/coverage.ts";
-import { Trace, type TraceEvent } from "../sim/trace.ts";
+import type { Trace, TraceEvent } from "../sim/trace.ts";
 import type { CellResult } from "./checker.ts";
 import { DESIGN_COLUMNS, type Expect, expectedCell } from "./expected.ts";
-
-/** Events shown from the start and the end of a long trace (a livelock runs 150,000 steps). */
-const TRACE_HEAD_EVENTS = 300;
-const TRACE_TAIL_EVENTS = 60;
+import { TRACE_HEAD_EVENTS, TRACE_TAIL_EVENTS } from "./trace_view.ts";
 
 /**
  * The events of a trace without the boot task's setup steps (they are the same in every
@@ -30,18 +27,6 @@ export function scenarioEvents(trace: Trace): {
   };
 }
 
-export function scenarioTrace(trace: Trace, nrCpus: number): string {
-  const { head, tail, elided } = scenarioEvents(trace);
-  const render = (events: TraceEvent[]) => {
-    const t = new Trace();
-    t.events.push(...events);
-    return t.render(nrCpus, 44);
-  };
-  if (elided === 0) return render(head);
-  const rest = render(tail).split("\n").slice(1).join("\n"); // without the header line
-  return `${render(head)}\n  ... ${elided} events left out ...\n${rest}`;
-}
-
 export function formatCell(r: CellResult, trace: string | null): string {
   const head = `zswap-ts check: ${r.design} x ${r.scenario}`;
   if (r.verdict === "n/a") return `${head}: not applicable`;
@@ -59,8 +44,7 @@ export function formatCell(r: CellResult, trace: string | null): string {
     r.bug?.text ?? "",
     "==================================================================",
   ];
-  if (trace !== null)
-    lines.push("", "Trace of the failing execution (setup steps of task init omitted):", trace);
+  if (trace !== null) lines.push("", trace);
   lines.push("", `Replay: zswap-ts replay ${r.token}`);
   return lines.join("\n");
 }

@@ -7,7 +7,6 @@
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
  * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp     # the same report again
  */
-import { renameSync, rmSync, writeFileSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import {
@@ -20,21 +19,13 @@ import {
 } from "../check/checker.ts";
 import { CLAIMS } from "../check/claims.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
-import { timelineHtml } from "../check/html.ts";
-import {
-  cellJson,
-  formatCell,
-  formatMatrix,
-  mismatches,
-  scenarioEvents,
-  scenarioTrace,
-} from "../check/report.ts";
+import { cellJson, formatCell, formatMatrix, mismatches } from "../check/report.ts";
 import { BATCHING_SCENARIOS } from "../check/scenarios/batching.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
 import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
-import type { Trace } from "../sim/trace.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
+import { traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { UsageError } from "./main.ts";
 import { Interrupts, turn } from "./signals.ts";
@@ -61,6 +52,8 @@ interface CheckFlags {
   claim?: string;
   json?: boolean;
   html?: string;
+  traceJson?: string;
+  wide?: boolean;
   designFile?: string;
   loadTimeout: string;
 }
@@ -117,8 +110,9 @@ async function runOne(f: CheckFlags): Promise<number> {
     : undefined;
   let r: CellResult;
   if (stop) stop.status = `design ${f.design}, scenario ${f.scenario}`;
+  const o = options(f, progress);
   try {
-    r = checkCell(f.design, f.scenario, options(f, progress));
+    r = checkCell(f.design, f.scenario, o);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -127,46 +121,14 @@ async function runOne(f: CheckFlags): Promise<number> {
   await turn();
   if (tty) process.stderr.write("\r\x1b[K");
   const replayed = r.token ? replayCheckToken(r.token) : null;
-  const trace = replayed?.result.trace ?? null;
-  if (f.json) out(JSON.stringify(cellJson(r, trace), null, 2));
-  else
-    out(formatCell(r, trace && replayed ? scenarioTrace(trace, replayed.scenario.nrCpus) : null));
-  if (f.html !== undefined && replayed !== null && trace !== null) {
-    const title = `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`;
-    writeHtml(f.html, title, r.bug?.text ?? "", r.token, replayed.scenario.nrCpus, trace);
-  }
+  const result = replayed?.result ?? null;
+  const report = r.bug?.text ?? "";
+  if (f.json) out(JSON.stringify(cellJson(r, result?.trace ?? null), null, 2));
+  else out(formatCell(r, traceSection(result, report, f)));
+  if (result !== null)
+    writeBugFiles(f, `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`, report, r.token, result);
+  else writeCleanFiles(f, r, o);
   return exitCode([r]);
-}
-
-function writeHtml(
-  path: string,
-  title: string,
-  report: string,
-  token: string | null,
-  nrCpus: number,
-  trace: Trace,
-): void {
-  // A livelock's trace is 150,000 steps long: the timeline shows its start and its end.
-  const { head, tail } = scenarioEvents(trace);
-  // Through a temporary file and a rename: an interrupted write leaves no half a timeline.
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(
-      tmp,
-      timelineHtml({
-        title,
-        report,
-        token,
-        nrCpus,
-        events: [...head, ...tail],
-      }),
-    );
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UsageError(`Cannot write the timeline to ${path}: ${(e as Error).message}`);
-  }
-  process.stderr.write(`timeline written to ${path}\n`);
 }
 
 async function runMatrix(f: CheckFlags): Promise<number> {
@@ -361,7 +323,15 @@ export function checkCommand(): Command {
       `check a mailing-list claim as an oracle (${CLAIMS.map((c) => c.name).join(", ")})`,
     )
     .option("--json", "machine-readable output")
-    .option("--html <file>", "also write the failing execution as an HTML timeline")
+    .option(
+      "--html <file>",
+      "also write an HTML page: the failing execution's timeline, or what was verified",
+    )
+    .option(
+      "--trace-json <file>",
+      "also write the failing execution as Chrome trace-event JSON (Perfetto, chrome://tracing)",
+    )
+    .option("--wide", "text trace with one line per event instead of CPU columns")
     .exitOverride()
     .option("--design-file <file>", "a module exporting your own AcompCtxDesign (see examples/)")
     .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
@@ -422,6 +392,8 @@ Examples:
 interface ReplayFlags {
   json?: boolean;
   html?: string;
+  traceJson?: string;
+  wide?: boolean;
   designFile?: string;
   loadTimeout: string;
 }
@@ -432,6 +404,8 @@ export function replayCommand(): Command {
     .argument("<token>", "the replay token (zt1....)")
     .option("--json", "machine-readable output")
     .option("--html <file>", "also write the execution as an HTML timeline")
+    .option("--trace-json <file>", "also write the execution as Chrome trace-event JSON")
+    .option("--wide", "text trace with one line per event instead of CPU columns")
     .exitOverride()
     .option("--design-file <file>", "the design file the token was recorded with")
     .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
@@ -479,19 +453,11 @@ export function replayCommand(): Command {
         out(
           formatCell(
             { ...cell, bugClass: result.bug ? bugClassOf(result.bug.kind) : null },
-            result.trace ? scenarioTrace(result.trace, scenario.nrCpus) : null,
+            traceSection(result, result.bug?.text ?? "", f),
           ),
         );
-      if (f.html !== undefined && result.trace) {
-        writeHtml(
-          f.html,
-          `${design.name} x ${scenario.id}: ${result.bug?.title ?? "no bug"}`,
-          result.bug?.text ?? "",
-          token,
-          scenario.nrCpus,
-          result.trace,
-        );
-      }
+      const title = `${design.name} x ${scenario.id}: ${result.bug?.title ?? "no bug"}`;
+      writeBugFiles(f, title, result.bug?.text ?? "", token, result);
       process.exitCode = 1;
     });
 }

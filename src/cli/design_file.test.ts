@@ -74,4 +74,31 @@ describe("design files outside the repository", () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /Invalid design 'Partial': missing acquire/);
   });
+
+  it("a syntax error is reported as file:line:column and the message, exit 2", () => {
+    writeFileSync(join(dir, "syntax.ts"), "export default {\n  name: 'X',\n  prepare( {\n};\n");
+    const r = zswapTs("check", "--design-file", "syntax.ts", "-s", "C1");
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /Cannot load design file syntax\.ts:4:\d+: Expected .+/);
+  });
+
+  it("an export of the wrong shape names the fields it lacks, exit 2", () => {
+    writeFileSync(
+      join(dir, "shape.mjs"),
+      "export default { name: 'X', prepare() {}, release: 1 };\n",
+    );
+    const r = zswapTs("check", "--design-file", "shape.mjs", "-s", "C1");
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /not an AcompCtxDesign: missing summary \(a string\), .*release \(a function, got number\)/,
+    );
+  });
+
+  it("a file that throws while loading shows its error, exit 2", () => {
+    writeFileSync(join(dir, "throws.mjs"), "throw new Error('no pool for you');\n");
+    const r = zswapTs("check", "--design-file", "throws.mjs", "-s", "C1");
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /Cannot load design file throws\.mjs: no pool for you/);
+  });
 });

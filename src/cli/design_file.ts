@@ -17,6 +17,49 @@ function looksLikeDesign(v: unknown): v is AcompCtxDesign {
   return typeof v === "object" && v !== null && "name" in v && "acquire" in v && "prepare" in v;
 }
 
+/** The fields of an AcompCtxDesign, and the type each must have. */
+const DESIGN_FIELDS: ReadonlyArray<readonly [string, "string" | "boolean" | "function"]> = [
+  ["name", "string"],
+  ["summary", "string"],
+  ["versions", "string"],
+  ["hasTeardown", "boolean"],
+  ["allocCtxs", "function"],
+  ["prepare", "function"],
+  ["dead", "function"],
+  ["acquire", "function"],
+  ["release", "function"],
+  ["createFailed", "function"],
+  ["destroyCtxs", "function"],
+];
+
+/** What an exported object lacks to be an AcompCtxDesign, e.g. "acquire (a function)". */
+export function missingFields(v: object): string[] {
+  const o = v as Record<string, unknown>;
+  return DESIGN_FIELDS.filter(([f, t]) => typeof o[f] !== t).map(
+    ([f, t]) =>
+      `${f} (${t === "function" ? "a function" : `a ${t}`}${f in o ? `, got ${typeof o[f]}` : ""})`,
+  );
+}
+
+/**
+ * One line for a load error: a syntax error as file:line:column and esbuild's message (tsx
+ * compiles with esbuild, whose errors carry their location), anything else by its message.
+ */
+export function loadErrorText(path: string, e: unknown): string {
+  const errors = (e as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    const first = errors[0] as { text?: string; location?: { line: number; column: number } };
+    const where = first.location ? `:${first.location.line}:${first.location.column + 1}` : "";
+    return `${path}${where}: ${first.text ?? "syntax error"}`;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  const located = /^(?:Transform failed with \d+ errors?:\n)?\S*?:(\d+):(\d+): ERROR: (.*)$/m.exec(
+    msg,
+  );
+  if (located) return `${path}:${located[1]}:${Number(located[2]) + 1}: ${located[3]}`;
+  return `${path}: ${msg.split("\n")[0]}`;
+}
+
 /**
  * The design API this CLI itself runs on: src/design.ts under tsx, dist/src/design.js when built.
  * A design file that imports `zswap-ts/design` must get this very module, not another copy (a
@@ -83,14 +126,18 @@ export async function loadDesignFile(
     // "type": "module" package would otherwise be taken for CommonJS).
     mod = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`Cannot load design file ${path}: ${(e as Error).message.split("\n")[0]}`);
+    throw new UsageError(`Cannot load design file ${loadErrorText(path, e)}`);
   }
   const candidates = exportedValues(mod);
   const design = candidates.find(looksLikeDesign);
   if (design === undefined) {
-    throw new UsageError(
-      `Cannot load design file ${path}: it exports no AcompCtxDesign (an object with name, prepare, acquire, ...)`,
-    );
+    const objects = candidates.filter((v): v is object => typeof v === "object" && v !== null);
+    const nearest = objects.map((v) => missingFields(v)).sort((a, b) => a.length - b.length)[0];
+    const why =
+      nearest !== undefined && nearest.length < DESIGN_FIELDS.length
+        ? `its export is not an AcompCtxDesign: missing ${nearest.join(", ")}`
+        : "it exports no AcompCtxDesign (an object with name, prepare, acquire, ...)";
+    throw new UsageError(`Cannot load design file ${path}: ${why}`);
   }
   try {
     registerDesign(design);

@@ -424,7 +424,8 @@ function* migrateTasksOff(k: Kernel, cpu: number): Op<void> {
     const to = targets[
       yield* choose(targets.length, "migrate", `migrate ${t.name} off cpu${cpu}`)
     ] as number;
-    k.note(`migrate ${t.name} cpu${cpu} -> cpu${to}`);
+    // An event of the migrated task (in its column), not a note of the hotplug task.
+    if (k.trace !== null) k.trace.add(t, "migrate", `cpu${cpu} -> cpu${to} (cpu${cpu} going down)`);
     t.cpu = to;
   }
 }

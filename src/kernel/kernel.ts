@@ -38,9 +38,23 @@ export interface KernelConfig {
   readonly points?: PointsLevel;
 }
 
-/** Receives trace notes that are not scheduling points (e.g. "kfree req#3"). */
+/** What an event refers to, for the trace's readers (marks, lock spans, flow arrows). */
+export interface TraceExtra {
+  /** The object allocated, freed or accessed (its id, as in "req#3"). */
+  readonly obj?: number;
+  /** The lock instance taken or released. */
+  readonly lock?: string;
+  /** A choice's kind and answer (0 is the normal one). */
+  readonly kind?: string;
+  readonly value?: number;
+  /** The other task of a wake or a migration (the woken or migrated task's id). */
+  readonly other?: number;
+}
+
+/** Receives trace events that are not scheduling points (e.g. "kfree req#3"). */
 export interface TraceSink {
   note(task: Task | null, text: string): void;
+  add(task: Task | null, effect: string, detail: string, extra?: TraceExtra): void;
 }
 
 export class Kernel {
@@ -148,6 +162,7 @@ export class Kernel {
     // Woken means no longer waiting, even before it runs: wait-for checks must not see it.
     t.blockedOn = null;
     t.resumeValue = value;
+    if (this.trace !== null) this.trace.add(this.current, "wake", t.name, { other: t.id });
     this.onWake?.(t);
   }
 

@@ -20,6 +20,7 @@ import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./l
 import { preemptPoint } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
+import { traceObj } from "./trace_event.ts";
 
 export const PAGE_SIZE = 4096;
 
@@ -164,7 +165,7 @@ export function* kmalloc<T>(
     if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
   }
   const obj = mem.newObj(k, label, sizeBytes, init());
-  if (k.trace !== null) k.note(`kmalloc ${label}#${obj.id}`);
+  if (k.trace !== null) traceObj(k, "alloc", `kmalloc ${label}#${obj.id}`, obj.id);
   return obj;
 }
 
@@ -204,7 +205,7 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
   }
   obj.freeSite = site;
   memory(k).live.delete(obj);
-  if (k.trace !== null) k.note(`kfree ${obj.label}#${obj.id}`);
+  if (k.trace !== null) traceObj(k, "free", `kfree ${obj.label}#${obj.id}`, obj.id);
 }
 
 /**

@@ -14,6 +14,7 @@ import { preemptPoint } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf } from "./site.ts";
 import type { Task, Waitable } from "./task.ts";
+import { traceLock } from "./trace_event.ts";
 import { checkWaitCycle } from "./waitfor.ts";
 
 export class Mutex implements Waitable {
@@ -63,6 +64,7 @@ export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {
     m.owner = t;
+    traceLock(k, "mutex_lock", m.name);
     yield* preemptPoint(k, "lock", `acquired ${m.name}`);
     return;
   }
@@ -72,6 +74,7 @@ export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
   yield* k.blockCurrent(m.name);
   t.blockedOn = null;
   if (m.owner !== t) throw new Error(`mutex ${m.name}: woken waiter ${t.name} does not own it`);
+  traceLock(k, "mutex_lock", m.name);
 }
 
 /** mutex_trylock(): takes the mutex if it is free; never sleeps. */
@@ -80,6 +83,7 @@ export function mutexTrylock(k: Kernel, m: Mutex): boolean {
   if (m.owner !== null) return false;
   lockAcquire(k, m.cls, m.name, { trylock: true });
   m.owner = t;
+  traceLock(k, "mutex_trylock", m.name);
   return true;
 }
 
@@ -94,6 +98,7 @@ export function mutexUnlock(k: Kernel, m: Mutex): void {
     );
   }
   lockRelease(k, m.name);
+  traceLock(k, "mutex_unlock", m.name, true);
   const next = m.waiters.shift() ?? null;
   m.owner = next;
   if (next !== null) k.wake(next);

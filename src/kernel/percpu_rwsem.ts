@@ -24,6 +24,7 @@ import { lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
 import { KernelBug } from "./report.ts";
 import type { Task, Waitable } from "./task.ts";
+import { traceLock } from "./trace_event.ts";
 import { checkWaitCycle } from "./waitfor.ts";
 
 interface RwsemWaiter {
@@ -64,6 +65,7 @@ export function* percpuDownRead(k: Kernel, s: PercpuRwsem): Op<void> {
   lockAcquire(k, s.cls, s.name, { read: true, recursiveRead: false });
   if (s.writer === null) {
     addReader(s, t);
+    traceLock(k, "percpu_down_read", s.name);
     return;
   }
   // A writer has set `block`: new readers wait behind it, even if they already hold it.
@@ -76,6 +78,7 @@ export function* percpuDownRead(k: Kernel, s: PercpuRwsem): Op<void> {
   yield* k.blockCurrent(`${s.name} (read)`);
   t.blockedOn = null;
   if (!s.readers.has(t)) throw new Error(`${s.name}: woken reader ${t.name} was not let in`);
+  traceLock(k, "percpu_down_read", s.name);
 }
 
 /** percpu_down_read_trylock(): enters for read unless a writer is pending or holds it. */
@@ -83,6 +86,7 @@ export function percpuDownReadTrylock(k: Kernel, s: PercpuRwsem): boolean {
   if (s.writer !== null) return false;
   lockAcquire(k, s.cls, s.name, { read: true, trylock: true });
   addReader(s, k.task);
+  traceLock(k, "percpu_down_read_trylock", s.name);
   return true;
 }
 
@@ -97,6 +101,7 @@ export function percpuUpRead(k: Kernel, s: PercpuRwsem): void {
     ]);
   }
   lockRelease(k, s.name);
+  traceLock(k, "percpu_up_read", s.name, true);
   if (depth > 1) s.readers.set(t, depth - 1);
   else s.readers.delete(t);
   if (s.readers.size === 0 && s.writerDraining && s.writer !== null) {
@@ -133,6 +138,7 @@ export function* percpuDownWrite(k: Kernel, s: PercpuRwsem): Op<void> {
     t.blockedOn = null;
   }
   s.writerHolds = true;
+  traceLock(k, "percpu_down_write", s.name);
 }
 
 /** percpu_up_write(): lets in the queued readers up to the first queued writer. */
@@ -145,6 +151,7 @@ export function percpuUpWrite(k: Kernel, s: PercpuRwsem): void {
     ]);
   }
   lockRelease(k, s.name);
+  traceLock(k, "percpu_up_write", s.name, true);
   s.writer = null;
   s.writerHolds = false;
   while (s.waiters.length > 0) {

@@ -14,6 +14,7 @@ import { preemptDisable, preemptEnable } from "./preempt.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf } from "./site.ts";
 import type { Task } from "./task.ts";
+import { traceLock } from "./trace_event.ts";
 
 export class Spinlock {
   /** The task holding the lock (spinlock debugging's `owner`). */
@@ -34,6 +35,7 @@ export function spinLock(k: Kernel, s: Spinlock): void {
   lockAcquire(k, s.cls, s.name);
   if (s.owner !== null) throw lockupReport(k, s, s.owner);
   s.owner = k.task;
+  traceLock(k, "spin_lock", s.name);
 }
 
 /** spin_trylock(): takes the lock if it is free; preemption stays enabled on failure. */
@@ -42,6 +44,7 @@ export function spinTrylock(k: Kernel, s: Spinlock): boolean {
   preemptDisable(k);
   lockAcquire(k, s.cls, s.name, { trylock: true });
   s.owner = k.task;
+  traceLock(k, "spin_trylock", s.name);
   return true;
 }
 
@@ -59,6 +62,7 @@ export function spinUnlock(k: Kernel, s: Spinlock): void {
     );
   }
   lockRelease(k, s.name);
+  traceLock(k, "spin_unlock", s.name, true);
   s.owner = null;
   preemptEnable(k);
 }

@@ -38,6 +38,11 @@ export interface ExecutionResult {
    * outcome "step-bound" it was long but not classified as a liveness bug.
    */
   readonly stepBoundHit: boolean;
+  /**
+   * A composite replay (see replay_run.ts) with tracing: the traces of the earlier executions,
+   * whose lock-order edges a circular-locking report may cite.
+   */
+  readonly earlier?: readonly Trace[];
 }
 
 export interface ExecutorOptions {
@@ -188,11 +193,11 @@ export class SimExecutor {
         this.trace?.add(cur, "sched", effect.label);
         return this.pickNext(cur);
       case "block":
-        this.trace?.add(cur, "block", effect.label);
+        this.trace?.add(cur, "sleep", effect.label);
         return this.pickNext(cur);
       case "choose": {
         const v = this.choose(effect.n, effect.kind, effect.label, cur);
-        this.trace?.add(cur, "choose", `${effect.label} = ${v}`);
+        this.trace?.add(cur, "choose", `${effect.label} = ${v}`, { kind: effect.kind, value: v });
         cur.resumeValue = v;
         return cur;
       }
@@ -242,9 +247,9 @@ export class SimExecutor {
     if (candidates.length === 1) next = candidates[0] as Task;
     else if (candidates.length > 1) {
       const ids = candidates.map((t) => t.id);
-      next = candidates[
-        this.choose(candidates.length, "schedule", "pick next task", prev, ids)
-      ] as Task;
+      const v = this.choose(candidates.length, "schedule", "pick next task", prev, ids);
+      next = candidates[v] as Task;
+      if (this.trace !== null) this.traceSchedule(prev, next, v, candidates.length);
     }
     if (prev !== null && prev !== next && prev.state !== "done") {
       if (prev.state === "runnable" && this.fair === null) {
@@ -261,10 +266,23 @@ export class SimExecutor {
     const others = this.k.cpus.onlineList().filter((c) => c !== t.cpu);
     if (others.length === 0) return;
     const v = this.choose(others.length + 1, "migrate", `migrate ${t.name}`, t);
-    if (v === 0) return;
+    if (v === 0) {
+      this.trace?.choice(t, `migrate = 0: stays on cpu${t.cpu}`, "migrate", 0);
+      return;
+    }
     const to = others[v - 1] as number;
-    this.trace?.add(t, "migrate", `cpu${t.cpu} -> cpu${to}`);
+    this.trace?.add(t, "migrate", `cpu${t.cpu} -> cpu${to} (migrate = ${v})`, {
+      kind: "migrate",
+      value: v,
+    });
     t.cpu = to;
+  }
+
+  /** The scheduler's choice, joined to the scheduling point it answers (see Trace.choice). */
+  private traceSchedule(prev: Task | null, next: Task, v: number, n: number): void {
+    const going = prev === null || prev.state !== "runnable" ? "" : `, ${prev.name} preempted`;
+    const who = prev === next ? `${next.name} goes on` : `${next.name} runs${going}`;
+    (this.trace as Trace).choice(prev ?? next, `schedule = ${v} of ${n}: ${who}`, "schedule", v);
   }
 
   /** Nothing can run but some tasks are blocked: a hung task, or a deadlock. */

@@ -2,7 +2,7 @@
  * Execution traces: every effect as a structured event, a stable text rendering with one column
  * per CPU, and a hash of the trace (same seed or token, same hash).
  */
-import type { TraceSink } from "../kernel/kernel.ts";
+import type { TraceExtra, TraceSink } from "../kernel/kernel.ts";
 import type { Task } from "../kernel/task.ts";
 
 export interface TraceEvent {
@@ -10,16 +10,21 @@ export interface TraceEvent {
   readonly task: string;
   readonly taskId: number;
   readonly cpu: number;
-  /** "sched" | "block" | "choose" | "io" | "done" | "note" | "migrate" | "bug" ... */
+  /**
+   * "sched" | "sleep" | "wake" | "choose" | "io" | "done" | "note" | "migrate" | "bug" |
+   * "lock" | "unlock" | "alloc" | "free"
+   */
   readonly effect: string;
   readonly detail: string;
+  /** What the event refers to (object id, lock, choice kind and value, woken task). */
+  readonly extra?: TraceExtra;
 }
 
 export class Trace implements TraceSink {
   readonly events: TraceEvent[] = [];
   step = 0;
 
-  add(task: Task | null, effect: string, detail: string): void {
+  add(task: Task | null, effect: string, detail: string, extra?: TraceExtra): void {
     this.events.push({
       step: this.step,
       task: task?.name ?? "-",
@@ -27,7 +32,29 @@ export class Trace implements TraceSink {
       cpu: task?.cpu ?? -1,
       effect,
       detail,
+      ...(extra === undefined ? {} : { extra }),
     });
+  }
+
+  /**
+   * A scheduler choice (which task runs next, whether a task migrates). Joined to the task's
+   * scheduling point of this step when that is the last event, so a preemption point and its
+   * outcome read as one line; the non-default answer decides the event's kind and value.
+   */
+  choice(task: Task, text: string, kind: string, value: number): void {
+    const i = this.events.length - 1;
+    const last = this.events[i];
+    const joinable = last?.effect === "sched" || last?.effect === "sleep";
+    if (last === undefined || !joinable || last.taskId !== task.id || last.step !== this.step) {
+      this.add(task, "choose", text, { kind, value });
+      return;
+    }
+    const keep = last.extra?.value !== undefined && last.extra.value !== 0 && value === 0;
+    this.events[i] = {
+      ...last,
+      detail: `${last.detail}; ${text}`,
+      extra: keep ? (last.extra as TraceExtra) : { kind, value },
+    };
   }
 
   note(task: Task | null, text: string): void {
@@ -44,8 +71,8 @@ export class Trace implements TraceSink {
     for (const e of this.events) {
       const cols = Array.from({ length: nrCpus }, () => "".padEnd(columnWidth));
       const text = `${e.task}: ${e.effect === "note" ? "" : `${e.effect} `}${e.detail}`;
-      const cell =
-        text.length > columnWidth ? `${text.slice(0, columnWidth - 1)}…` : text.padEnd(columnWidth);
+      // Nothing is cut: a longer text widens its line (src/check/trace_text.ts wraps instead).
+      const cell = text.padEnd(columnWidth);
       if (e.cpu >= 0 && e.cpu < nrCpus) cols[e.cpu] = cell;
       else cols[0] = cell;
       lines.push([String(e.step).padStart(5), ...cols].join("| ").trimEnd());

@@ -61,7 +61,7 @@ pre.report{background:#f8fafc;border:1px solid #cbd5e1;padding:10px;white-space:
 table.tl{border-collapse:collapse;width:100%}
 table.tl th{position:sticky;top:0;background:#1e293b;color:#fff;padding:4px 6px;text-align:left;z-index:1}
 table.tl td{border:1px solid #e2e8f0;padding:2px 6px;vertical-align:top}
-td.ev{overflow-wrap:anywhere} td .c{min-width:14em;max-width:40em} td.lane .c{min-width:5em;max-width:10em} td.step{color:#64748b;text-align:right;width:3.5em}
+td.ev{overflow-wrap:anywhere} td .c{min-width:14em;max-width:40em} td.lane .c{min-width:7em;max-width:12em} td.step{color:#64748b;text-align:right;width:3.5em}
 td.lane{font-size:11px;overflow-wrap:anywhere;color:#fff}
 td.fold{color:#475569;background:#f1f5f9} details summary{cursor:pointer}
 tr.m-bug td.ev.on{outline:3px solid #dc2626;outline-offset:-3px;font-weight:bold}

@@ -6,7 +6,7 @@ import { coverageLine } from "../sim/coverage.ts";
 import type { Trace, TraceEvent } from "../sim/trace.ts";
 import type { CellResult } from "./checker.ts";
 import { DESIGN_COLUMNS, type Expect, expectedCell } from "./expected.ts";
-import { TRACE_HEAD_EVENTS, TRACE_TAIL_EVENTS } from "./trace_view.ts";
+import { type Mark, markEvents, TRACE_HEAD_EVENTS, TRACE_TAIL_EVENTS } from "./trace_view.ts";
 
 /**
  * The events of a trace without the boot task's setup steps (they are the same in every
@@ -67,13 +67,20 @@ export function cellJson(r: CellResult, trace: Trace | null): object {
     stepBoundHits: r.stepBoundHits,
     coverage: r.coverage,
     points: r.points ?? null,
-    ...(trace ? traceJson(trace) : {}),
+    ...(trace ? traceJson(trace, r.bug?.text ?? "") : {}),
   };
 }
 
-function traceJson(trace: Trace): object {
+/** The scenario's events, each with its marks (see trace_view.ts) when it has any. */
+function traceJson(trace: Trace, report: string): object {
   const { head, tail, elided } = scenarioEvents(trace);
-  return elided === 0 ? { trace: head } : { trace: [...head, ...tail], traceEventsLeftOut: elided };
+  const all = markEvents(trace.events, report);
+  const marks = new Map(trace.events.map((e, i) => [e, all[i] as Mark[]]));
+  const withMarks = (events: TraceEvent[]) =>
+    events.map((e) => ((marks.get(e)?.length ?? 0) > 0 ? { ...e, marks: marks.get(e) } : e));
+  return elided === 0
+    ? { trace: withMarks(head) }
+    : { trace: withMarks([...head, ...tail]), traceEventsLeftOut: elided };
 }
 
 export function expectText(e: Expect): string {

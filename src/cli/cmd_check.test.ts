@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -27,6 +27,41 @@ describe("zswap-ts check and replay", () => {
     assert.equal(again.status, 1, again.stderr);
     const report = (s: string) => s.slice(s.indexOf("=====")).split("\nReplay:")[0];
     assert.equal(report(again.stdout), report(r.stdout));
+  });
+
+  it("writes the HTML page and trace JSON of a bug, and marks the events in --json", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zswap-ts-out-"));
+    const [html, json] = [join(dir, "t.html"), join(dir, "t.json")];
+    const r = zswapTs(
+      "check",
+      "-d",
+      "D0",
+      "-s",
+      "C1",
+      "--json",
+      "--html",
+      html,
+      "--trace-json",
+      json,
+    );
+    assert.equal(r.status, 1, r.stderr);
+    const cell = JSON.parse(r.stdout) as { trace: Array<{ effect: string; marks?: string[] }> };
+    assert.ok(cell.trace.some((e) => e.effect === "free" && e.marks?.includes("free")));
+    assert.match(readFileSync(html, "utf8"), /class="marked m-free/);
+    assert.ok(Array.isArray(JSON.parse(readFileSync(json, "utf8")).traceEvents));
+  });
+
+  it("--html on a verified result writes what was verified; --trace-json writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zswap-ts-out-"));
+    const [html, json] = [join(dir, "v.html"), join(dir, "v.json")];
+    const r = zswapTs("check", "-d", "D7", "-s", "C1", "--html", html, "--trace-json", json);
+    assert.equal(r.status, 0, r.stderr);
+    const page = readFileSync(html, "utf8");
+    assert.match(page, /VERIFIED/);
+    assert.match(page, /preemption bound \(--bound\)<\/dt><dd>2</);
+    assert.match(page, /coverage: \d+ executions/);
+    assert.ok(!existsSync(json));
+    assert.match(r.stderr, /no trace JSON written: verified results have no failing execution/);
   });
 
   it("exits 0 with how the design was verified, and its coverage", () => {

@@ -51,6 +51,12 @@ describe("zswap-ts check and replay", () => {
     assert.ok(Array.isArray(JSON.parse(readFileSync(json, "utf8")).traceEvents));
   });
 
+  it("--html, --trace-json and --wide without one cell are usage errors", () => {
+    const r = zswapTs("check", "--matrix", "--html", "x.html");
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--html, --trace-json and --wide go with one cell \(--scenario\)/);
+  });
+
   it("--html on a verified result writes what was verified; --trace-json writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "zswap-ts-out-"));
     const [html, json] = [join(dir, "v.html"), join(dir, "v.json")];

@@ -349,6 +349,9 @@ Examples:
     )
     .action(async (f: CheckFlags) => {
       stop = Interrupts.install("check"); // stays until exit: the command is the process's work
+      const oneCell = f.scenario !== undefined && !f.matrix && !f.selftest && !f.list;
+      if (!oneCell && (f.html !== undefined || f.traceJson !== undefined || f.wide))
+        throw new UsageError("--html, --trace-json and --wide go with one cell (--scenario)");
       if (f.designFile !== undefined) {
         options(f, undefined); // bad numeric options fail before anything is loaded
         const seconds = int("load-timeout", f.loadTimeout, 1, 3600);

@@ -15,7 +15,7 @@ import { Command } from "commander";
 import { type FaultOptions, FaultSpecError, parseFailSpec } from "../real/faults.ts";
 import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
-import { checkProfile, ParamError } from "../zswap/params.ts";
+import { checkProfile, ParamError, UINT_MAX } from "../zswap/params.ts";
 import { parseFolioSize } from "./folio_size.ts";
 import { UsageError } from "./main.ts";
 import { compareAction } from "./run_compare.ts";
@@ -50,6 +50,7 @@ export interface RunFlags {
   swapFile?: string;
   force?: boolean;
   verifySwap?: boolean;
+  memcgMax?: string;
   json?: boolean;
   zsmallocStats?: boolean;
   hotplug?: boolean;
@@ -83,8 +84,8 @@ export function runCommand(
     .option("--compressor <name>", "zswap compressor: lz4, lz4hc, zstd, lzo, deflate", "lz4")
     .option(
       "--profile <name>",
-      "kernel behaviour: latest (7.1), 6.12, or 7.3-batching (stores large folios in batches)",
-      "latest",
+      "kernel behaviour: 7.3 (Linux 7.3.4; alias latest), 6.12 (Debian's 6.12.117), or 7.3-batching (7.3 storing large folios in batches)",
+      "7.3",
     )
     .option("--max-pool-percent <n>", "max_pool_percent: the pool limit, % of total RAM", "20")
     .option(
@@ -94,6 +95,10 @@ export function runCommand(
     )
     .option("--shrinker", "shrinker_enabled: the memcg shrinker writes cold entries back too")
     .option("--total-ram <bytes>", "total RAM as zswap sees it (default: this machine's)")
+    .option(
+      "--memcg-max <bytes>",
+      "pages belong to a memcg with this memory.max (K, M, G), like a VM's test cgroup: entries are charged to it (default: the root cgroup)",
+    )
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
     .option(
       "--swap-file <path>",
@@ -130,7 +135,7 @@ Examples:
   zswap-ts run                                    64 MiB generated corpus, lz4
   zswap-ts run --compressor zstd --size 16M --json
   zswap-ts run --total-ram 16M --size 8M          the pool limit binds: writeback, hysteresis
-  zswap-ts run --profile 6.12 --compressor lzo    6.12's rejects (reject_compress_poor)
+  zswap-ts run --profile 6.12 --compressor lzo    6.12 rejects incompressible pages (reject_compress_fail)
   zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug
   zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths
   zswap-ts run --corpus p.pages --compare lz4,lz4hc,zstd,lzo,deflate   one table
@@ -222,6 +227,10 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
     swapFile: flags.swapFile,
     force: flags.force === true,
     verifySwap: flags.verifySwap === true,
+    memcgMaxBytes:
+      flags.memcgMax === undefined
+        ? null
+        : corpusValue(() => parseSize(flags.memcgMax as string), "--memcg-max"),
     json: flags.json === true,
     zsmallocStats: flags.zsmallocStats === true,
     hotplug: flags.hotplug === true,
@@ -283,11 +292,12 @@ function paramValue<T>(parse: () => T): T {
   }
 }
 
+/** A `uint` module parameter: the kernel takes any value 0..UINT_MAX (kstrtouint). */
 function percentFlag(name: string, v: string): number {
   const n = /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 100) {
+  if (!Number.isInteger(n) || n < 0 || n > UINT_MAX) {
     const got = /^\s*-?[\d.]+\s*$/.test(v) ? v.trim() : `'${v}'`;
-    throw new UsageError(`Cannot set ${name}: expected an integer 0..100, got ${got}`);
+    throw new UsageError(`Cannot set ${name}: expected an integer 0..${UINT_MAX}, got ${got}`);
   }
   return n;
 }

@@ -58,7 +58,11 @@ export function soakCommand(
     .option("--fail <spec>", "faults: knob=probability,... or 'none'", DEFAULT_FAIL)
     .option("--fail-seed <n>", "seed of the fault draws (default: --seed)")
     .option("--compressor <name>", "initial compressor: lz4, lz4hc, zstd, lzo, deflate", "lz4")
-    .option("--profile <name>", "kernel behaviour: latest (7.1) or 6.12", "latest")
+    .option(
+      "--profile <name>",
+      "kernel behaviour: 7.3 (Linux 7.3.4; alias latest) or 6.12 (Debian's 6.12.117)",
+      "7.3",
+    )
     .option("--cpus <n>", "number of CPUs, 1..64", "4")
     .option("--live-pages <n>", "pages swapped out at most at once (the oracle's size)", "2048")
     .option(

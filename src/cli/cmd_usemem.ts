@@ -41,7 +41,7 @@ export function usememCommand(
     .description(
       "The batching series' usemem30 benchmark, modelled: N producers each write M bytes of " +
         "pages that swap out as large folios through zswap. Prints total throughput (KB/s), " +
-        "elapsed and CPU time for the baseline (profile latest, page by page) and batching " +
+        "elapsed and CPU time for the baseline (profile 7.3, page by page) and batching " +
         "(profile 7.3-batching) side by side, medians of --repeat alternating runs. See docs/batching.md.",
     )
     .option("--producers <n>", "number of producers (usemem -n)", "4")

@@ -51,6 +51,8 @@ export interface RunConfig {
   readonly force: boolean;
   /** A 64-bit checksum per written swap slot (library: checksums). */
   readonly verifySwap: boolean;
+  /** --memcg-max: the memcg's memory.max, or null for the root cgroup. */
+  readonly memcgMaxBytes: number | null;
   readonly json: boolean;
   readonly zsmallocStats: boolean;
   readonly hotplug: boolean;
@@ -65,8 +67,6 @@ export interface RunConfig {
 
 /** Pages between two turns of the event loop, so background writeback can do its I/O. */
 const YIELD_PAGES = 256;
-/** Bound on the event loop turns a store waits for writeback to move an entry. */
-const PACE_TURNS_MAX = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // The job
@@ -94,6 +94,7 @@ export interface RunResult {
     readonly accept_threshold_percent: number;
     readonly shrinker_enabled: boolean;
     readonly totalRamBytes: number;
+    readonly memcgMaxBytes: number | null;
     readonly cpus: number;
     readonly swapFile: string;
     readonly verifySwap: boolean;
@@ -183,6 +184,7 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       ...(config.swapFile !== undefined ? { swapFile: config.swapFile } : {}),
       overwrite: config.force,
       checksums: config.verifySwap,
+      ...(config.memcgMaxBytes !== null ? { memcgMaxBytes: config.memcgMaxBytes } : {}),
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
       ...(config.faults !== null ? { faults: config.faults } : {}),
       iaaEngines: config.iaaEngines ?? 0,
@@ -290,8 +292,10 @@ async function swapOutPhase(c: PhaseContext): Promise<SwapOutResult> {
         slots[i + p] = slot; // every page of a folio names the folio's slot
         if (slot === null) kept.set(i + p, pageOf(chunk, j + p).slice());
       }
-      if (c.zswap.poolReachedFull) await paceWriteback(c.zswap);
-      else if (crossed(i + u, u, YIELD_PAGES)) await turn();
+      // A store the kernel refuses (the pool full) goes to disk at once: nothing waits for
+      // the shrink worker. While background work is in flight it gets one turn of the event
+      // loop per unit, as a kworker on the same CPU gets its share beside the storing task.
+      if (c.zswap.inFlight > 0 || crossed(i + u, u, YIELD_PAGES)) await turn();
       if (crossed(i + u, u, YIELD_PAGES)) progress(c, "swap-out", i + u, i + u);
       await c.stress.between(i + u, u);
     }
@@ -445,6 +449,7 @@ async function runPhases(
       accept_threshold_percent: config.acceptThresholdPercent,
       shrinker_enabled: config.shrinker,
       totalRamBytes: config.totalRamBytes,
+      memcgMaxBytes: config.memcgMaxBytes,
       cpus: zswap.cpus,
       swapFile: zswap.swapFilePath,
       verifySwap: config.verifySwap,
@@ -570,21 +575,6 @@ async function closeQuietly(zswap: ZswapInstance): Promise<void> {
   } catch {
     // flush() already reported what background work threw.
   }
-}
-
-/**
- * While the pool is full, each store waits for writeback (the kworker, doing file I/O) to move
- * one entry, written back or failed, as if it ran beside the storing CPU at the pace of the
- * disk: the pool then comes down through the band between the limit and the accept threshold
- * while stores go on, which is where the hysteresis shows.
- */
-async function paceWriteback(zswap: ZswapInstance): Promise<void> {
-  const moved = () => {
-    const d = zswap.stats().debugfs;
-    return (d.written_back_pages ?? 0) + (d.reject_reclaim_fail ?? 0);
-  };
-  const before = moved();
-  for (let i = 0; i < PACE_TURNS_MAX && zswap.inFlight > 0 && moved() === before; i++) await turn();
 }
 
 function phase(bytes: number, seconds: number): PhaseResult {

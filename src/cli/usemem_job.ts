@@ -60,11 +60,11 @@ export async function runUsemem(c: UsememConfig, corpus: Corpus): Promise<Usemem
   const base: Sample[] = [];
   const bat: Sample[] = [];
   for (let r = 0; r < c.repeat; r++) {
-    base.push(await once(c, corpus, "latest", 0));
+    base.push(await once(c, corpus, "7.3", 0));
     bat.push(await once(c, corpus, "7.3-batching", c.iaaEngines));
   }
   const totalBytes = c.producers * c.bytesPerProducer;
-  const baseline = summarize("baseline", "latest", 0, base, totalBytes);
+  const baseline = summarize("baseline", "7.3", 0, base, totalBytes);
   const batching = summarize("batching", "7.3-batching", c.iaaEngines, bat, totalBytes);
   return {
     config: c,

@@ -79,8 +79,13 @@ export interface AcompReq {
 
 export type Req = KObj<AcompReq>;
 
-/** Algorithms whose kernel wrapper ignores the request's dlen (crypto/lzo.c; the sim stand-in). */
-const IGNORES_DLEN = new Set(["lzo", "lzo-rle", "sim", "sim-b", "iaa-sim"]);
+/**
+ * Algorithms whose kernel wrapper ignores the request's dlen: the sim stand-ins, which model the
+ * crypto/lzo.c of upstream 6.12 (lzo1x_1_compress, no output bound). The real lzo follows the
+ * kernels of the profiles: 7.3.4 and Debian's 6.12.117 both call lzo1x_1_compress_safe, which
+ * fails (-EINVAL) when the output would pass dlen.
+ */
+const IGNORES_DLEN = new Set(["sim", "sim-b", "iaa-sim"]);
 
 /** crypto_has_acomp(). */
 export function cryptoHasAcomp(k: Kernel, name: string): boolean {
@@ -172,8 +177,8 @@ export function* acompCompress(
 ): Op<number> {
   const r = use(k, req, "write req->src/dst");
   const tfm = use(k, r.tfm, "read tfm->compress");
-  // req->dlen says how much the compressor may write. lz4, zstd and deflate honour it; lzo's
-  // wrapper ignores it and writes what it needs (6.12 relied on a two-page dst for that).
+  // req->dlen says how much the compressor may write. The real wrappers honour it; the sim
+  // stand-ins ignore it and write what they need (upstream 6.12 relied on a two-page dst).
   const out =
     dlenLimit < dst.length && !IGNORES_DLEN.has(tfm.name) ? dst.subarray(0, dlenLimit) : dst;
   let ret = tfm.backend.compress(src, out);

@@ -10,6 +10,8 @@ import type { Kernel } from "../kernel/kernel.ts";
 export class Memcg {
   /** memory.zswap.max in bytes (Infinity = "max"). */
   zswapMax = Number.POSITIVE_INFINITY;
+  /** memory.max in bytes: recorded for reports; no resident set is modelled to enforce it. */
+  memoryMax = Number.POSITIVE_INFINITY;
   /** memory.zswap.writeback. */
   zswapWriteback = true;
   /** Compressed bytes charged (MEMCG_ZSWAP_B). */

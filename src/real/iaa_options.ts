@@ -5,11 +5,12 @@
 
 import { DEFLATE_IAA_PARAMS, DeflateIaaCodec } from "../crypto/algorithms/native/deflate_iaa.ts";
 import {
-  nativeCompressorFactories,
+  nativeCompressorFactoriesFor,
   unavailableCompressors,
 } from "../crypto/algorithms/native/index.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { IAA_SYNC_MODES, type IaaSyncMode, iaaCompressorFactory } from "../crypto/iaa_crypto.ts";
+import type { Profile } from "../zswap/params.ts";
 import { EngineIaaDevice } from "./engines/iaa_device.ts";
 import { type CreateZswapOptions, describe, ZswapError } from "./types.ts";
 
@@ -35,8 +36,14 @@ export function checkIaaOptions(o: CreateZswapOptions): IaaOptions {
   return { engines, syncMode };
 }
 
-/** The real compressors, with deflate-iaa on a device of engines (null when engines is 0). */
-export function iaaRegistry(o: IaaOptions): {
+/**
+ * The real compressors as the profile's kernel wraps them, with deflate-iaa on a device of
+ * engines (null when engines is 0).
+ */
+export function iaaRegistry(
+  o: IaaOptions,
+  profile: Profile = "7.3",
+): {
   registry: CompressorRegistry;
   device: EngineIaaDevice | null;
 } {
@@ -48,7 +55,8 @@ export function iaaRegistry(o: IaaOptions): {
     ...(device !== null ? { device } : {}),
     syncMode: o.syncMode,
   });
-  const factories = nativeCompressorFactories.map((f) =>
+  const kernel = profile === "6.12" ? "6.12" : "7.3";
+  const factories = nativeCompressorFactoriesFor(kernel).map((f) =>
     f.name === "deflate-iaa" ? deflateIaa : f,
   );
   return { registry: new CompressorRegistry(factories, unavailableCompressors), device };

@@ -4,11 +4,11 @@
  */
 import { availableParallelism, totalmem } from "node:os";
 import {
-  nativeCompressorFactories,
+  nativeCompressorFactoriesFor,
   unavailableCompressors,
 } from "../crypto/algorithms/native/index.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
-import { checkProfile, type Profile } from "../zswap/params.ts";
+import { checkProfile, type Profile, UINT_MAX } from "../zswap/params.ts";
 import { type CheckedFaults, checkFaults, FaultSpecError } from "./faults.ts";
 import {
   type CreateZswapOptions,
@@ -21,9 +21,13 @@ import {
 
 const DEFAULT_SWAP_SIZE_BYTES = 2 ** 30;
 
-/** The real compressors (no `sim`), with the reasons for the kernel's that are missing. */
-export function realCompressorRegistry(): CompressorRegistry {
-  return new CompressorRegistry(nativeCompressorFactories, unavailableCompressors);
+/**
+ * The real compressors (no `sim`) as the profile's kernel wraps them, with the reasons for the
+ * kernel's that are missing.
+ */
+export function realCompressorRegistry(profile: Profile = "7.3"): CompressorRegistry {
+  const kernel = profile === "6.12" ? "6.12" : "7.3";
+  return new CompressorRegistry(nativeCompressorFactoriesFor(kernel), unavailableCompressors);
 }
 
 export interface CheckedOptions {
@@ -41,6 +45,7 @@ export interface CheckedOptions {
   swapSizeBytes: number;
   instrumented: boolean;
   faults: CheckedFaults | null;
+  memcgMaxBytes: number | null;
 }
 
 /**
@@ -66,6 +71,7 @@ const OPTION_KEYS = {
   faults: true,
   iaaEngines: true,
   iaaSyncMode: true,
+  memcgMaxBytes: true,
 } as const satisfies Record<keyof CreateZswapOptions, true>;
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
@@ -78,7 +84,7 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
   checkKeys(o);
   let profile: Profile;
   try {
-    profile = checkProfile(checkString("profile", o.profile ?? "latest"));
+    profile = checkProfile(checkString("profile", o.profile ?? "7.3"));
   } catch (e) {
     if (e instanceof ZswapError) throw e;
     throw new ZswapError("EINVAL", (e as Error).message);
@@ -136,6 +142,7 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
     swapSizeBytes,
     instrumented: checkBool("instrumented", o.instrumented ?? false),
     faults: checkedFaults(o.faults),
+    memcgMaxBytes: checkMemcgMax(o.memcgMaxBytes),
   };
 }
 
@@ -219,6 +226,17 @@ function checkFileIo(io: unknown): void {
   }
 }
 
+function checkMemcgMax(v: unknown): number | null {
+  if (v === undefined) return null;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < PAGE_SIZE) {
+    throw new ZswapError(
+      "EINVAL",
+      `Cannot create zswap: expected memcgMaxBytes to be an integer >= ${PAGE_SIZE}, got ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
 function checkString(name: string, v: unknown): string {
   if (typeof v !== "string")
     throw new ZswapError("EINVAL", `Cannot set ${name}: expected a string, got ${describe(v)}`);
@@ -234,7 +252,7 @@ function checkBool(name: string, v: unknown): boolean {
   return v;
 }
 
-/** An integer 0..100, given as a number or a decimal string. */
+/** A `uint` module parameter (0..UINT_MAX, as kstrtouint), given as a number or a decimal string. */
 function percent(name: string, v: unknown): number {
   const n =
     typeof v === "number"
@@ -242,10 +260,10 @@ function percent(name: string, v: unknown): number {
       : typeof v === "string" && /^\s*\d+\s*$/.test(v)
         ? Number(v)
         : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 100) {
+  if (!Number.isInteger(n) || n < 0 || n > UINT_MAX) {
     throw new ZswapError(
       "EINVAL",
-      `Cannot set ${name}: expected an integer 0..100, got ${numberText(v)}`,
+      `Cannot set ${name}: expected an integer 0..${UINT_MAX}, got ${numberText(v)}`,
     );
   }
   return n;

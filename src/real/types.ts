@@ -24,8 +24,11 @@ export interface CreateZswapOptions {
    * ratio close to lzo's (docs/library.md, "Defaults").
    */
   readonly compressor?: string;
-  /** "latest" (7.1: default) or "6.12": which kernel's store path, design and debugfs files. */
-  readonly profile?: Profile;
+  /**
+   * "7.3" (Linux 7.3.4, the default; "latest" is its alias) or "6.12" (Debian's 6.12.117): which
+   * kernel's store path, crypto wrappers, design and debugfs files.
+   */
+  readonly profile?: Profile | "latest";
   /** zswap's `enabled` (default true). */
   readonly enabled?: boolean;
   /** % of totalram the pool may use (kernel default 20). */
@@ -58,6 +61,13 @@ export interface CreateZswapOptions {
    * costs more than compressing a page. Use-after-free and deadlocks are detected either way.
    */
   readonly instrumented?: boolean;
+  /**
+   * Put every page in a memory cgroup (a child of the root) with this memory.max, in bytes, as
+   * a VM's test cgroup: entries then have an objcg, are charged to it and written back from its
+   * LRU. memory.max is recorded, not enforced: the library has no resident set to reclaim from
+   * (docs/run.md). Default: the root cgroup (no objcg, nothing charged), as a folio of the root.
+   */
+  readonly memcgMaxBytes?: number;
   /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */
   readonly swapFileIo?: FileIo;
   /**

@@ -5,6 +5,7 @@ import { faultInject } from "../kernel/fault_inject.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
+import { Memcg } from "../mm/memcg.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import { zsStatsText } from "../zsmalloc/stats.ts";
@@ -49,9 +50,9 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const o = checkOptions(options);
   const k = new Kernel({ nrCpus: o.cpus, mode: "real", instrumented: o.instrumented });
   const answerChoice = o.faults === null ? undefined : installFaults(k, o.faults);
-  const known = realCompressorRegistry();
+  const known = realCompressorRegistry(o.profile);
   if (!known.has(o.compressor)) throw unknownCompressor(known, o.compressor);
-  const iaa = iaaRegistry(checkIaaOptions(options));
+  const iaa = iaaRegistry(checkIaaOptions(options), o.profile);
   const device = iaa.device;
   const registry = o.faults === null ? iaa.registry : faultyRegistry(k, iaa.registry);
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
@@ -101,7 +102,19 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
       `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`,
     );
   }
-  return new ZswapInstance(k, ex, z, swap, dev, device === null ? null : () => device.close());
+  const instance = new ZswapInstance(
+    k,
+    ex,
+    z,
+    swap,
+    dev,
+    device === null ? null : () => device.close(),
+  );
+  if (o.memcgMaxBytes !== null) {
+    instance.memcg = new Memcg("/zswap-ts", z.rootMemcg);
+    instance.memcg.memoryMax = o.memcgMaxBytes;
+  }
+  return instance;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +131,8 @@ export class ZswapInstance {
     SwapSlot,
     { readonly pagesIn: number; readonly bytes: Uint8Array }
   >();
+  /** The memcg every page belongs to (memcgMaxBytes), or null: the root cgroup. */
+  memcg: Memcg | null = null;
 
   /** @internal Use createZswap(). */
   constructor(
@@ -173,7 +188,7 @@ export class ZswapInstance {
       ret = this.ex.runSync(
         "swapout",
         this.nextCpu(),
-        swapOut(this.kernel, this.dev.type, page, null, false),
+        swapOut(this.kernel, this.dev.type, page, this.memcg, false),
         ASYNC_IO,
       );
     } catch (e) {
@@ -200,7 +215,7 @@ export class ZswapInstance {
       ret = this.ex.runSync(
         "swapout",
         this.nextCpu(),
-        swapOut(this.kernel, this.dev.type, page, null, false),
+        swapOut(this.kernel, this.dev.type, page, this.memcg, false),
         SYNC_IO,
       );
     } catch (e) {
@@ -433,7 +448,7 @@ export class ZswapInstance {
     const k = this.kernel;
     const debugfs = zswapDebugfsForProfile(k);
     const storedBytes = this.z.stats.stored_pages * PAGE_SIZE;
-    const compressedBytes = this.z.rootMemcg.zswapBytes;
+    const compressedBytes = this.z.compressedBytes;
     const poolBytes = zswapTotalPages(k) * PAGE_SIZE;
     const ram = memory(k).totalramPages;
     const limitPages = Math.floor((ram * this.z.params.max_pool_percent) / 100);
@@ -562,7 +577,7 @@ export class ZswapInstance {
 
   private swapInOp(s: SwapSlot, i: number, out: Uint8Array): Op<Uint8Array | number> {
     const dst = s.nrPages === 1 ? out : out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    return swapIn(this.kernel, swpEntry(this.dev.type, s.offset + i), null, dst);
+    return swapIn(this.kernel, swpEntry(this.dev.type, s.offset + i), this.memcg, dst);
   }
 
   private checkSwapInResult(

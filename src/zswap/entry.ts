@@ -5,6 +5,7 @@
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, kfreeAndYield, kmalloc, PAGE_SIZE, use } from "../kernel/memory.ts";
+import type { Memcg } from "../mm/memcg.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { type Profile, storesRaw } from "./params.ts";
@@ -46,15 +47,23 @@ export function entryStoredRaw(profile: Profile, e: ZswapEntry): boolean {
   return storesRaw(profile) && e.length === PAGE_SIZE;
 }
 
+/**
+ * The list_lru list of a memcg: an entry without an objcg (a root-cgroup folio) and the root
+ * memcg share the node's own list, as list_lru_from_memcg_idx() gives for kmemcg_id -1.
+ */
+export function lruMemcg(k: Kernel, memcg: Memcg | null): Memcg {
+  return memcg ?? zswapState(k).rootMemcg;
+}
+
 /** zswap_lru_add(): the entry becomes visible to writeback here (publish last). */
 export function zswapLruAdd(k: Kernel, entry: EntryObj): void {
   const z = zswapState(k);
-  z.lru.add(k, entry.data.memcg, entry);
+  z.lru.add(k, lruMemcg(k, entry.data.memcg), entry);
 }
 
 export function zswapLruDel(k: Kernel, entry: EntryObj): void {
   const z = zswapState(k);
-  z.lru.del(k, entry.data.memcg, entry);
+  z.lru.del(k, lruMemcg(k, entry.data.memcg), entry);
 }
 
 /** zswap_entry_free(): the caller owns `entry` (it erased it from the tree). */
@@ -65,6 +74,7 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   const pool = e.pool as PoolObj;
   zsFree(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
   if (e.memcg !== null) e.memcg.uncharge(e.length);
+  z.compressedBytes -= e.length;
   z.stats.stored_pages--;
   if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
   yield* kfreeAndYield(k, entry);

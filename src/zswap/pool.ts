@@ -38,7 +38,8 @@ export function zswapPoolCreate(k: Kernel, compressor: string): Op<PoolObj | nul
 
 function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
   const z = zswapState(k);
-  const name = `zswap${(z.poolsCount++).toString(16)}`;
+  // atomic_inc_return(&zswap_pools_count): the first pool is zswap1.
+  const name = `zswap${(++z.poolsCount).toString(16)}`;
   const pool = yield* kmalloc<ZswapPool>(k, "zswap_pool", 256, GFP_KERNEL, () => ({
     name,
     tfmName: compressor,

@@ -16,19 +16,25 @@ import { swapCacheAllocFolio, swapcacheDelete, swapDevice } from "../mm/swap.ts"
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { storageWrite } from "../mm/swap_storage.ts";
 import { zswapDecompress } from "./compress.ts";
-import { zswapEntryFree } from "./entry.ts";
+import { lruMemcg, zswapEntryFree } from "./entry.ts";
 import { zswapTotalPages, zswapTotalPagesRcu } from "./pool.ts";
 import { zswapState } from "./state.ts";
 import { zswapAcceptThrPages } from "./store.ts";
 import type { EntryObj } from "./types.ts";
 
 const MAX_RECLAIM_RETRIES = 16;
+/** SWAP_CLUSTER_MAX. */
+const SWAP_CLUSTER_MAX = 32;
+
 /**
- * Entries shrink_memcg() walks per NUMA node: 1 in mainline (6.8 on); the SWAP_CLUSTER_MAX of
- * the K4 tree comes with the out-of-tree vswap series. One per call makes the callers (the store
- * path over memory.zswap.max, shrink_worker) recheck their limit after every entry.
+ * Entries shrink_memcg() walks per NUMA node: SWAP_CLUSTER_MAX in 7.3.4; one in 6.12 (6.8 to
+ * 6.12), which makes the callers (the store path over memory.zswap.max, shrink_worker) recheck
+ * their limit after every entry. A walked entry counts whether it is written back or only
+ * rotated (its referenced bit cleared), so a call over 32 referenced entries writes nothing.
  */
-const NR_TO_WALK_PER_NODE = 1;
+function nrToWalkPerNode(k: Kernel): number {
+  return zswapState(k).profile === "6.12" ? 1 : SWAP_CLUSTER_MAX;
+}
 
 /**
  * zswap_writeback_entry(): `entry` may already be freed; it is not dereferenced until it is
@@ -122,13 +128,14 @@ function* shrinkMemcgCb(
 export function* shrinkMemcg(k: Kernel, memcg: Memcg | null): Op<number> {
   const z = zswapState(k);
   if (memcg !== null && (!memcg.writebackEnabled() || !memcg.online)) return -ENOENT;
-  const before = z.lru.count(memcg);
-  if (before === 0) return -ENOENT;
+  // One node: nothing is scanned exactly when the list is empty.
+  const lru = lruMemcg(k, memcg);
+  if (z.lru.count(lru) === 0) return -ENOENT;
   const shrunk = yield* z.lru.walk(
     k,
-    memcg,
+    lru,
     (item, l) => shrinkMemcgCb(k, item, l, null),
-    NR_TO_WALK_PER_NODE,
+    nrToWalkPerNode(k),
   );
   return shrunk > 0 ? 0 : -EAGAIN;
 }
@@ -142,7 +149,7 @@ export function zswapShrinkerCount(k: Kernel, memcg: Memcg | null): number {
   const nrBacking = memcg !== null ? Math.floor(memcg.zswapBytes / 4096) : zswapTotalPages(k);
   const nrStored = memcg !== null ? memcg.zswapped : z.stats.stored_pages;
   if (nrStored === 0) return 0;
-  let nrFreeable = z.lru.count(memcg);
+  let nrFreeable = z.lru.count(lruMemcg(k, memcg));
   if (memcg !== null) {
     const used = Math.min(nrFreeable, memcg.nrDiskSwapins);
     memcg.nrDiskSwapins -= used;
@@ -160,7 +167,8 @@ function* shrinkerScan(k: Kernel, memcg: Memcg | null, nrToScan: number): Op<num
   const z = zswapState(k);
   if (!z.params.shrinker_enabled || (memcg !== null && !memcg.writebackEnabled())) return 0;
   const stop = { hit: false };
-  return yield* z.lru.walk(k, memcg, (item, l) => shrinkMemcgCb(k, item, l, stop), nrToScan);
+  const lru = lruMemcg(k, memcg);
+  return yield* z.lru.walk(k, lru, (item, l) => shrinkMemcgCb(k, item, l, stop), nrToScan);
 }
 
 /**

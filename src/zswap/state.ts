@@ -42,6 +42,11 @@ export class ZswapState {
   readonly stats: ZswapDebugfs = newDebugfs();
   readonly events: VmEvents;
   poolReachedFull = false;
+  /**
+   * Model-only (no debugfs file): the bytes of every live entry (entry->length summed), what
+   * memcg's zswap charge counts; root-cgroup entries have no objcg and charge no memcg.
+   */
+  compressedBytes = 0;
   /** Model-only (no debugfs file): find_get calls that skipped a pool whose ref was at zero. */
   findGetSkippedDying = 0;
   shrinkWork: Work | null = null;
@@ -54,7 +59,7 @@ export class ZswapState {
 
   constructor(k: Kernel, o: ZswapOptions) {
     this.params = { ...defaultParams(), ...(o.params ?? {}) };
-    this.profile = o.profile ?? "latest";
+    this.profile = o.profile ?? "7.3";
     this.design = o.design;
     this.zsChainSize = o.zsChainSize ?? 8;
     this.events = swapState(k).events;

@@ -63,7 +63,7 @@ function boot(
   setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, SIM_B]));
   const z = zswapInit(k, {
     design: o.design ?? D7,
-    profile: o.profile ?? "latest",
+    profile: o.profile ?? "7.3",
     params: { compressor: "sim", enabled: true, shrinker_enabled: true, ...o.params },
   });
   memory(k).totalramPages = o.totalramPages ?? 1 << 16;
@@ -282,7 +282,9 @@ describe("limits", () => {
       zswapTotalPages(k) <= 2,
       `shrink_worker reclaims to the threshold: ${zswapTotalPages(k)}`,
     );
-    assert.equal(ev.zswpwb, 3);
+    // 7.3.4: one shrink_memcg() call walks up to SWAP_CLUSTER_MAX entries (rotating the
+    // referenced ones, then writing them back) before the worker rechecks the threshold.
+    assert.equal(ev.zswpwb, 5);
     const next = out(sys, randomPage(7));
     assert.ok(z.tree(0).has(next.offset), "accepted again below the threshold");
     assert.equal(z.poolReachedFull, false);

@@ -55,6 +55,8 @@ export function zswapStore(k: Kernel, folio: Folio): Op<boolean> {
 function* store(k: Kernel, folio: Folio): Op<boolean> {
   const z = zswapState(k);
   folioAssertLocked(k, folio);
+  // 6.12 refuses large folios before anything else, without check_old (mTHP stores came in 6.13).
+  if (z.profile === "6.12" && folio.nrPages > 1) return false;
   let ret = false;
   if (z.params.enabled) {
     ret = yield* tryStore(k, folio);
@@ -68,9 +70,10 @@ function* store(k: Kernel, folio: Folio): Op<boolean> {
 
 function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   const z = zswapState(k);
-  // Pages without a memcg are charged to the root (no per-memcg limit applies there).
-  const memcg = folio.memcg ?? z.rootMemcg;
-  if (!memcg.mayZswap()) {
+  // get_obj_cgroup_from_folio(): a root-cgroup folio has no objcg (the walk up to, not
+  // including, the root finds none), so it is neither limited by memory.zswap.max nor charged.
+  const memcg = folio.memcg === z.rootMemcg ? null : folio.memcg;
+  if (memcg !== null && !memcg.mayZswap()) {
     if ((yield* shrinkMemcg(k, memcg)) !== 0) return false;
   }
   if (zswapCheckLimits(k, yield* zswapTotalPagesRcu(k))) return false;
@@ -126,6 +129,7 @@ export function* zswapStoreEntry(
   if (old !== undefined) yield* zswapEntryFree(k, old);
   zswapPoolGet(k, pool);
   if (memcg !== null) memcg.charge(e.length);
+  z.compressedBytes += e.length;
   z.stats.stored_pages++;
   if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages++;
   // Publishing order matters: writeback finds entries only through the LRU, so add it last.

@@ -163,7 +163,8 @@ function checkLru(z: ZswapState, entries: EntryObj[], problems: string[]): void 
       else if (z.tree(e.swpentry.type).get(e.swpentry.offset) !== it) {
         problems.push(`list_lru of ${memcg.name}: ${objAddr(it)} is not in its tree`);
       }
-      if (e.memcg !== memcg)
+      // Entries without an objcg (root-cgroup folios) are on the root's list.
+      if ((e.memcg ?? z.rootMemcg) !== memcg)
         problems.push(`list_lru of ${memcg.name}: ${objAddr(it)} is charged elsewhere`);
       seen.add(it);
       prev = it;

@@ -1,22 +1,26 @@
 /**
- * deflate (crypto/deflate.c) over node:zlib.
+ * deflate (crypto/deflate.c): compression with classic zlib (zlib_classic.ts), decompression
+ * over node:zlib.
  *
  * The kernel: raw deflate, zlib_deflateInit2(stream, DEFLATE_DEF_LEVEL = Z_DEFAULT_COMPRESSION,
  * Z_DEFLATED, -DEFLATE_DEF_WINBITS = -11, DEFLATE_DEF_MEMLEVEL = MAX_MEM_LEVEL = 9,
  * Z_DEFAULT_STRATEGY) and one zlib_deflate(Z_FINISH) per request on a per-CPU stream;
  * zlib_inflateInit2(stream, -11) and zlib_inflate to decompress. Output that does not fit is
- * -ENOSPC (compress and decompress), anything else -EINVAL.
+ * -ENOSPC (compress and decompress) since the acomp conversion, anything else -EINVAL; 6.12's
+ * scomp deflate returns -EINVAL for both (the acomp layer maps it per profile).
  *
- * node:zlib's documented sync calls (deflateRawSync / inflateRawSync) create a zlib stream per
- * call and return a new Buffer. The fast path here keeps one deflate and one inflate stream per
- * backend, like the kernel's, and drives them through the zlib handle's writeSync(flush, in,
- * inOff, inLen, out, outOff, outLen), the call zlib.js's own sync path makes, which writes into
- * the caller's buffer and reports [availOut, availIn] in the stream's _writeState. That is
- * Node-internal API, so it is feature-checked, and the allocating sync calls remain as the
- * fallback (`ZlibSyncDeflateBackend`). Both give the same bytes.
+ * Compression uses the kernel's exact parameters on a classic zlib deflater, because
+ * node:zlib's (Chromium's zlib 1.3) finds different matches. For decompression node:zlib's
+ * documented sync calls (inflateRawSync) create a stream per call and return a new Buffer; the
+ * fast path keeps one inflate stream per backend and drives it through the zlib handle's
+ * writeSync(flush, in, inOff, inLen, out, outOff, outLen), the call zlib.js's own sync path
+ * makes, which writes into the caller's buffer and reports [availOut, availIn] in the stream's
+ * _writeState. That is Node-internal API, so it is feature-checked, and the allocating sync call
+ * remains as the fallback (`ZlibSyncDeflateBackend`). Both give the same bytes.
  */
 import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
 import { zlib } from "./load.ts";
+import { ClassicDeflater } from "./zlib_classic.ts";
 
 /** crypto/deflate.c DEFLATE_DEF_*: level Z_DEFAULT_COMPRESSION (6), 2 KiB window, memLevel 9. */
 export const DEFLATE_OPTIONS = {
@@ -27,6 +31,12 @@ export const DEFLATE_OPTIONS = {
 } as const;
 
 const Z_FINISH = zlib.constants.Z_FINISH;
+
+/** The kernel's deflater: classic zlib at DEFLATE_OPTIONS, raw (negative window bits). */
+function kernelDeflater(): ClassicDeflater {
+  const o = DEFLATE_OPTIONS;
+  return new ClassicDeflater(o.level, -o.windowBits, o.memLevel, o.strategy);
+}
 
 /** The parts of a zlib stream's native handle that the fast path uses (lib/zlib.js). */
 interface ZlibHandle {
@@ -100,21 +110,23 @@ export class ZlibEngine {
   }
 }
 
-/** The fast path: one deflate and one inflate stream per backend, no allocation per call. */
+/**
+ * The fast path: one classic deflate stream (zlib_classic.ts) and one node:zlib inflate stream
+ * per backend, no allocation per call.
+ */
 export class ZlibHandleDeflateBackend implements CompressorBackend {
   readonly name = "deflate";
-  private readonly deflater: ZlibEngine;
+  private readonly deflater = kernelDeflater();
   private readonly inflater: ZlibEngine;
 
   constructor() {
-    this.deflater = new ZlibEngine(zlib.createDeflateRaw(DEFLATE_OPTIONS) as ZlibStreamInternals);
     this.inflater = new ZlibEngine(
       zlib.createInflateRaw({ windowBits: DEFLATE_OPTIONS.windowBits }) as ZlibStreamInternals,
     );
   }
 
   compress(src: Uint8Array, dst: Uint8Array): number {
-    return this.deflater.run(src, dst);
+    return this.deflater.compress(src, dst);
   }
 
   decompress(src: Uint8Array, dst: Uint8Array): number {
@@ -130,17 +142,26 @@ export interface DeflateParams {
   readonly strategy: number;
 }
 
-/** The documented path: a zlib stream and an output Buffer per call, copied into `dst`. */
+/**
+ * The documented path: decompression through a node:zlib stream and an output Buffer per call,
+ * copied into `dst`; compression with classic zlib for the kernel's parameters (as the fast
+ * path), with node:zlib for others (deflate-iaa's).
+ */
 export class ZlibSyncDeflateBackend implements CompressorBackend {
   readonly name: string = "deflate";
 
   /** deflate-iaa passes its own options (4 KiB window, fixed Huffman) and inflate window. */
+  private readonly deflater: ClassicDeflater | null;
+
   constructor(
     private readonly options: DeflateParams = DEFLATE_OPTIONS,
     private readonly inflateWindowBits: number = DEFLATE_OPTIONS.windowBits,
-  ) {}
+  ) {
+    this.deflater = options === DEFLATE_OPTIONS ? kernelDeflater() : null;
+  }
 
   compress(src: Uint8Array, dst: Uint8Array): number {
+    if (this.deflater !== null) return this.deflater.compress(src, dst);
     let out: Uint8Array;
     try {
       out = zlib.deflateRawSync(src, this.options);
@@ -182,4 +203,11 @@ export const deflateCompressorFactory: CompressorFactory = {
     "raw deflate: DEFLATE_DEF_LEVEL Z_DEFAULT_COMPRESSION (6), DEFLATE_DEF_WINBITS 11, DEFLATE_DEF_MEMLEVEL MAX_MEM_LEVEL (9), Z_DEFAULT_STRATEGY",
   kernelNoSpaceErrno: -ENOSPC,
   create: createDeflateBackend,
+};
+
+/** 6.12's scomp deflate: an output that does not fit fails Z_STREAM_END, which it returns as -EINVAL. */
+export const deflate612CompressorFactory: CompressorFactory = {
+  ...deflateCompressorFactory,
+  kernelParams: `6.12 scomp: ${deflateCompressorFactory.kernelParams}; no room -> -EINVAL`,
+  kernelNoSpaceErrno: -EINVAL,
 };

@@ -118,3 +118,42 @@ export const loadZstd = loadOnce<ZstdBinding>(
 
 /** node:zlib, for deflate. */
 export const zlib: typeof nodeZlib = nodeZlib;
+
+/**
+ * pako 2.1's zlib stream (lib/zlib/zstream.js), a port of classic zlib 1.2.8: the fields the
+ * deflater drives. `output` is written at `next_out`, so it can be the caller's buffer.
+ */
+export interface PakoZStream {
+  input: Uint8Array | null;
+  next_in: number;
+  avail_in: number;
+  total_in: number;
+  output: Uint8Array | null;
+  next_out: number;
+  avail_out: number;
+  total_out: number;
+}
+
+/** pako 2.1's lib/zlib/deflate.js (deflateInit2, deflateReset, deflate with zlib's return codes). */
+export interface PakoDeflate {
+  deflateInit2(
+    strm: PakoZStream,
+    level: number,
+    method: number,
+    windowBits: number,
+    memLevel: number,
+    strategy: number,
+  ): number;
+  deflateReset(strm: PakoZStream): number;
+  deflate(strm: PakoZStream, flush: number): number;
+}
+
+/** pako's classic zlib deflate: the kernel's lib/zlib_deflate finds the same matches. */
+export const loadPakoDeflate = loadOnce<{ deflate: PakoDeflate; ZStream: new () => PakoZStream }>(
+  "classic zlib deflate",
+  "pako",
+  () => ({
+    deflate: require("pako/lib/zlib/deflate.js") as PakoDeflate,
+    ZStream: require("pako/lib/zlib/zstream.js") as new () => PakoZStream,
+  }),
+);

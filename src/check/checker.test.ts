@@ -115,7 +115,7 @@ describe("claims (--claim)", () => {
     assert.equal(d7.verdict, "bug");
     assert.match(
       d7.bug?.title ?? "",
-      /^claim violated: prepare-exclusive: prepare\(zswap0, cpu0\) runs while T/,
+      /^claim violated: prepare-exclusive: prepare\(zswap1, cpu0\) runs while T/,
     );
     assert.match(d7.token ?? "", /^zt1pa\.D7@prepare-exclusive\.C9\./);
     assert.equal(replayCheckToken(d7.token as string).result.bug?.text, d7.bug?.text);

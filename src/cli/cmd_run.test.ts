@@ -46,7 +46,7 @@ describe("zswap-ts run", () => {
     const r = await run("--size", "1M", "--cpus", "2", "--zsmalloc-stats", "--json");
     const j = json(r);
     const table = j.zsmallocClasses ?? "";
-    assert.match(table, /^\/sys\/kernel\/debug\/zsmalloc\/zswap0\/classes \(lz4\):/);
+    assert.match(table, /^\/sys\/kernel\/debug\/zsmalloc\/zswap1\/classes \(lz4\):/);
     const total = /\n Total(?:\s+\d+){13}\s+(\d+)/.exec(table);
     assert.ok(total, table);
     assert.equal(Number(total[1]) * 4096, j.afterSwapOut.debugfs.pool_total_size);
@@ -153,14 +153,14 @@ describe("zswap-ts run", () => {
         /Unknown compressor 'snappy'; available: deflate, deflate-iaa, lz4, lz4hc, lzo, zstd/,
       ],
       [
-        ["--max-pool-percent", "140"],
-        /Cannot set max_pool_percent: expected an integer 0\.\.100, got 140/,
+        ["--max-pool-percent", "4294967296"],
+        /Cannot set max_pool_percent: expected an integer 0\.\.4294967295, got 4294967296/,
       ],
       [
         ["--accept-threshold-percent", "-1"],
-        /Cannot set accept_threshold_percent: expected an integer 0\.\.100, got -1/,
+        /Cannot set accept_threshold_percent: expected an integer 0\.\.4294967295, got -1/,
       ],
-      [["--profile", "5.4"], /Unknown profile '5\.4'; available: latest, 6\.12/],
+      [["--profile", "5.4"], /Unknown profile '5\.4'; available: 7\.3, 6\.12, latest/],
       [
         ["--size", "1M", "--swap-file", join(scratch, "no/such/dir/swap")],
         /Cannot create swap file .*: ENOENT/,

@@ -631,7 +631,7 @@ export function finish(r: RunResult, writeErr: (text: string) => void): void {
     throw new UsageError(
       `Swap file ${r.config.swapFile} failed ${f.writeErrors} page writes (${f.lastWriteError}): ` +
         `${r.afterSwapOut.debugfs.reject_reclaim_fail ?? 0} writebacks failed and kept their page in zswap (reject_reclaim_fail), ` +
-        `${r.notSwappedOut} pages stayed in memory; every page verified, none was lost`,
+        `${r.notSwappedOut} pages stayed in memory (and any written-back page whose write failed, redirtied in the swap cache); every page verified, none was lost`,
     );
   }
 }

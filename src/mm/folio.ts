@@ -21,6 +21,11 @@ export class Folio implements Waitable {
   dirty = false;
   /** Set when the folio was written back for reclaim (folio_set_reclaim). */
   reclaim = false;
+  /**
+   * Its writeback write failed: redirtied, it stays in the swap cache with the only copy of the
+   * data, owned by nobody until a swap-in of the slot takes it (end_swap_bio_write()).
+   */
+  writebackFailed = false;
   readonly data: Uint8Array;
 
   constructor(

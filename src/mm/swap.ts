@@ -283,6 +283,8 @@ export function* swapIn(
     const page = cached.page(swp.offset - cached.swap.offset);
     const bytes = dst === undefined ? page.slice() : copyPage(dst, page);
     folioUnlock(k, cached);
+    // A folio whose writeback failed has no other owner: the swap-in takes it out of the cache.
+    if (cached.writebackFailed && cached.owner === null) yield* swapcacheDelete(k, dev, cached);
     if (done) return yield* finishSwapIn(k, swp, bytes);
   }
   if (!dev.inUse(swp.offset)) return -ENOENT;

@@ -93,6 +93,8 @@ interface InFlight {
   steps: number;
   /** An error to throw into the operation at its next resumption (a rejected io). */
   error: { readonly e: unknown } | null;
+  /** Spawned by kernel code (k.spawn): yields the event loop at its scheduling points. */
+  readonly background?: boolean;
 }
 
 export class RealExecutor {
@@ -208,6 +210,7 @@ export class RealExecutor {
       reject: (e) => this.onBackgroundError(task, e),
       steps: 0,
       error: null,
+      background: true,
     };
     this.inFlightCount++;
     queueMicrotask(() => this.drive(f));
@@ -321,7 +324,12 @@ export class RealExecutor {
     const t = f.task;
     switch (e.t) {
       case "sched":
-        return true;
+        if (!f.background) return true;
+        // Background kernel work (a kworker) gives up the CPU at its scheduling points, as a
+        // kworker sharing a CPU with the task that queued it does: the rest of the step runs
+        // on a later turn of the event loop, after what is already queued there.
+        setImmediate(() => this.drive(f));
+        return false;
       case "choose":
         t.resumeValue = this.answerChoice(e);
         return true;

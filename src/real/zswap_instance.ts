@@ -418,14 +418,14 @@ export class ZswapInstance {
     }
     return await this.exec(
       "zswap_shrinker_scan",
-      zswapShrinkerScan(this.kernel, this.z.rootMemcg, nrToScan),
+      zswapShrinkerScan(this.kernel, this.memcg ?? this.z.rootMemcg, nrToScan),
     );
   }
 
   /** zswap_shrinker_count(): what the shrinker would call freeable now (0 unless shrinker_enabled). */
   shrinkerCount(): number {
     this.checkOpen();
-    return zswapShrinkerCount(this.kernel, this.z.rootMemcg);
+    return zswapShrinkerCount(this.kernel, this.memcg ?? this.z.rootMemcg);
   }
 
   // --- statistics, lifetime -------------------------------------------------------------------

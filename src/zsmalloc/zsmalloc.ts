@@ -3,7 +3,7 @@
  * report the pool's size.
  *
  * @example
- * const pool = zsCreatePool("zswap0");
+ * const pool = zsCreatePool("zswap1");
  * const h = zsMalloc(pool, 1800);
  * if (isZsErrno(h)) throw new Error(zsMallocErrorMessage(h, 1800));
  * zsObjWrite(pool, h, compressed, 1800);

@@ -42,16 +42,19 @@ export interface ZswapParams {
   shrinker_enabled: boolean;
 }
 
+/** CONFIG_ZSWAP_COMPRESSOR_DEFAULT: Kconfig's default choice (ZSWAP_COMPRESSOR_DEFAULT_LZO). */
+export const ZSWAP_COMPRESSOR_DEFAULT = "lzo";
+
 /**
  * Defaults: max_pool_percent and accept_threshold_percent as in mm/zswap.c, the compressor of
  * CONFIG_ZSWAP_COMPRESSOR_DEFAULT; CONFIG_ZSWAP_SHRINKER_DEFAULT_ON is off in Kconfig. `enabled`
- * is on here for convenience; Debian's kernels boot with it off (CONFIG_ZSWAP_DEFAULT_ON unset),
- * which the library offers as `bootDefault: "debian"`.
+ * is on here for convenience; Debian's kernels boot with it off (CONFIG_ZSWAP_DEFAULT_ON
+ * unset): pass `enabled: false` (docs/zswap.md, "Boot default").
  */
 export function defaultParams(): ZswapParams {
   return {
     enabled: true,
-    compressor: "lzo",
+    compressor: ZSWAP_COMPRESSOR_DEFAULT,
     max_pool_percent: 20,
     accept_threshold_percent: 90,
     shrinker_enabled: false,

@@ -52,7 +52,8 @@ const SEED = 20260;
 
 /**
  * Exploration budgets per scenario: random executions, dfs bound, dfs execution cap. The counts
- * are at the default preemption points level ("access").
+ * are at the default preemption points level ("access"); writeback's write is its own task
+ * (the bio), which the exhaustive counts include.
  */
 const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> = {
   C13: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive at bound 1: 1,060 executions

@@ -9,7 +9,7 @@ import { EAGAIN, EEXIST, EIO, ENOENT, ENOMEM } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { traced } from "../kernel/site.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
-import { folioUnlock } from "../mm/folio.ts";
+import { type Folio, folioUnlock } from "../mm/folio.ts";
 import type { ListLruOne, LruStatus } from "../mm/list_lru.ts";
 import { type Memcg, memcgIter } from "../mm/memcg.ts";
 import { swapCacheAllocFolio, swapcacheDelete, swapDevice } from "../mm/swap.ts";
@@ -40,9 +40,13 @@ function nrToWalkPerNode(k: Kernel): number {
  * zswap_writeback_entry(): `entry` may already be freed; it is not dereferenced until it is
  * validated against the tree under the swapcache folio lock.
  *
- * Simplified: the page is written synchronously before the entry is erased, and a failed write
- * keeps the entry (the kernel erases first and redirties the folio on an I/O error); both keep
- * the data, and the folio lock covers the whole sequence either way.
+ * As 7.3.4 and 6.12 do: the entry is decompressed into the new swapcache folio, erased and freed
+ * (its pool space is back at once), and only then is the folio's write submitted. The write
+ * completes later, in its own task (the bio's end_io): the folio stays locked in the swap cache
+ * until then, so a swap-in of the slot waits for it and reads the folio. A failed write
+ * redirties the folio, which stays in the swap cache (in memory) until the slot is swapped in.
+ * Simplified: after a successful write the folio is dropped from the swap cache at once, as
+ * reclaim soon does with a clean folio marked for reclaim (folio_set_reclaim).
  */
 export function zswapWritebackEntry(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
   return traced(k, "zswap_writeback_entry", writeback(k, entry, swp));
@@ -64,28 +68,39 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
     yield* abort(k, dev, folio);
     return -EIO;
   }
-  const ret = yield* storageWrite(dev.storage, swp.offset, folio.page(0));
-  if (ret < 0) {
-    yield* abort(k, dev, folio);
-    return ret;
-  }
-  // __swap_writepage() counts the page as swapped out (count_swpout_vm_event(): PSWPOUT).
-  z.events.pswpout++;
   tree.delete(swp.offset);
   z.events.zswpwb++;
   yield* zswapEntryFree(k, entry);
   folio.uptodate = true;
   folio.reclaim = true;
-  folioUnlock(k, folio);
-  yield* swapcacheDelete(k, dev, folio);
+  // __swap_writepage(): counted as swapped out (count_swpout_vm_event) when submitted.
+  z.events.pswpout++;
+  // The folio lock passes to the bio: whoever wants the folio now waits for the write to end.
+  folio.owner = k.spawn(
+    `swap_writepage ${swp.type}:${swp.offset}`,
+    k.task.cpu,
+    writeEndIo(k, dev, folio),
+  );
   return 0;
 }
 
-function* abort(
-  k: Kernel,
-  dev: ReturnType<typeof swapDevice>,
-  folio: Parameters<typeof folioUnlock>[1],
-): Op<void> {
+function* abort(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio): Op<void> {
+  folioUnlock(k, folio);
+  yield* swapcacheDelete(k, dev, folio);
+}
+
+/** The submitted write and end_swap_bio_write(), which holds the folio lock. */
+function* writeEndIo(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio): Op<void> {
+  const ret = yield* storageWrite(dev.storage, folio.swap.offset, folio.page(0));
+  if (ret < 0) {
+    // The data is only in the folio now: redirty it and keep it in the swap cache.
+    folio.dirty = true;
+    folio.reclaim = false;
+    folio.writebackFailed = true;
+    k.note(`Write-error on swap-device (${dev.type}:${folio.swap.offset}): ${ret}`);
+    folioUnlock(k, folio);
+    return;
+  }
   folioUnlock(k, folio);
   yield* swapcacheDelete(k, dev, folio);
 }

@@ -12,7 +12,7 @@ import { Work } from "../kernel/workqueue.ts";
 import { registerMemcgOfflineHook } from "../mm/memcg.ts";
 import { swapState } from "../mm/swap.ts";
 import { zswapInvalidate, zswapLoad } from "./load.ts";
-import { checkPercent, ParamError } from "./params.ts";
+import { checkPercent, ParamError, ZSWAP_COMPRESSOR_DEFAULT } from "./params.ts";
 import { zswapCompressorParamSet, zswapPoolCreate, zswapTotalPages } from "./pool.ts";
 import { shrinkWorker, zswapMemcgOfflineCleanup } from "./shrinker.ts";
 import { initZswapState, type ZswapOptions, type ZswapState, zswapState } from "./state.ts";
@@ -54,9 +54,9 @@ function* setup(k: Kernel): Op<number> {
   const z = zswapState(k);
   yield* mutexLock(k, z.initLock);
   try {
-    if (!cryptoHasAcomp(k, z.params.compressor))
-      throw new ParamError(unknownAlgorithmMessage(k, z.params.compressor));
-    const pool = yield* zswapPoolCreate(k, z.params.compressor);
+    const compressor = zswapPoolCreateFallback(k);
+    if (compressor === null) throw new ParamError(unknownAlgorithmMessage(k, z.params.compressor));
+    const pool = yield* zswapPoolCreate(k, compressor);
     z.initState = "succeed";
     if (pool === null) {
       // As the kernel: init succeeds, but zswap stays off without a pool.
@@ -71,6 +71,25 @@ function* setup(k: Kernel): Op<number> {
   } finally {
     yield* mutexUnlockAndYield(k, z.initLock);
   }
+}
+
+/**
+ * __zswap_pool_create_fallback(): a compressor that is not available at boot falls back to
+ * CONFIG_ZSWAP_COMPRESSOR_DEFAULT, with the kernel's pr_err; null when the default is missing
+ * too (the kernel WARNs and boots without a pool; here setup reports the unknown name).
+ */
+function zswapPoolCreateFallback(k: Kernel): string | null {
+  const z = zswapState(k);
+  const want = z.params.compressor;
+  if (!cryptoHasAcomp(k, want) && want !== ZSWAP_COMPRESSOR_DEFAULT) {
+    k.note(`zswap: compressor ${want} not available, using default ${ZSWAP_COMPRESSOR_DEFAULT}`);
+    z.params.compressor = ZSWAP_COMPRESSOR_DEFAULT;
+  }
+  if (!cryptoHasAcomp(k, z.params.compressor)) {
+    z.params.compressor = want;
+    return null;
+  }
+  return z.params.compressor;
 }
 
 /** Sets a parameter by its sysfs name; returns 0 or a negative errno, throws ParamError on bad input. */

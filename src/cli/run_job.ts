@@ -185,6 +185,8 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       overwrite: config.force,
       checksums: config.verifySwap,
       ...(config.memcgMaxBytes !== null ? { memcgMaxBytes: config.memcgMaxBytes } : {}),
+      // The shrink worker shares the CPU with the stores, as a kworker on a one-vCPU VM.
+      shareCpu: true,
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
       ...(config.faults !== null ? { faults: config.faults } : {}),
       iaaEngines: config.iaaEngines ?? 0,

@@ -325,10 +325,19 @@ function* finishSwapIn(k: Kernel, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Arr
   return bytes;
 }
 
-/** swap_free(): the page table drops its reference; the slot is released when unused. */
+/**
+ * swap_free(): the page table drops its reference; the slot is released when unused. A folio
+ * left in the swap cache by a failed writeback write is dropped with it (free_swap_and_cache()
+ * reclaims a swap cache folio nobody holds once the last reference goes).
+ */
 export function* swapFree(k: Kernel, swp: SwpEntry): Op<void> {
   const dev = swapDevice(k, swp.type);
   if (dev.count[swp.offset] === 0) return;
   dev.count[swp.offset] = 0;
+  const cached = dev.swapcache.get(swp.offset);
+  if (cached?.writebackFailed === true && cached.owner === null) {
+    yield* swapcacheDelete(k, dev, cached); // releases the slot: nothing references it now
+    return;
+  }
   yield* maybeReleaseSlot(k, dev, swp.offset);
 }

@@ -45,6 +45,12 @@ export interface RealExecutorOptions {
    */
   readonly stepsMax?: number;
   /**
+   * Spawned tasks (kworkers) yield the event loop at each scheduling point (`sched`), as a
+   * kworker sharing one CPU with the task that queued it; default false: a spawned task runs
+   * until it blocks or awaits I/O. `run` turns it on (docs/run.md).
+   */
+  readonly shareCpu?: boolean;
+  /**
    * Called with what a spawned task (a kworker, an RCU callback) threw; nobody awaits those.
    * Default: keep it in `backgroundErrors` (the first 100).
    */
@@ -107,6 +113,7 @@ export class RealExecutor {
   private inFlightCount = 0;
   private readonly onBackgroundError: (task: Task, e: unknown) => void;
   private readonly answerChoice: (e: ChooseEffect) => number;
+  private readonly shareCpu: boolean;
   /** Resolved (and emptied) when no operation is in flight. */
   private idleWaiters: Array<() => void> = [];
   /** What spawned tasks threw (when no onBackgroundError was given), the first 100. */
@@ -124,6 +131,7 @@ export class RealExecutor {
     this.k = k;
     this.stepsMax = options.stepsMax ?? 100_000_000;
     this.answerChoice = options.answerChoice ?? (() => 0);
+    this.shareCpu = options.shareCpu ?? false;
     this.nextId = k.tasks.length;
     this.onBackgroundError =
       options.onBackgroundError ??
@@ -324,7 +332,7 @@ export class RealExecutor {
     const t = f.task;
     switch (e.t) {
       case "sched":
-        if (!f.background) return true;
+        if (!f.background || !this.shareCpu) return true;
         // Background kernel work (a kworker) gives up the CPU at its scheduling points, as a
         // kworker sharing a CPU with the task that queued it does: the rest of the step runs
         // on a later turn of the event loop, after what is already queued there.

@@ -46,6 +46,8 @@ export interface CheckedOptions {
   instrumented: boolean;
   faults: CheckedFaults | null;
   memcgMaxBytes: number | null;
+  bootOff: boolean;
+  shareCpu: boolean;
 }
 
 /**
@@ -72,6 +74,8 @@ const OPTION_KEYS = {
   iaaEngines: true,
   iaaSyncMode: true,
   memcgMaxBytes: true,
+  bootOff: true,
+  shareCpu: true,
 } as const satisfies Record<keyof CreateZswapOptions, true>;
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
@@ -143,6 +147,8 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
     instrumented: checkBool("instrumented", o.instrumented ?? false),
     faults: checkedFaults(o.faults),
     memcgMaxBytes: checkMemcgMax(o.memcgMaxBytes),
+    bootOff: checkBool("bootOff", o.bootOff ?? false),
+    shareCpu: checkBool("shareCpu", o.shareCpu ?? false),
   };
 }
 

@@ -68,6 +68,19 @@ export interface CreateZswapOptions {
    * (docs/run.md). Default: the root cgroup (no objcg, nothing charged), as a folio of the root.
    */
   readonly memcgMaxBytes?: number;
+  /**
+   * Debian's boot default (CONFIG_ZSWAP_DEFAULT_ON unset): with `enabled: false` too, zswap is
+   * not set up at creation (no pool, zswap_never_enabled()); the first `setParam("enabled",
+   * true)` sets it up, as writing Y to /sys/module/zswap/parameters/enabled does. Default false.
+   */
+  readonly bootOff?: boolean;
+  /**
+   * Background kernel work (the shrink worker, writeback's writes) yields the event loop at
+   * each scheduling point, as a kworker sharing one CPU with the storing task (`run` uses it to
+   * mirror a one-vCPU VM; docs/run.md). Default false: background work runs until it blocks or
+   * awaits I/O.
+   */
+  readonly shareCpu?: boolean;
   /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */
   readonly swapFileIo?: FileIo;
   /**

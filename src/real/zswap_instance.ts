@@ -60,6 +60,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const z = zswapInit(k, {
     design: profileDesign(o.profile),
     profile: o.profile,
+    bootOff: o.bootOff,
     params: {
       enabled: o.enabled,
       compressor: o.compressor,
@@ -85,7 +86,10 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   }
   const swap = new SwapFile(file);
   const dev = swapon(k, o.faults === null ? swap : new FaultySwapStorage(k, swap));
-  const ex = new RealExecutor(k, answerChoice === undefined ? {} : { answerChoice });
+  const ex = new RealExecutor(k, {
+    ...(answerChoice === undefined ? {} : { answerChoice }),
+    shareCpu: o.shareCpu,
+  });
   let ret: number;
   try {
     ret = ex.runSync("zswap_setup", 0, zswapSetup(k));

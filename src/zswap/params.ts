@@ -40,6 +40,8 @@ export interface ZswapParams {
   /** % of the max pool size below which stores are accepted again after the limit (default 90). */
   accept_threshold_percent: number;
   shrinker_enabled: boolean;
+  /** 6.12 only: the zpool type (zpool.ts); 7.x has no zpool layer. */
+  zpool: string;
 }
 
 /** CONFIG_ZSWAP_COMPRESSOR_DEFAULT: Kconfig's default choice (ZSWAP_COMPRESSOR_DEFAULT_LZO). */
@@ -58,6 +60,7 @@ export function defaultParams(): ZswapParams {
     max_pool_percent: 20,
     accept_threshold_percent: 90,
     shrinker_enabled: false,
+    zpool: "zsmalloc",
   };
 }
 

@@ -20,16 +20,17 @@ import { D0 } from "./acomp_ctx/d0.ts";
 import { D7 } from "./acomp_ctx/d7.ts";
 import { checkProfile, type Profile, type ZswapParams } from "./params.ts";
 import { shrinkMemcg } from "./shrinker.ts";
-import { zswapInit, zswapSetup } from "./zswap.ts";
+import { zswapInit, zswapParamSet, zswapSetup } from "./zswap.ts";
 
 const LZO_STAND_IN = { ...simCompressorFactory, name: "lzo" };
 
-function boot(profile: Profile, params: Partial<ZswapParams>) {
+function boot(profile: Profile, params: Partial<ZswapParams>, bootOff = false) {
   const k = new Kernel({ nrCpus: 1 });
   setCryptoAlgorithms(k, new CompressorRegistry([simCompressorFactory, LZO_STAND_IN]));
   const z = zswapInit(k, {
     design: profile === "6.12" ? D0 : D7,
     profile,
+    bootOff,
     params: { enabled: true, compressor: "sim", ...params },
   });
   memory(k).totalramPages = 1 << 16;
@@ -71,6 +72,32 @@ describe("profiles", () => {
     assert.deepEqual(
       z.pools.map((p) => [p.data.name, p.data.tfmName]),
       [["zswap1", "lzo"]],
+    );
+  });
+
+  it("booted off (Debian's default), zswap has no pool until it is enabled; then it is set up", () => {
+    const { k, z, run } = boot("7.3", { enabled: false }, true);
+    assert.equal(run(zswapSetup(k)), 0);
+    assert.deepEqual([z.initState, z.pools.length, z.everEnabled], ["uninit", 0, false]);
+    run(swapOut(k, 0, textPage(1), null));
+    assert.equal(swapState(k).events.pswpout, 1, "off: the page goes to the swap device");
+    assert.equal(run(zswapParamSet(k, "enabled", "Y")), 0);
+    assert.deepEqual([z.initState, z.pools.map((p) => p.data.name)], ["succeed", ["zswap1"]]);
+    run(swapOut(k, 0, textPage(2), null));
+    assert.equal(z.stats.stored_pages, 1);
+  });
+
+  it("6.12 has the zpool parameter (zsmalloc only here); 7.3 has no zpool layer", () => {
+    const old = boot("6.12", {});
+    assert.equal(old.run(zswapSetup(old.k)), 0);
+    assert.equal(old.run(zswapParamSet(old.k, "zpool", "zsmalloc")), 0);
+    assert.equal(old.run(zswapParamSet(old.k, "zpool", "z3fold")), -2, "-ENOENT: not available");
+    assert.equal(old.z.params.zpool, "zsmalloc");
+    const cur = boot("7.3", {});
+    cur.run(zswapSetup(cur.k));
+    assert.throws(
+      () => cur.run(zswapParamSet(cur.k, "zpool", "zsmalloc")),
+      /Unknown zswap parameter 'zpool'/,
     );
   });
 

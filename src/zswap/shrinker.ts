@@ -99,6 +99,8 @@ function* writeEndIo(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio
     folio.writebackFailed = true;
     k.note(`Write-error on swap-device (${dev.type}:${folio.swap.offset}): ${ret}`);
     folioUnlock(k, folio);
+    // The slot was freed meanwhile: nobody will read the folio, reclaim drops it.
+    if (dev.count[folio.swap.offset] === 0) yield* swapcacheDelete(k, dev, folio);
     return;
   }
   folioUnlock(k, folio);

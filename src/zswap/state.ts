@@ -22,6 +22,11 @@ export interface ZswapOptions {
   readonly params?: Partial<ZswapParams>;
   /** zsmalloc chain size (CONFIG_ZSMALLOC_CHAIN_SIZE, default 8). */
   readonly zsChainSize?: number;
+  /**
+   * Boot as a kernel without CONFIG_ZSWAP_DEFAULT_ON (Debian's): with `enabled` off, zswap_init()
+   * does nothing, and setup (the first pool) runs when `enabled` is first set.
+   */
+  readonly bootOff?: boolean;
 }
 
 export class ZswapState {
@@ -29,6 +34,7 @@ export class ZswapState {
   readonly profile: Profile;
   readonly design: AcompCtxDesign;
   readonly zsChainSize: number;
+  readonly bootOff: boolean;
   /** zswap_pools: the head is the current pool. Changed under poolsLock, read under RCU. */
   readonly pools: PoolObj[] = [];
   readonly poolsLock = new Spinlock("zswap_pools_lock", "zswap_pools_lock");
@@ -62,6 +68,7 @@ export class ZswapState {
     this.profile = o.profile ?? "7.3";
     this.design = o.design;
     this.zsChainSize = o.zsChainSize ?? 8;
+    this.bootOff = o.bootOff ?? false;
     this.events = swapState(k).events;
   }
 

@@ -19,6 +19,7 @@ import { initZswapState, type ZswapOptions, type ZswapState, zswapState } from "
 import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
 import { zswapStore } from "./store.ts";
 import type { PoolObj } from "./types.ts";
+import { ZSWAP_ZPOOL_DEFAULT, zpoolHasPool } from "./zpool.ts";
 
 export const PAGE_SIZE = 4096;
 
@@ -52,6 +53,8 @@ export function zswapSetup(k: Kernel): Op<number> {
 
 function* setup(k: Kernel): Op<number> {
   const z = zswapState(k);
+  // zswap_init(): a kernel booted with zswap off sets up nothing until it is enabled.
+  if (z.bootOff && !z.params.enabled) return 0;
   yield* mutexLock(k, z.initLock);
   try {
     const compressor = zswapPoolCreateFallback(k);
@@ -86,10 +89,38 @@ function zswapPoolCreateFallback(k: Kernel): string | null {
     z.params.compressor = ZSWAP_COMPRESSOR_DEFAULT;
   }
   if (!cryptoHasAcomp(k, z.params.compressor)) {
+    if (z.profile === "6.12")
+      k.note(`zswap: default compressor ${z.params.compressor} not available`);
     z.params.compressor = want;
     return null;
   }
+  // 6.12 checks the zpool type the same way (a missing default is impossible here).
+  if (z.profile === "6.12" && !zpoolHasPool(z.params.zpool)) {
+    k.note(`zswap: zpool ${z.params.zpool} not available, using default ${ZSWAP_ZPOOL_DEFAULT}`);
+    z.params.zpool = ZSWAP_ZPOOL_DEFAULT;
+  }
   return z.params.compressor;
+}
+
+/**
+ * 6.12's zswap_zpool_param_set() (__zswap_param_set with a type): before setup only the
+ * parameter changes; after, an unavailable type is -ENOENT, the current one a no-op (the only
+ * driver here is the current one, so no pool is ever switched).
+ */
+function zswapZpoolParamSet(k: Kernel, value: string): number {
+  const z = zswapState(k);
+  if (z.initState === "uninit") {
+    z.params.zpool = value;
+    return 0;
+  }
+  if (z.initState === "failed") return -19;
+  if (value === z.params.zpool && z.hasPool) return 0;
+  if (!zpoolHasPool(value)) {
+    k.note(`zswap: zpool ${value} not available`);
+    return -2;
+  }
+  z.params.zpool = value;
+  return 0;
 }
 
 /** Sets a parameter by its sysfs name; returns 0 or a negative errno, throws ParamError on bad input. */
@@ -99,6 +130,9 @@ export function* zswapParamSet(k: Kernel, name: string, value: string): Op<numbe
     case "compressor":
       if (!cryptoHasAcomp(k, value)) throw new ParamError(unknownAlgorithmMessage(k, value));
       return yield* zswapCompressorParamSet(k, value);
+    case "zpool":
+      if (z.profile !== "6.12") break;
+      return zswapZpoolParamSet(k, value);
     case "max_pool_percent":
       z.params.max_pool_percent = checkPercent(name, Number(value));
       return 0;
@@ -108,16 +142,22 @@ export function* zswapParamSet(k: Kernel, name: string, value: string): Op<numbe
     case "enabled":
     case "shrinker_enabled": {
       const v = parseBool(name, value);
-      // zswap_enabled_param_set(): "can't enable, no pool configured" (-ENODEV).
+      // zswap_enabled_param_set(): the first enable of a zswap booted off runs zswap_setup();
+      // without a pool: "can't enable, no pool configured" (-ENODEV).
+      if (name === "enabled" && z.initState === "uninit") {
+        z.params.enabled = v;
+        if (!v) return 0;
+        if ((yield* zswapSetup(k)) !== 0) return -19;
+      }
       if (name === "enabled" && v && !z.hasPool) return -19;
       z.params[name] = v;
       return 0;
     }
-    default:
-      throw new ParamError(
-        `Unknown zswap parameter '${name}'; available: enabled, compressor, max_pool_percent, accept_threshold_percent, shrinker_enabled`,
-      );
   }
+  const names = "enabled, compressor, max_pool_percent, accept_threshold_percent, shrinker_enabled";
+  throw new ParamError(
+    `Unknown zswap parameter '${name}'; available: ${names}${z.profile === "6.12" ? ", zpool" : ""}`,
+  );
 }
 
 function parseBool(name: string, v: string): boolean {

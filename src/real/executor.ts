@@ -45,9 +45,9 @@ export interface RealExecutorOptions {
    */
   readonly stepsMax?: number;
   /**
-   * Spawned tasks (kworkers) yield the event loop at each scheduling point (`sched`), as a
-   * kworker sharing one CPU with the task that queued it; default false: a spawned task runs
-   * until it blocks or awaits I/O. `run` turns it on (docs/run.md).
+   * Spawned tasks (kworkers) yield the event loop at each scheduling point (`sched`) and await
+   * their I/O, as a kworker sharing one CPU with the task that queued it; default false: a
+   * spawned task runs until it blocks, with synchronous I/O. `run` turns it on (docs/run.md).
    */
   readonly shareCpu?: boolean;
   /**
@@ -348,6 +348,16 @@ export class RealExecutor {
         this.parked.set(t, f);
         return false;
       case "io":
+        if (f.background && !this.shareCpu) {
+          // Background work that does not share the CPU runs to its end, I/O included: its
+          // completion then cannot reorder the operations around it (same seed, same run).
+          try {
+            t.resumeValue = e.sync();
+          } catch (err) {
+            f.error = { e: err };
+          }
+          return true;
+        }
         this.awaitIo(f, e.async);
         return false;
     }

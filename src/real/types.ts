@@ -77,8 +77,8 @@ export interface CreateZswapOptions {
   /**
    * Background kernel work (the shrink worker, writeback's writes) yields the event loop at
    * each scheduling point, as a kworker sharing one CPU with the storing task (`run` uses it to
-   * mirror a one-vCPU VM; docs/run.md). Default false: background work runs until it blocks or
-   * awaits I/O.
+   * mirror a one-vCPU VM; docs/run.md), and awaits its I/O. Default false: background work runs
+   * to its end when it starts, with synchronous I/O, so the same calls give the same results.
    */
   readonly shareCpu?: boolean;
   /** Replaces the swap file's positional I/O (tests inject -ENOSPC here). */

@@ -58,13 +58,13 @@ const SEED = 20260;
 const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> = {
   C13: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive at bound 1: 1,060 executions
   C14: { random: 400, bound: 1, dfsMax: 1_500 },
-  C16: { random: 300, bound: 2, dfsMax: 3_000 }, // exhaustive: 1,858
-  C17: { random: 300, bound: 2, dfsMax: 3_500 }, // exhaustive: 2,398
-  C18: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive: 1,027
-  C19: { random: 300, bound: 2, dfsMax: 6_000 }, // exhaustive: 4,686
-  C20: { random: 300, bound: 1, dfsMax: 2_500 }, // exhaustive: 1,791
+  C16: { random: 300, bound: 2, dfsMax: 3_500 }, // exhaustive: 2,518
+  C17: { random: 300, bound: 2, dfsMax: 5_000 }, // exhaustive: 4,183
+  C18: { random: 300, bound: 1, dfsMax: 20_000 }, // exhaustive: 18,419
+  C19: { random: 300, bound: 2, dfsMax: 20_000 }, // exhaustive: 17,399
+  C20: { random: 300, bound: 1, dfsMax: 5_000 }, // exhaustive: 3,795
   C24: { random: 300, bound: 2, dfsMax: 2_500 }, // exhaustive: 1,686
-  C25: { random: 300, bound: 2, dfsMax: 5_000 }, // exhaustive: 3,548
+  C25: { random: 300, bound: 2, dfsMax: 7_000 }, // exhaustive: 5,550
 };
 
 function failure(r: ExploreResult): string {

@@ -125,7 +125,10 @@ export function runCommand(
       "--compare <compressors>",
       "run once per compressor (lz4,lz4hc,zstd,lzo,deflate): one table",
     )
-    .option("--compare-profiles <profiles>", "run once per profile (latest,6.12): one table")
+    .option(
+      "--compare-profiles <profiles>",
+      "run once per profile (7.3,6.12; latest is 7.3): one table",
+    )
     .option("--folio-size <size>", "swap out in folios of 4K (pages), 16K, 64K, ... or 2M", "4K")
     .option("--iaa-engines <n>", "deflate-iaa: worker-thread engines for batches (default 0)")
     .addHelpText(
@@ -139,7 +142,7 @@ Examples:
   zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug
   zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths
   zswap-ts run --corpus p.pages --compare lz4,lz4hc,zstd,lzo,deflate   one table
-  zswap-ts run --compare lz4,zstd --compare-profiles latest,6.12       four rows`,
+  zswap-ts run --compare lz4,zstd --compare-profiles 7.3,6.12          four rows`,
     )
     .exitOverride()
     .action(async (flags: RunFlags, cmd: Command) => {

@@ -25,8 +25,8 @@ describe("zswap-ts run --compare", () => {
     assert.deepEqual(
       r.rows.map((row) => [row.compressor, row.profile, row.verified]),
       [
-        ["lz4", "latest", true],
-        ["zstd", "latest", true],
+        ["lz4", "7.3", true],
+        ["zstd", "7.3", true],
       ],
     );
     assert.match(r.corpus.sha256, /^[0-9a-f]{64}$/);
@@ -77,9 +77,9 @@ describe("zswap-ts run --compare", () => {
     assert.ok(header > 0, out);
     const rows = lines.slice(header + 1, header + 5).map((l) => l.split(/\s+/).slice(0, 2));
     assert.deepEqual(rows, [
-      ["lz4", "latest"],
+      ["lz4", "7.3"],
       ["lz4", "6.12"],
-      ["lzo", "latest"],
+      ["lzo", "7.3"],
       ["lzo", "6.12"],
     ]);
     assert.match(out, /\nrandom +15\.\d% +\d+ +1\.00\* +1\.00\*\n/);
@@ -135,7 +135,8 @@ describe("zswap-ts run --compare", () => {
     await usageError(["--compare", "lz4,nope"], /--compare: Unknown compressor 'nope'/);
     await usageError(["--compare", "lz4,,zstd"], /expected names separated by commas/);
     await usageError(["--compare", "lz4,lz4"], /"lz4" given twice/);
-    await usageError(["--compare-profiles", "7.3"], /--compare-profiles: Unknown profile '7.3'/);
+    await usageError(["--compare-profiles", "7.1"], /--compare-profiles: Unknown profile '7.1'/);
+    await usageError(["--compare-profiles", "latest,7.3"], /profile 7\.3 given twice/);
     await usageError(["--compare", "lz4", "--compressor", "zstd"], /--compressor with --compare/);
     await usageError(
       ["--compare-profiles", "6.12", "--profile", "6.12"],

@@ -1,5 +1,5 @@
 /**
- * `zswap-ts run --compare lz4,zstd,...` and `--compare-profiles latest,6.12`: the run job once
+ * `zswap-ts run --compare lz4,zstd,...` and `--compare-profiles 7.3,6.12`: the run job once
  * per compressor (and profile) on the same corpus, and one table of the figures that decide a
  * choice. With a corpus manifest that has page kinds, also the compression ratio per kind.
  * See docs/run.md ("Comparing compressors").
@@ -45,7 +45,7 @@ export interface CompareRow {
   readonly pool_total_size: number;
   /** Compressed bytes over pool_total_size. */
   readonly pool_efficiency: number;
-  /** Pages whose compressed form did not fit a page: stored as they are (latest) or rejected (6.12). */
+  /** Pages whose compressed form did not fit a page: stored as they are (7.3) or rejected (6.12). */
   readonly incompressible_pages: number;
   readonly store_mb_per_s: number;
   readonly load_mb_per_s: number;
@@ -142,9 +142,9 @@ export function parseCompressorList(s: string): string[] {
   });
 }
 
-/** Parses "latest,6.12". */
+/** Parses "7.3,6.12" (an alias such as latest names its profile: 7.3). */
 export function parseProfileList(s: string): Profile[] {
-  return parseList("--compare-profiles", s, (name) => {
+  const profiles = parseList("--compare-profiles", s, (name) => {
     try {
       return checkProfile(name);
     } catch (e) {
@@ -152,6 +152,10 @@ export function parseProfileList(s: string): Profile[] {
       throw e;
     }
   });
+  const dup = profiles.find((p, i) => profiles.indexOf(p) !== i);
+  if (dup !== undefined)
+    throw new UsageError(`Cannot use --compare-profiles "${s}": profile ${dup} given twice`);
+  return profiles;
 }
 
 function parseList<T>(flag: string, s: string, check: (name: string) => T): T[] {

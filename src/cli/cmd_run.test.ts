@@ -160,7 +160,10 @@ describe("zswap-ts run", () => {
         ["--accept-threshold-percent", "-1"],
         /Cannot set accept_threshold_percent: expected an integer 0\.\.4294967295, got -1/,
       ],
-      [["--profile", "5.4"], /Unknown profile '5\.4'; available: 7\.3, 6\.12, latest/],
+      [
+        ["--profile", "5.4"],
+        /Unknown profile '5\.4'; available: 7\.3, 6\.12, 7\.3-batching, latest/,
+      ],
       [
         ["--size", "1M", "--swap-file", join(scratch, "no/such/dir/swap")],
         /Cannot create swap file .*: ENOENT/,

@@ -62,7 +62,7 @@ describe("profiles", () => {
   it("latest is an alias of 7.3; unknown names list both", () => {
     assert.equal(checkProfile("latest"), "7.3");
     assert.equal(checkProfile("6.12"), "6.12");
-    assert.throws(() => checkProfile("7.1"), /available: 7\.3, 6\.12, latest/);
+    assert.throws(() => checkProfile("7.1"), /available: 7\.3, 6\.12, 7\.3-batching, latest/);
   });
 
   it("a compressor missing at boot falls back to CONFIG_ZSWAP_COMPRESSOR_DEFAULT; the first pool is zswap1", () => {

@@ -33,7 +33,7 @@ describe("HTML timeline", () => {
     assert.match(html, /<th>T locks<\/th>/);
     assert.match(
       html,
-      /<td class="lane" style="background:[^"]+" title="[^"]*ctx\(zswap0,cpu0\)-&gt;mutex/,
+      /<td class="lane" style="background:[^"]+" title="[^"]*ctx\(zswap\d+,cpu0\)-&gt;mutex/,
     );
     assert.match(html, /<details><summary>\.\.\. \d+ setup events of task init/);
   });

@@ -16,7 +16,6 @@ import {
   parseMix,
   parseSeed,
   parseSize,
-  type SourceSummary,
 } from "../workload/corpus.ts";
 import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
@@ -143,16 +142,9 @@ export function summaryText(
   ).join(", ");
   return (
     `Wrote ${sizeText(m.sizeBytes)} (${m.pages} pages) to ${out} with seed ${m.seed}: ${split}. ` +
-    `Text pages from ${sourceText(m.sources.text, "text files")}; ` +
-    `bin pages from ${sourceText(m.sources.bin, "ELF files")}. ` +
+    `Text pages: ${m.sources.text}; bin pages: ${m.sources.bin}. ` +
     `sha256 ${m.sha256}; manifest ${manifestPath}; ${(elapsedMs / 1000).toFixed(1)} s.`
   );
-}
-
-function sourceText(s: SourceSummary, what: string): string {
-  if (s.fallback === "generated-text") return "generated English-like text (no text files found)";
-  if (s.fallback !== null) return `${s.fallback} (no ELF files found)`;
-  return `${s.files} ${what} (${sizeText(s.bytes)})`;
 }
 
 export function sizeText(bytes: number): string {

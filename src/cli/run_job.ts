@@ -6,6 +6,7 @@
  * The summary is printed by run_summary.ts; the command and its flags are in cmd_run.ts.
  */
 
+import { createHash } from "node:crypto";
 import { faultInject } from "../kernel/fault_inject.ts";
 import { checkFaults, type FaultCounts, type FaultOptions, formatFaults } from "../real/faults.ts";
 import { digestEquals, pageDigest } from "../real/page_hash.ts";
@@ -84,6 +85,8 @@ export interface RunResult {
     readonly sizeBytes: number;
     readonly seed: number | null;
     readonly mix: string | null;
+    /** sha256 of the pages as swapped out, hex: equal digests, equal corpora. */
+    readonly sha256: string;
   };
   readonly config: {
     readonly compressor: string;
@@ -205,7 +208,23 @@ interface PageStream {
   readonly mix: string | null;
   /** Fills `buf` with the next pages; returns how many (0 at the end). */
   next(buf: Uint8Array): number;
+  /** sha256 of the pages `next` gave, hex (the whole corpus once it returned 0). */
+  sha256(): string;
   close(): void;
+}
+
+/** `stream` with a running sha256 of the pages it gives. */
+function hashed(stream: Omit<PageStream, "sha256">): PageStream {
+  const hash = createHash("sha256");
+  return {
+    ...stream,
+    next: (buf) => {
+      const n = stream.next(buf);
+      hash.update(buf.subarray(0, n * PAGE_SIZE));
+      return n;
+    },
+    sha256: () => hash.copy().digest("hex"),
+  };
 }
 
 function openCorpus(config: RunConfig): PageStream {
@@ -213,7 +232,7 @@ function openCorpus(config: RunConfig): PageStream {
     if (config.corpusFile !== null) {
       const r = CorpusReader.open(config.corpusFile);
       let at = 0;
-      return {
+      return hashed({
         nrPages: r.nrPages,
         source: config.corpusFile,
         seed: null,
@@ -224,21 +243,21 @@ function openCorpus(config: RunConfig): PageStream {
           return n;
         },
         close: () => r.close(),
-      };
+      });
     }
     const g = new CorpusGenerator({
       sizeBytes: config.sizeBytes,
       seed: config.seed,
       mix: DEFAULT_MIX,
     });
-    return {
+    return hashed({
       nrPages: g.nrPages,
       source: "generated",
       seed: config.seed,
       mix: formatMix(DEFAULT_MIX),
       next: (buf) => g.fill(buf),
       close: () => {},
-    };
+    });
   } catch (e) {
     if (e instanceof CorpusError) throw new UsageError(e.message);
     throw e;
@@ -442,6 +461,7 @@ async function runPhases(
       sizeBytes,
       seed: corpus.seed,
       mix: corpus.mix,
+      sha256: corpus.sha256(),
     },
     config: {
       compressor: config.compressor,

@@ -34,6 +34,7 @@ export function summaryText(r: RunResult): string {
       : r.corpus.source;
   lines.push(
     `zswap-ts run: ${r.corpus.pages} pages (${bytesText(r.corpus.sizeBytes)}) of ${what}`,
+    `  corpus sha256 ${r.corpus.sha256}`,
     `  compressor ${c.compressor}, profile ${c.profile}, ${c.folioPages > 1 ? `${folioSizeText(c.folioPages)} folios, ` : ""}${c.cpus} CPUs, total RAM ${bytesText(c.totalRamBytes)}, ` +
       `max_pool_percent ${c.max_pool_percent} (limit ${bytesText(r.poolLimit.limitBytes)}), ` +
       `accept_threshold_percent ${c.accept_threshold_percent}, shrinker_enabled ${c.shrinker_enabled ? "Y" : "N"}`,
@@ -92,7 +93,31 @@ export function summaryText(r: RunResult): string {
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
   if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
   if (r.perCpuMemory !== undefined) lines.push("", r.perCpuMemory.trimEnd());
+  lines.push("", ...poolLine(r));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The closing zramctl-like table: one header and one row, the pool after swap-out. PAGES is
+ * the corpus, STORED the pages zswap held (stored_pages), COMPR their compressed bytes, TOTAL
+ * the pool's pages (pool_total_size), RATIO stored bytes over compressed bytes.
+ */
+export function poolLine(r: RunResult): string[] {
+  const d = r.afterSwapOut.derived;
+  const cells = [
+    ["COMPRESSOR", r.config.compressor],
+    ["PAGES", String(r.corpus.pages)],
+    ["STORED", String(r.afterSwapOut.debugfs.stored_pages ?? 0)],
+    ["DATA", bytesText(d.storedBytes)],
+    ["COMPR", bytesText(d.compressedBytes)],
+    ["TOTAL", bytesText(r.afterSwapOut.debugfs.pool_total_size ?? 0)],
+    ["RATIO", d.compressionRatio.toFixed(2)],
+  ];
+  const widths = cells.map(([h, v]) => Math.max((h as string).length, (v as string).length));
+  const pad = (s: string, j: number) =>
+    j === 0 ? s.padEnd(widths[j] as number) : s.padStart(widths[j] as number);
+  const row = (i: number) => cells.map((c, j) => pad(c[i] as string, j)).join(" ");
+  return [row(0), row(1)];
 }
 
 function verifyText(v: RunResult["verification"]): string {

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { Rng } from "../sim/rng.ts";
 import {
   apportion,
   CorpusError,
@@ -22,14 +21,6 @@ import {
   readManifest,
   writeCorpus,
 } from "./corpus.ts";
-import {
-  binRoots,
-  FileSet,
-  fillGeneratedText,
-  findFiles,
-  isElf,
-  TEXT_ROOTS,
-} from "./page_sources.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-corpus-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -37,10 +28,6 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const page = (pages: Uint8Array, i: number): Uint8Array =>
   pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-
-// The machine's files are scanned once for the whole file.
-const textFiles = findFiles(TEXT_ROOTS);
-const binFiles = findFiles(binRoots());
 
 describe("parseMix", () => {
   it("parses weights, with kinds left out as 0", () => {
@@ -134,7 +121,7 @@ describe("parseSize and parseSeed", () => {
 describe("generateCorpus", () => {
   const sizeBytes = 2 * 2 ** 20; // 512 pages
   const gen = (seed: number, mix: CorpusMix = DEFAULT_MIX) =>
-    generateCorpus({ sizeBytes, seed, mix, textFiles, binFiles });
+    generateCorpus({ sizeBytes, seed, mix });
 
   it("is deterministic: the same seed gives the same bytes, another seed other bytes", () => {
     const a = gen(7);
@@ -199,29 +186,13 @@ describe("generateCorpus", () => {
         );
       }
       if (kind === code("random")) assert.ok(new Set(p).size > 200, `page ${i} looks random`);
-      if (kind === code("text") && textFiles.length > 0) {
+      if (kind === code("text")) {
         const printable = p.filter((b) => b === 9 || b === 10 || (b >= 32 && b < 127)).length;
         assert.ok(printable > PAGE_SIZE * 0.9, `text page ${i}: ${printable} printable bytes`);
       }
       checked++;
     });
     assert.equal(checked, sizeBytes / PAGE_SIZE);
-  });
-
-  it("takes bin pages from ELF files, and falls back when a machine has no files", () => {
-    assert.ok(binFiles.every((f) => isElf(f.path)));
-    const c = generateCorpus({
-      sizeBytes: 64 * PAGE_SIZE,
-      seed: 1,
-      mix: { text: 1, bin: 1, zero: 0, same: 0, random: 0 },
-      textFiles: [],
-      binFiles: [],
-    });
-    assert.equal(c.sources.text.fallback, "generated-text");
-    assert.equal(c.sources.bin.fallback, fs.realpathSync(process.execPath));
-    const firstText = c.kinds.indexOf(KINDS.indexOf("text"));
-    const words = new TextDecoder().decode(page(c.pages, firstText));
-    assert.match(words, /^[A-Z][a-z]+( [a-z]+)/);
   });
 
   it("reports progress, and validates its options", () => {
@@ -234,8 +205,6 @@ describe("generateCorpus", () => {
         assert.equal(total, 2048);
         seen.push(done);
       },
-      textFiles,
-      binFiles,
     });
     assert.deepEqual(seen, [1024, 2048]);
     const mix = DEFAULT_MIX;
@@ -248,42 +217,12 @@ describe("generateCorpus", () => {
   });
 });
 
-describe("page sources", () => {
-  it("reads windows across file boundaries", () => {
-    const a = join(scratch, "a.txt");
-    const b = join(scratch, "b.txt");
-    fs.writeFileSync(a, "a".repeat(3000));
-    fs.writeFileSync(b, "b".repeat(3000));
-    const set = new FileSet([
-      { path: a, sizeBytes: 3000 },
-      { path: b, sizeBytes: 3000 },
-    ]);
-    const dst = new Uint8Array(PAGE_SIZE);
-    set.readWindow(1000, dst);
-    const s = new TextDecoder().decode(dst);
-    assert.equal(s, "a".repeat(2000) + "b".repeat(2096));
-    assert.equal(set.totalBytes, 6000);
-  });
-
-  it("generates English-like text deterministically", () => {
-    const x = new Uint8Array(PAGE_SIZE);
-    const y = new Uint8Array(PAGE_SIZE);
-    fillGeneratedText(new Rng(5), x);
-    fillGeneratedText(new Rng(5), y);
-    assert.deepEqual(x, y);
-    const lines = new TextDecoder().decode(x).split("\n");
-    assert.ok(lines.every((l) => l.length <= 72));
-  });
-});
-
 describe("writeCorpus and readCorpus", () => {
   it("round-trips pages and writes a manifest", () => {
     const c = generateCorpus({
       sizeBytes: 64 * PAGE_SIZE,
       seed: 9,
       mix: DEFAULT_MIX,
-      textFiles,
-      binFiles,
     });
     const path = join(scratch, "c.pages");
     const manifest = writeCorpus(path, c);
@@ -325,10 +264,7 @@ describe("writeCorpus and readCorpus", () => {
     fs.writeFileSync(empty, "");
     check(empty, /got 0 bytes/);
     const stale = join(scratch, "stale.pages");
-    writeCorpus(
-      stale,
-      generateCorpus({ sizeBytes: 2 * PAGE_SIZE, seed: 1, mix: DEFAULT_MIX, textFiles, binFiles }),
-    );
+    writeCorpus(stale, generateCorpus({ sizeBytes: 2 * PAGE_SIZE, seed: 1, mix: DEFAULT_MIX }));
     fs.writeFileSync(stale, new Uint8Array(PAGE_SIZE));
     check(stale, /holds 4096 bytes but .*manifest.json says 8192/);
     if (process.getuid?.() !== 0) {
@@ -341,7 +277,7 @@ describe("writeCorpus and readCorpus", () => {
       () =>
         writeCorpus(
           "/nonexistent/dir/c.pages",
-          generateCorpus({ sizeBytes: PAGE_SIZE, seed: 1, mix: DEFAULT_MIX, textFiles, binFiles }),
+          generateCorpus({ sizeBytes: PAGE_SIZE, seed: 1, mix: DEFAULT_MIX }),
         ),
       /^CorpusError: Cannot write corpus file \/nonexistent\/dir\/c.pages: ENOENT/,
     );

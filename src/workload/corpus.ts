@@ -2,8 +2,9 @@
  * Page corpora: raw 4 KiB pages of mixed kinds, standing in for the anonymous memory that
  * reclaim hands to zswap. See docs/corpus.md for the kinds, the default mix and the format.
  *
- * A corpus is deterministic for a given seed, mix, size and machine: kinds and contents come
- * from one seeded stream, and source files are listed in sorted order.
+ * A corpus is deterministic for a given seed, mix and size, on every machine and Node version:
+ * kinds and contents come from one seeded stream, and text and bin pages are generated
+ * (page_gen.ts), not read from files.
  *
  * @example
  * const corpus = generateCorpus({ sizeBytes: parseSize("64M"), seed: 1, mix: DEFAULT_MIX });
@@ -14,17 +15,9 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { Rng } from "../sim/rng.ts";
-import {
-  binRoots,
-  FileSet,
-  fillGeneratedText,
-  findFiles,
-  PAGE_SIZE,
-  type SourceFile,
-  TEXT_ROOTS,
-} from "./page_sources.ts";
+import { fillElfPage, fillTextPage, PAGE_GEN_SOURCES } from "./page_gen.ts";
 
-export { PAGE_SIZE };
+export const PAGE_SIZE = 4096;
 
 /** Page kinds, in code order: `kinds[i]` of a corpus is an index into this list. */
 export const KINDS = ["text", "bin", "zero", "same", "random"] as const;
@@ -139,12 +132,10 @@ export function parseSeed(s: string): number {
 
 export type KindCounts = Record<PageKind, number>;
 
-/** Where the text and bin pages came from on this machine. */
-export interface SourceSummary {
-  readonly files: number;
-  readonly bytes: number;
-  /** What stood in when no file was found: "generated-text" or the Node binary's path. */
-  readonly fallback: string | null;
+/** What made the text and bin pages (the generator and its version), for the manifest. */
+export interface CorpusSources {
+  readonly text: string;
+  readonly bin: string;
 }
 
 export interface Corpus {
@@ -155,7 +146,7 @@ export interface Corpus {
   readonly counts: KindCounts;
   readonly seed: number;
   readonly mix: CorpusMix;
-  readonly sources: { readonly text: SourceSummary; readonly bin: SourceSummary };
+  readonly sources: CorpusSources;
 }
 
 export interface GenerateOptions {
@@ -164,9 +155,6 @@ export interface GenerateOptions {
   readonly mix: CorpusMix;
   /** Called every PROGRESS_PAGES pages and at the end, with pages done and total. */
   readonly onProgress?: (done: number, total: number) => void;
-  /** Overrides the files searched (tests); default: the machine's text and ELF files. */
-  readonly textFiles?: readonly SourceFile[];
-  readonly binFiles?: readonly SourceFile[];
 }
 
 const PROGRESS_PAGES = 1024;
@@ -211,8 +199,6 @@ export class CorpusGenerator {
   /** Pages generated so far. */
   private next = 0;
   private readonly rng: Rng;
-  private readonly text: FileSet | null;
-  private readonly bin: FileSet;
 
   constructor(opts: Omit<GenerateOptions, "onProgress">) {
     checkGenerateOptions(opts);
@@ -222,11 +208,7 @@ export class CorpusGenerator {
     this.counts = apportion(opts.mix, this.nrPages);
     this.rng = new Rng(opts.seed);
     this.kinds = layoutKinds(this.counts, this.nrPages, this.rng);
-    const text = textSource(opts.textFiles);
-    const bin = binSource(opts.binFiles);
-    this.text = text.set;
-    this.bin = bin.set;
-    this.sources = { text: text.summary, bin: bin.summary };
+    this.sources = PAGE_GEN_SOURCES;
   }
 
   /** Pages not yet generated. */
@@ -245,11 +227,10 @@ export class CorpusGenerator {
       const w0 = (j * PAGE_SIZE) / 4;
       switch (this.kinds[this.next + j] as number) {
         case 0: // text
-          if (this.text !== null) this.text.readRandomPage(rng, page);
-          else fillGeneratedText(rng, page);
+          fillTextPage(rng, page);
           break;
         case 1: // bin
-          this.bin.readRandomPage(rng, page);
+          fillElfPage(rng, page);
           break;
         case 2: // zero
           page.fill(0);
@@ -340,29 +321,6 @@ function fillSame(rng: Rng, words: Uint32Array, w0: number): void {
     words[w] = lo;
     words[w + 1] = hi;
   }
-}
-
-function textSource(files: readonly SourceFile[] | undefined): {
-  set: FileSet | null;
-  summary: SourceSummary;
-} {
-  const set = new FileSet(files ?? findFiles(TEXT_ROOTS));
-  if (!set.usable)
-    return { set: null, summary: { files: 0, bytes: 0, fallback: "generated-text" } };
-  return { set, summary: { files: set.files.length, bytes: set.totalBytes, fallback: null } };
-}
-
-function binSource(files: readonly SourceFile[] | undefined): {
-  set: FileSet;
-  summary: SourceSummary;
-} {
-  const set = new FileSet(files ?? findFiles(binRoots()));
-  if (set.usable) {
-    return { set, summary: { files: set.files.length, bytes: set.totalBytes, fallback: null } };
-  }
-  const node = fs.realpathSync(process.execPath);
-  const fallback = new FileSet([{ path: node, sizeBytes: fs.statSync(node).size }]);
-  return { set: fallback, summary: { files: 1, bytes: fallback.totalBytes, fallback: node } };
 }
 
 // Files

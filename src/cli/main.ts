@@ -65,7 +65,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       return 2;
     }
-    if (e instanceof UsageError) {
+    // A compressor whose optional native binding is not installed (crypto/.../native/load.ts):
+    // one line that says how to get it, not a stack.
+    if (e instanceof UsageError || (e instanceof Error && e.name === "BindingMissingError")) {
       process.stderr.write(`zswap-ts: ${e.message}\n`);
       return 2;
     }

@@ -81,6 +81,26 @@ export function lzoCompressBound(n: number): number {
   return n + (n >>> 4) + 64 + 3;
 }
 
+/**
+ * A compressor whose native binding is not there: the packages are optionalDependencies, so an
+ * install without a C++ toolchain succeeds without them. The message is one line: which
+ * compressor, which package, how to get it, and the loader's first line.
+ */
+export class BindingMissingError extends Error {
+  override readonly name = "BindingMissingError";
+  constructor(
+    readonly compressor: string,
+    readonly pkg: string,
+    cause: unknown,
+  ) {
+    const first = String((cause as Error)?.message ?? cause).split("\n")[0];
+    super(
+      `${compressor} is not installed: its native binding (npm package ${pkg}) is missing or failed to build; ` +
+        `install python3, make and g++, then run npm rebuild ${pkg} (${first})`,
+    );
+  }
+}
+
 function loadOnce<T>(what: string, pkg: string, load: () => T): () => T {
   let cached: T | undefined;
   return () => {
@@ -88,9 +108,7 @@ function loadOnce<T>(what: string, pkg: string, load: () => T): () => T {
     try {
       cached = load();
     } catch (err) {
-      throw new Error(
-        `Cannot load the ${what} binding: expected the '${pkg}' package built (npm ci), got: ${(err as Error).message}`,
-      );
+      throw new BindingMissingError(what, pkg, err);
     }
     return cached;
   };

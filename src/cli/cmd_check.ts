@@ -27,6 +27,7 @@ import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/point
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
 import { traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
 import { loadDesignFile } from "./design_file.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { Interrupts, turn } from "./signals.ts";
 
@@ -123,7 +124,7 @@ async function runOne(f: CheckFlags): Promise<number> {
   const replayed = r.token ? replayCheckToken(r.token) : null;
   const result = replayed?.result ?? null;
   const report = r.bug?.text ?? "";
-  if (f.json) out(JSON.stringify(cellJson(r, result?.trace ?? null), null, 2));
+  if (f.json) out(jsonText(cellJson(r, result?.trace ?? null)));
   else out(formatCell(r, traceSection(result, report, f)));
   if (result !== null)
     writeBugFiles(f, `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`, report, r.token, result);
@@ -157,21 +158,17 @@ async function runMatrix(f: CheckFlags): Promise<number> {
   const undecided = results.filter((r) => r.verdict === "inconclusive").length;
   if (f.json) {
     out(
-      JSON.stringify(
-        {
-          matches: bad.length === 0,
-          mismatches: bad,
-          inconclusive: undecided,
-          seconds,
-          points: f.points,
-          cells: results.map((r) => ({
-            ...cellJson(r, null),
-            expected: EXPECTED[r.scenario]?.[r.design] ?? null,
-          })),
-        },
-        null,
-        2,
-      ),
+      jsonText({
+        matches: bad.length === 0,
+        mismatches: bad,
+        inconclusive: undecided,
+        seconds,
+        points: f.points,
+        cells: results.map((r) => ({
+          ...cellJson(r, null),
+          expected: EXPECTED[r.scenario]?.[r.design] ?? null,
+        })),
+      }),
     );
   } else {
     out(
@@ -205,13 +202,7 @@ async function runMatrix(f: CheckFlags): Promise<number> {
 function runDesignRow(f: CheckFlags, design: string): number {
   const results = LIFECYCLE_SCENARIOS.map((s) => checkCell(design, s.id, options(f, undefined)));
   if (f.json) {
-    out(
-      JSON.stringify(
-        results.map((r) => cellJson(r, null)),
-        null,
-        2,
-      ),
-    );
+    out(jsonText({ design, cells: results.map((r) => cellJson(r, null)) }));
   } else {
     out(`zswap-ts check: design ${design} against every lifecycle scenario`);
     for (const r of results) {
@@ -249,7 +240,7 @@ function runList(f: CheckFlags): number {
     title: s.title,
     bad: s.bad,
   }));
-  if (f.json) out(JSON.stringify({ designs, scenarios }, null, 2));
+  if (f.json) out(jsonText({ designs, scenarios }));
   else {
     out("Designs:");
     for (const d of designs) out(`  ${d.name.padEnd(8)} ${d.versions.padEnd(28)} ${d.summary}`);
@@ -263,7 +254,7 @@ function runList(f: CheckFlags): number {
 
 function runSelf(f: CheckFlags): number {
   const rows = runSelftest();
-  if (f.json) out(JSON.stringify(rows, null, 2));
+  if (f.json) out(jsonText({ rows }));
   else out(formatSelftest(rows));
   return rows.every((r) => r.firedOnBug && r.quietOnTwin) ? 0 : 1;
 }
@@ -427,11 +418,7 @@ export function replayCommand(): Command {
       if (result.outcome !== "bug") {
         // One execution without a bug verifies nothing: say what it was, exit 0 as before.
         const what = `${design.name} x ${scenario.id}: no bug in this execution (${result.message}; ${result.steps} steps)`;
-        out(
-          f.json
-            ? JSON.stringify({ verdict: "no-bug", message: what })
-            : `zswap-ts replay: ${what}`,
-        );
+        out(f.json ? jsonText({ verdict: "no-bug", message: what }) : `zswap-ts replay: ${what}`);
         process.exitCode = 0;
         return;
       }
@@ -451,7 +438,7 @@ export function replayCommand(): Command {
         stepBoundHits: result.stepBoundHit ? 1 : 0,
         points: rep.points,
       };
-      if (f.json) out(JSON.stringify(cellJson(cell, result.trace), null, 2));
+      if (f.json) out(jsonText(cellJson(cell, result.trace)));
       else
         out(
           formatCell(

@@ -19,6 +19,7 @@ import {
 } from "../workload/corpus.ts";
 import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { Interrupts, turn } from "./signals.ts";
 
@@ -108,7 +109,7 @@ async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Pr
   const manifestPath = `${opts.out}.manifest.json`;
   if (opts.json) {
     const { kinds: _kinds, ...summary } = manifest;
-    write(`${JSON.stringify({ out: opts.out, manifest: manifestPath, ...summary }, null, 2)}\n`);
+    write(`${jsonText({ out: opts.out, manifest: manifestPath, ...summary })}\n`);
   } else {
     write(`${summaryText(opts.out, manifestPath, manifest, performance.now() - started)}\n`);
   }

@@ -17,6 +17,7 @@ import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
 import { checkProfile, ParamError, UINT_MAX } from "../zswap/params.ts";
 import { parseFolioSize } from "./folio_size.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { compareAction } from "./run_compare.ts";
 import {
@@ -160,7 +161,7 @@ Examples:
         stop.dispose();
       }
       if (result === null) return;
-      write(config.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
+      write(config.json ? `${jsonText(result)}\n` : summaryText(result));
       finish(result, writeErr);
     });
 }

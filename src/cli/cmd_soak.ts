@@ -20,6 +20,7 @@ import {
 import { realCompressorRegistry, ZswapError } from "../real/index.ts";
 import { CorpusError, parseSeed } from "../workload/corpus.ts";
 import { checkProfile, ParamError } from "../zswap/params.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { type SoakConfig, type SoakResult, soakJob } from "./soak_job.ts";
 
@@ -96,7 +97,7 @@ Examples:
         process.exitCode = 1;
         return;
       }
-      write(flags.json === true ? `${JSON.stringify(r, null, 2)}\n` : soakText(r));
+      write(flags.json === true ? `${jsonText(r)}\n` : soakText(r));
       if (!r.ok) {
         for (const p of [...r.problems, ...r.accountingErrors]) writeErr(`zswap-ts: soak: ${p}\n`);
         writeErr(

@@ -11,6 +11,7 @@ import { captureCore } from "../workload/capture_core.ts";
 import { capturePid } from "../workload/capture_pid.ts";
 import { parseSize } from "../workload/corpus.ts";
 import { asUsageError, sizeText } from "./cmd_corpus.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 
 export interface CaptureFlags {
@@ -41,7 +42,7 @@ export function runCapture(f: CaptureFlags, cmd: Command, write: (text: string) 
   const manifestPath = `${f.out}.manifest.json`;
   if (f.json) {
     const { kinds: _kinds, ...summary } = manifest;
-    write(`${JSON.stringify({ out: f.out, manifest: manifestPath, ...summary }, null, 2)}\n`);
+    write(`${jsonText({ out: f.out, manifest: manifestPath, ...summary })}\n`);
   } else {
     write(`${captureSummaryText(f.out, manifestPath, manifest, performance.now() - started)}\n`);
   }

@@ -46,7 +46,7 @@ describe("zswap-ts run --compare", () => {
       assert.equal(row.stored_pages, stored);
       assert.equal(run.afterSwapOut.derived.compressedBytes, bytes);
       assert.equal(
-        row.incompressible_pages,
+        row.incompressiblePages,
         kinds.reduce((s, k) => s + k.incompressiblePages, 0),
       );
       assert.equal(row.pool_total_size, run.afterSwapOut.debugfs.pool_total_size);

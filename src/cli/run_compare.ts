@@ -31,6 +31,7 @@ import {
 } from "../workload/corpus_stream.ts";
 import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
 import { interruptHooks, type RunFlags, settleJob } from "./cmd_run.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { compareText } from "./run_compare_summary.ts";
 import { finish, type RunConfig, type RunHooks, type RunResult, runJob } from "./run_job.ts";
@@ -41,14 +42,14 @@ export interface CompareRow {
   readonly profile: Profile;
   readonly stored_pages: number;
   /** Stored bytes over compressed bytes, after swap-out. */
-  readonly compression_ratio: number;
+  readonly compressionRatio: number;
   readonly pool_total_size: number;
   /** Compressed bytes over pool_total_size. */
-  readonly pool_efficiency: number;
+  readonly poolEfficiency: number;
   /** Pages whose compressed form did not fit a page: stored as they are (7.3) or rejected (6.12). */
-  readonly incompressible_pages: number;
-  readonly store_mb_per_s: number;
-  readonly load_mb_per_s: number;
+  readonly incompressiblePages: number;
+  readonly storeMbPerSecond: number;
+  readonly loadMbPerSecond: number;
   readonly verified: boolean;
 }
 
@@ -125,7 +126,7 @@ export async function compareAction(
     stop.dispose();
   }
   if (result === null) return;
-  write(config.json ? `${JSON.stringify(result, null, 2)}\n` : compareText(result));
+  write(config.json ? `${jsonText(result)}\n` : compareText(result));
   for (const run of result.runs) finish(run, writeErr);
 }
 
@@ -375,15 +376,15 @@ function rowOf(r: RunResult): CompareRow {
     compressor: r.config.compressor,
     profile: r.config.profile,
     stored_pages: d.stored_pages ?? 0,
-    compression_ratio: r.afterSwapOut.derived.compressionRatio,
+    compressionRatio: r.afterSwapOut.derived.compressionRatio,
     pool_total_size: d.pool_total_size ?? 0,
-    pool_efficiency: r.afterSwapOut.derived.poolEfficiency,
-    incompressible_pages:
+    poolEfficiency: r.afterSwapOut.derived.poolEfficiency,
+    incompressiblePages:
       (d.stored_incompressible_pages ?? 0) +
       (d.reject_compress_poor ?? 0) +
       (d.reject_compress_fail ?? 0),
-    store_mb_per_s: r.phases.swapOut.mbPerSecond,
-    load_mb_per_s: r.phases.swapIn.mbPerSecond,
+    storeMbPerSecond: r.phases.swapOut.mbPerSecond,
+    loadMbPerSecond: r.phases.swapIn.mbPerSecond,
     verified: r.verification.ok,
   };
 }

@@ -7,7 +7,6 @@
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
  * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp     # the same report again
  */
-import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import {
   bugClass as bugClassOf,
@@ -29,6 +28,7 @@ import { traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts"
 import { loadDesignFile } from "./design_file.ts";
 import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
+import { Progress } from "./progress.ts";
 import { Interrupts, turn } from "./signals.ts";
 
 /** Says what a signal interrupted (signals.ts); installed by the check action. */
@@ -105,9 +105,15 @@ async function runOne(f: CheckFlags): Promise<number> {
   if (f.design === undefined || f.scenario === undefined) {
     throw new UsageError("check needs --design and --scenario (or --matrix, --selftest, --list)");
   }
-  const tty = process.stderr.isTTY && !f.json;
-  const progress = tty
-    ? (phase: string, n: number) => process.stderr.write(`\r${phase}: ${n} executions`)
+  const line = Progress.open("check", "executions", { quiet: f.json === true });
+  let shown = "";
+  const progress = line
+    ? (phase: string, n: number) => {
+        const name = `${f.design} x ${f.scenario} ${phase}`;
+        if (name !== shown) line.phase(name, 0);
+        shown = name;
+        line.update(n);
+      }
     : undefined;
   let r: CellResult;
   if (stop) stop.status = `design ${f.design}, scenario ${f.scenario}`;
@@ -120,7 +126,7 @@ async function runOne(f: CheckFlags): Promise<number> {
   }
   // The cell ran synchronously: a signal that came meanwhile is handled here, before any output.
   await turn();
-  if (tty) process.stderr.write("\r\x1b[K");
+  line?.stop();
   const replayed = r.token ? replayCheckToken(r.token) : null;
   const result = replayed?.result ?? null;
   const report = r.bug?.text ?? "";
@@ -135,22 +141,17 @@ async function runOne(f: CheckFlags): Promise<number> {
 async function runMatrix(f: CheckFlags): Promise<number> {
   const cells: Array<[string, string]> = [];
   for (const s of LIFECYCLE_SCENARIOS) for (const d of DESIGN_COLUMNS) cells.push([d, s.id]);
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar(
-        { format: "checking {bar} {value}/{total} {cell}", stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  bar?.start(cells.length, 0, { cell: "" });
+  const bar = Progress.open("check --matrix", "cells", { quiet: f.json === true });
+  bar?.phase("", cells.length);
   const t0 = performance.now();
   const results: CellResult[] = [];
   for (const [d, s] of cells) {
-    bar?.update(results.length, { cell: `${d} x ${s}` });
+    bar?.rename(`${d} x ${s}`);
+    bar?.update(results.length);
     if (stop) stop.status = `--matrix, cell ${d} x ${s}, ${results.length} of ${cells.length} done`;
     results.push(checkCell(d, s, options(f, undefined)));
     await turn(); // a signal is handled between cells (a cell runs to its end)
   }
-  bar?.update(cells.length, { cell: "" });
   bar?.stop();
   const seconds = (performance.now() - t0) / 1000;
   const exact = !f.lockdep;

@@ -4,7 +4,6 @@
  * @example
  * zswap-ts corpus --out /tmp/c.pages --size 64M --seed 1 --mix text=35,bin=35,zero=12,same=3,random=15
  */
-import cliProgress from "cli-progress";
 import { Command } from "commander";
 import {
   CorpusError,
@@ -21,6 +20,7 @@ import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
 import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
+import { Progress } from "./progress.ts";
 import { Interrupts, turn } from "./signals.ts";
 
 interface CorpusOptions {
@@ -84,13 +84,13 @@ async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Pr
     throw asUsageError(e);
   }
   if (opts.out.trim() === "") throw new UsageError("Cannot write corpus: --out is empty");
-  const bar = process.stderr.isTTY ? newProgressBar() : null;
+  const bar = Progress.open("corpus", "pages", { quiet: opts.json === true });
   // A signal removes the temporary file being written; the target is untouched until the rename.
   const stop = Interrupts.install(`corpus --out ${opts.out}`);
   let manifest: CorpusManifest;
   try {
     const gen = new CorpusGenerator({ sizeBytes, seed, mix });
-    bar?.start(gen.nrPages, 0);
+    bar?.phase("generate", gen.nrPages);
     // Generated and written a chunk at a time: memory stays at one chunk whatever --size.
     manifest = await writeCorpusStream(opts.out, gen, {
       onProgress: (done, total) => {
@@ -117,18 +117,6 @@ async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Pr
 
 export function asUsageError(e: unknown): unknown {
   return e instanceof CorpusError ? new UsageError(e.message) : e;
-}
-
-function newProgressBar(): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    {
-      format: "corpus [{bar}] {percentage}% | {value}/{total} pages | ETA {eta}s",
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
 }
 
 /** One paragraph: what was written, how it splits, where it came from. */

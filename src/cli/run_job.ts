@@ -30,8 +30,8 @@ import { CHUNK_PAGES, CorpusReader } from "../workload/corpus_stream.ts";
 import { acompCtxMemoryText } from "../zswap/ctx_memory.ts";
 import type { Profile } from "../zswap/params.ts";
 import { UsageError } from "./main.ts";
+import { Progress } from "./progress.ts";
 import { crossed, Stress } from "./run_stress.ts";
-import { newProgressBar } from "./run_summary.ts";
 import { turn } from "./signals.ts";
 
 export { HOTPLUG_PAGES } from "./run_stress.ts";
@@ -273,7 +273,7 @@ interface PhaseContext {
   /** Pages per chunk: CHUNK_PAGES, or a folio if larger (so no folio straddles two chunks). */
   readonly chunkPages: number;
   readonly stress: Stress;
-  readonly bar: ReturnType<typeof newProgressBar> | null;
+  readonly bar: Progress | null;
   readonly hooks: RunHooks;
   /** The 128-bit digest of page i at [4i, 4i + 4): 16 bytes a page instead of 4096. */
   readonly digests: Uint32Array;
@@ -317,7 +317,7 @@ async function swapOutPhase(c: PhaseContext): Promise<SwapOutResult> {
       // the shrink worker. While background work is in flight it gets one turn of the event
       // loop per unit, as a kworker on the same CPU gets its share beside the storing task.
       if (c.zswap.inFlight > 0 || crossed(i + u, u, YIELD_PAGES)) await turn();
-      if (crossed(i + u, u, YIELD_PAGES)) progress(c, "swap-out", i + u, i + u);
+      if (crossed(i + u, u, YIELD_PAGES)) progress(c, "swap-out", i + u);
       await c.stress.between(i + u, u);
     }
     seconds += (performance.now() - t0) / 1e3;
@@ -408,15 +408,15 @@ async function swapInOne(
     }
   }
   if (crossed(i + u, u, YIELD_PAGES)) {
-    progress(c, "swap-in", i + u, c.nrPages + i + u);
+    progress(c, "swap-in", i + u);
     await turn();
   }
   await c.stress.between(c.nrPages + i + u, u);
   return ok;
 }
 
-function progress(c: PhaseContext, phase: string, done: number, bar: number): void {
-  c.bar?.update(bar, { phase });
+function progress(c: PhaseContext, phase: string, done: number): void {
+  c.bar?.update(done);
   c.hooks.onStatus?.(`${phase}, page ${done} of ${c.nrPages}`);
 }
 
@@ -429,7 +429,7 @@ async function runPhases(
   const nrPages = corpus.nrPages;
   const sizeBytes = nrPages * PAGE_SIZE;
   const stress = new Stress(config, zswap, nrPages);
-  const bar = !config.json && process.stderr.isTTY ? newProgressBar() : null;
+  const bar = Progress.open("run", "pages", { quiet: config.json });
   const digests = new Uint32Array(4 * nrPages);
   const folioPages = config.folioPages ?? 1;
   const c: PhaseContext = {
@@ -444,13 +444,13 @@ async function runPhases(
     digests,
     swapInRetries: 0,
   };
-  bar?.start(2 * nrPages, 0, { phase: "swap-out" });
+  bar?.phase("swap-out", nrPages);
   hooks.onStatus?.(`swap-out, page 0 of ${nrPages}`);
   const out = await swapOutPhase(c);
   const afterSwapOut = zswap.stats();
   const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
   const perCpuMemory = config.zsmallocStats ? acompCtxMemoryText(zswap.kernel) : null;
-  bar?.update(nrPages, { phase: "swap-in" });
+  bar?.phase("swap-in", nrPages);
   const back = await swapInPhase(c, out);
   bar?.stop();
   const end = zswap.stats();

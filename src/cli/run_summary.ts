@@ -1,28 +1,13 @@
 /**
- * The `run` summary as text (the JSON form is the RunResult itself), and its progress bar.
+ * The `run` summary as text (the JSON form is the RunResult itself).
  */
 
-import cliProgress from "cli-progress";
 import { folioSizeText } from "./folio_size.ts";
 import type { RunResult } from "./run_job.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------
-
-export function newProgressBar(
-  format = "run [{bar}] {percentage}% | {phase} | {value}/{total} pages",
-): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    {
-      format,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-}
 
 /** The human summary (docs/run.md explains every line). */
 export function summaryText(r: RunResult): string {

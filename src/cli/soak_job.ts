@@ -33,7 +33,7 @@ import {
 } from "../real/index.ts";
 import { Rng } from "../sim/rng.ts";
 import { DEFAULT_MIX, generateCorpus, KINDS, PAGE_SIZE } from "../workload/corpus.ts";
-import { newProgressBar } from "./run_summary.ts";
+import { Progress } from "./progress.ts";
 import { checkAccounting, OP_KINDS, type OpKind, pickOp } from "./soak_ops.ts";
 
 export interface SoakConfig {
@@ -320,8 +320,8 @@ export async function soakJob(config: SoakConfig): Promise<SoakResult> {
 
 async function runOps(soak: Soak): Promise<void> {
   const { ops, progress } = soak.config;
-  const bar = progress ? newSoakBar() : null;
-  bar?.start(ops, 0);
+  const bar = progress ? Progress.open("soak", "operations") : null;
+  bar?.phase("operations", ops);
   for (let n = 1; n <= ops; n++) {
     const kind = await pickOp(soak);
     soak.opsByKind[kind]++;
@@ -355,8 +355,4 @@ function result(soak: Soak, seconds: number): SoakResult {
     end: { debugfs: s.debugfs, vmstat: s.vmstat, swapFile: s.swapFile },
     ok: soak.corrupted === 0 && soak.lost === 0 && accountingErrors.length === 0,
   };
-}
-
-function newSoakBar() {
-  return newProgressBar("soak [{bar}] {percentage}% | {value}/{total} operations");
 }

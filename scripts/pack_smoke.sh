@@ -42,3 +42,28 @@ for dir in "$proj" "$proj/cjs"; do
   node lib.js
   echo "pack smoke ($(node -p 'require("./package.json").type')): ok"
 done
+
+# Without a C++ toolchain: make and the compilers fail (as on a machine without them), so the
+# optional native bindings (lz4, lzo, zstd-napi) cannot build and npm leaves them out. The
+# install must succeed, `check` must work, deflate (node:zlib) must work, and asking for a
+# missing compressor must be one line naming it and how to get it (exit 2).
+notool="$work/notool"
+mkdir -p "$notool/bin" "$notool/proj"
+for t in make gcc g++ cc c++; do
+  printf '#!/bin/sh\necho "%s: no toolchain here (pack_smoke)" >&2\nexit 127\n' "$t" > "$notool/bin/$t"
+  chmod +x "$notool/bin/$t"
+done
+cd "$notool/proj"
+printf '{ "name": "smoke-notool", "version": "1.0.0", "private": true, "type": "module" }\n' > package.json
+PATH="$notool/bin:$PATH" npm install "$work/$tarball" --no-audit --no-fund --silent
+[ ! -e node_modules/lzo/build/Release ] || { echo "pack smoke (no toolchain): lzo was built" >&2; exit 1; }
+bin="$notool/proj/node_modules/zswap-ts/bin/zswap-ts.js"
+node "$bin" check -d D7 -s C1 | head -1 | grep -q "D7 x C1: verified"
+node "$bin" run --compressor deflate --size 1M | grep -q "^deflate "
+set +e
+node "$bin" run --compressor lzo --size 1M 2> lzo.err
+status=$?
+set -e
+[ "$status" = 2 ] && [ "$(wc -l < lzo.err)" = 1 ] &&
+  grep -q "^zswap-ts: lzo is not installed: .*npm rebuild lzo" lzo.err
+echo "pack smoke (no toolchain): ok"

@@ -1,5 +1,5 @@
 /**
- * The one way every `--json` output is written (docs/json.md): an object whose first field is
+ * The one way every `--json` output is written (docs/output.md, "JSON"): an object whose first field is
  * `schemaVersion`, with non-integer numbers rounded so that no float prints as
  * 0.7816083699999999. The schemas of the outputs are in docs/schema/.
  *

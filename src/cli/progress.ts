@@ -1,5 +1,5 @@
 /**
- * The one progress line of every command (docs/cli.md, "Progress"): on stderr, only when stderr
+ * The one progress line of every command (docs/output.md, "Progress"): on stderr, only when stderr
  * is a terminal, redrawn in place at most every 100 ms and erased at the end:
  *
  *   run swap-out [########------------]  40% 1638/4096 pages ETA 3s

@@ -33,6 +33,7 @@ import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
 import { interruptHooks, type RunFlags, settleJob } from "./cmd_run.ts";
 import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
+import { Progress } from "./progress.ts";
 import { compareText } from "./run_compare_summary.ts";
 import { finish, type RunConfig, type RunHooks, type RunResult, runJob } from "./run_job.ts";
 import { Interrupts } from "./signals.ts";
@@ -235,7 +236,10 @@ async function prepareCorpus(
       };
     }
     const g = new CorpusGenerator({ sizeBytes: base.sizeBytes, seed: base.seed, mix: DEFAULT_MIX });
-    const m = await writeCorpusStream(tmp, g, { temps });
+    const bar = Progress.open("run --compare", "pages", { quiet: base.json });
+    bar?.phase("generate", g.nrPages);
+    const m = await writeCorpusStream(tmp, g, { temps, onProgress: (done) => bar?.update(done) });
+    bar?.stop();
     return {
       file: tmp,
       kinds: m.kinds,

@@ -429,7 +429,7 @@ async function runPhases(
   const nrPages = corpus.nrPages;
   const sizeBytes = nrPages * PAGE_SIZE;
   const stress = new Stress(config, zswap, nrPages);
-  const bar = Progress.open("run", "pages", { quiet: config.json });
+  const bar = Progress.open(`run ${config.compressor}`, "pages", { quiet: config.json });
   const digests = new Uint32Array(4 * nrPages);
   const folioPages = config.folioPages ?? 1;
   const c: PhaseContext = {

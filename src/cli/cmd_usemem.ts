@@ -18,6 +18,7 @@ import {
   parseSize,
 } from "../workload/corpus.ts";
 import { parseFolioSize } from "./folio_size.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
 import { runUsemem, type UsememConfig, usememText } from "./usemem_job.ts";
 
@@ -72,7 +73,7 @@ export function usememCommand(
         }),
       );
       const r = await runUsemem(c, corpus);
-      write(flags.json === true ? `${JSON.stringify(r, null, 2)}\n` : usememText(r));
+      write(flags.json === true ? `${jsonText(r)}\n` : usememText(r));
     });
 }
 

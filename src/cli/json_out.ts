@@ -1,6 +1,6 @@
 /**
- * The one way every `--json` output is written (docs/output.md, "JSON"): an object whose first field is
- * `schemaVersion`, with non-integer numbers rounded so that no float prints as
+ * The one way every `--json` output is written (docs/output.md, "JSON"): an object whose first
+ * field is `schemaVersion`, with non-integer numbers rounded so that no float prints as
  * 0.7816083699999999. The schemas of the outputs are in docs/schema/.
  *
  * Naming: the kernel's counters and parameters keep the kernel's names verbatim (debugfs and

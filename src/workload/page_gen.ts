@@ -2,7 +2,7 @@
  * Generated contents of text and bin pages: English-like prose, C-source-like text and
  * ELF-like binary data (machine code, relocation, symbol and string tables, data), made from
  * the seeded Rng alone. The same seed gives the same bytes on every machine and Node version:
- * only 32-bit integer arithmetic and table look-ups, no floating-point library call, no file.
+ * integer arithmetic, IEEE-exact divisions and table look-ups; no Math.log/exp, no file.
  *
  * The generators stand in for windows of real files (licenses and C headers; /usr/bin and
  * shared libraries). Their parameters were tuned so that one page compresses about as well as
@@ -39,7 +39,7 @@ class PageWriter {
   str(s: string): void {
     for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
   }
-  /** Repeats `len` bytes from `dist` back (a phrase said again); no-op before the page. */
+  /** Repeats `len` bytes from `dist` back (a phrase said again); spaces before the page. */
   copyBack(dist: number, len: number): void {
     for (let i = 0; i < len; i++) {
       const from = this.at - dist;
@@ -146,7 +146,11 @@ function cNewIdent(rng: Rng, prefix: string): string {
   return s;
 }
 
-/** Headers name the same few things again and again: most identifiers come from a small pool. */
+/**
+ * Headers name the same few things again and again: most identifiers come from a small pool.
+ * Module state, but emptied at the start of every page that uses it (fillCSource, fillStrtab),
+ * so a page depends only on the Rng's state.
+ */
 const identPool: string[] = [];
 function cIdent(rng: Rng, prefix: string): string {
   if (identPool.length > 0 && rng.below(4) !== 0)

@@ -19,9 +19,9 @@ node "$bin" --version
 for dir in "$proj" "$proj/cjs"; do
   cd "$dir"
   node "$bin" design new Mine > /dev/null
-  node "$bin" check --design-file Mine.ts -s C1 | head -1 | grep -q "Mine x C1: clean"
+  node "$bin" check --design-file Mine.ts -s C1 | head -1 | grep -q "Mine x C1: verified"
   cp "$proj/node_modules/zswap-ts/examples/d1b_migrate_disable.ts" d1b.ts
-  node "$bin" check --design-file d1b.ts -s C1 | head -1 | grep -q "D1b x C1: clean"
+  node "$bin" check --design-file d1b.ts -s C1 | head -1 | grep -q "D1b x C1: verified"
   if [ "$dir" = "$proj" ]; then
     printf 'import { D0, defineDesign } from "zswap-ts/design";\nexport default defineDesign({ ...D0, name: "Bad" });\n' > bad.js
     printf 'import { createZswap } from "zswap-ts";\n' > lib.js

@@ -92,7 +92,7 @@ export interface CellResult {
   readonly points?: PointsLevel;
 }
 
-function programOptions(o: CheckOptions): ProgramOptions {
+export function programOptions(o: CheckOptions): ProgramOptions {
   return {
     lockdep: o.lockdep !== false,
     compressor: o.accelerator ? "iaa-sim" : "sim",
@@ -241,7 +241,7 @@ function shrink(
 }
 
 /** What the hunt and verification phases found: a failing exploration, or how far they got. */
-interface Search {
+export interface Search {
   found: ExploreResult | null;
   how: string;
   executions: number;
@@ -273,17 +273,35 @@ function huntPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, 
 }
 
 /** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
-function verifyPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
+export function verifyPhase(
+  design: AcompCtxDesign,
+  scenario: Scenario,
+  o: CheckOptions,
+  s: Search,
+): void {
+  const d = dfs(o.bound ?? 2);
+  recordVerify(s, o, hunt(design, scenario, d, dfsCap(o), o, d.name, s.coverage));
+}
+
+export function dfsCap(o: CheckOptions): number {
+  return o.dfsExecutionsMax ?? DFS_EXECUTIONS_DEFAULT;
+}
+
+/** What phase 2 found, from one exploration or from the combined parts of a split one. */
+export function recordVerify(
+  s: Search,
+  o: CheckOptions,
+  r: Pick<ExploreResult, "verdict" | "executions" | "stepBoundHits"> & Partial<ExploreResult>,
+): void {
   const bound = o.bound ?? 2;
-  const d = dfs(bound);
-  const cap = o.dfsExecutionsMax ?? DFS_EXECUTIONS_DEFAULT;
-  const r = hunt(design, scenario, d, cap, o, d.name, s.coverage);
+  const name = dfs(bound).name;
+  const cap = dfsCap(o);
   s.executions += r.executions;
   s.stepBoundHits += r.stepBoundHits;
   const before = s.how ? ` (+ ${s.how})` : "";
   if (r.verdict === "bug") {
-    s.found = r;
-    s.how = `found by ${d.name} after ${r.executions} executions`;
+    s.found = r as ExploreResult;
+    s.how = `found by ${name} after ${r.executions} executions`;
   } else if (r.verdict === "exhausted") {
     s.how = `searched up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
   } else {
@@ -307,11 +325,39 @@ function stepBoundReason(s: Search, o: CheckOptions): void {
   });
 }
 
+/** A check in progress: what `beginCell` set up, the search so far, and the clock. */
+export interface CellRun {
+  readonly plain: AcompCtxDesign;
+  readonly design: AcompCtxDesign;
+  readonly scenario: Scenario;
+  readonly o: CheckOptions;
+  readonly s: Search;
+  readonly base: Omit<
+    CellResult,
+    "verdict" | "inconclusive" | "how" | "timeMs" | "coverage" | "executions" | "stepBoundHits"
+  >;
+  readonly clock: () => number;
+  readonly t0: number;
+}
+
 export function checkCell(
   designName: string,
   scenarioId: string,
   o: CheckOptions = {},
 ): CellResult {
+  const run = beginCell(designName, scenarioId, o);
+  if (!("s" in run)) return run;
+  if (needsVerify(run)) verifyPhase(run.design, run.scenario, o, run.s);
+  return endCell(run);
+}
+
+/** Sets a check up and runs its hunt (phase 1); an n/a cell is its own result. */
+export function beginCell(
+  designName: string,
+  scenarioId: string,
+  o: CheckOptions = {},
+  after?: Search,
+): CellRun | CellResult {
   const clock = o.clock ?? (() => 0);
   const t0 = clock();
   const plain = designByName(designName);
@@ -338,8 +384,8 @@ export function checkCell(
       stepBoundHits: 0,
     };
   }
-  const strategy = o.strategy ?? "auto";
-  const s: Search = {
+  // `after`: the hunt already ran (a shard file carries it to the merge).
+  const s: Search = after ?? {
     found: null,
     how: "",
     executions: 0,
@@ -347,9 +393,19 @@ export function checkCell(
     inconclusive: [],
     coverage: new Coverage(),
   };
-  if (strategy !== "dfs") huntPhase(design, scenario, o, s);
-  if (s.found === null && (strategy === "auto" || strategy === "dfs"))
-    verifyPhase(design, scenario, o, s);
+  if (after === undefined && (o.strategy ?? "auto") !== "dfs") huntPhase(design, scenario, o, s);
+  return { plain, design, scenario, o, s, base, clock, t0 };
+}
+
+/** Whether phase 2 (the bounded exhaustive search) runs: auto and dfs, when nothing was found. */
+export function needsVerify(run: CellRun): boolean {
+  const strategy = run.o.strategy ?? "auto";
+  return run.s.found === null && (strategy === "auto" || strategy === "dfs");
+}
+
+/** The verdict, after shrinking a bug. */
+export function endCell(run: CellRun): CellResult {
+  const { plain, design, scenario, o, s, clock, t0 } = run;
   stepBoundReason(s, o);
   const counts = {
     executions: s.executions,
@@ -361,7 +417,7 @@ export function checkCell(
     const verdict = s.inconclusive.length > 0 ? "inconclusive" : "verified";
     const how = verdict === "verified" ? s.how.replace(/^searched/, "verified") : s.how;
     return {
-      ...base,
+      ...run.base,
       ...counts,
       verdict,
       inconclusive: s.inconclusive,
@@ -369,7 +425,7 @@ export function checkCell(
       timeMs: Math.round(clock() - t0),
     };
   }
-  return bugResult(plain, design, scenario, s, bug, o, { ...base, ...counts }, clock, t0);
+  return bugResult(plain, design, scenario, s, bug, o, { ...run.base, ...counts }, clock, t0);
 }
 
 function bugResult(

@@ -40,16 +40,25 @@ export class LockdepGraph {
     }
   }
 
+  /** Every edge as [from, to] (a split search compares the graphs of its parts). */
+  edgeList(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const [from, m] of this.edges) for (const to of m.keys()) out.push([from, to]);
+    return out;
+  }
+
   witness(from: string, to: string): EdgeWitness | undefined {
     return this.edges.get(from)?.get(to);
   }
 
   /** A path of classes from `from` to `to` (inclusive), or null. Breadth-first: shortest chain. */
   path(from: string, to: string): string[] | null {
+    // Asked at every acquisition with a lock held: most classes have no outgoing edge.
+    if (from !== to && !this.edges.has(from)) return null;
     const prev = new Map<string, string>([[from, from]]);
     const queue = [from];
-    while (queue.length > 0) {
-      const c = queue.shift() as string;
+    for (let head = 0; head < queue.length; head++) {
+      const c = queue[head] as string;
       if (c === to) {
         const out = [to];
         while (out[0] !== from) out.unshift(prev.get(out[0] as string) as string);

@@ -49,6 +49,15 @@ export interface CoverageSummary {
   readonly choices: Readonly<Record<ChoiceKind, { offered: number; taken: number }>>;
 }
 
+export interface CoverageJson {
+  readonly executions: number;
+  readonly schedules: readonly number[];
+  readonly reached: ReadonlyArray<readonly [string, number]>;
+  readonly preempted: readonly string[];
+  readonly offered: ReadonlyArray<readonly [ChoiceKind, number]>;
+  readonly taken: ReadonlyArray<readonly [ChoiceKind, number]>;
+}
+
 export class Coverage {
   executions = 0;
   /** 53-bit hashes of the decision logs (two 32-bit hashes; a collision is ~1e-6 at 100,000). */
@@ -86,6 +95,29 @@ export class Coverage {
     for (const p of o.preempted) this.preempted.add(p);
     for (const [kd, n] of o.offered) this.offered.set(kd, (this.offered.get(kd) ?? 0) + n);
     for (const [kd, n] of o.taken) this.taken.set(kd, (this.taken.get(kd) ?? 0) + n);
+  }
+
+  /** Everything, as plain JSON (shard files, worker messages); `fromJSON` reads it back. */
+  toJSON(): CoverageJson {
+    return {
+      executions: this.executions,
+      schedules: [...this.schedules],
+      reached: [...this.reached],
+      preempted: [...this.preempted],
+      offered: [...this.offered],
+      taken: [...this.taken],
+    };
+  }
+
+  static fromJSON(j: CoverageJson): Coverage {
+    const c = new Coverage();
+    c.executions = j.executions;
+    for (const s of j.schedules) c.schedules.add(s);
+    for (const [p, n] of j.reached) c.reached.set(p, n);
+    for (const p of j.preempted) c.preempted.add(p);
+    for (const [kd, n] of j.offered) c.offered.set(kd, n);
+    for (const [kd, n] of j.taken) c.taken.set(kd, n);
+    return c;
   }
 
   private points(): Map<string, number> {

@@ -12,11 +12,19 @@
  *
  * Not implemented: partial-order reduction (sleep sets, DPOR). Executions that differ only in
  * the order of independent steps are all run; the bound keeps their number finite.
+ *
+ * Units (for splitting the search across workers and machines, src/check/split.ts): the tree
+ * falls into contiguous blocks of the dfs order. Unit 0 is the plain execution (all zeros);
+ * every other execution has a first non-zero decision, at position p with value v, and the
+ * executions sharing (p, v) are a subtree that the dfs runs in one block (zeros before p, so
+ * nothing is spent before p). The blocks come in the order: plain, then p from the deepest
+ * decision of the plain execution up to 0, v ascending. `dfsUnits` lists them from the plain
+ * execution's decisions, and `dfsUnit` runs one block exactly as `dfs` runs it.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
 import type { ChoiceContext, ExplorationStrategy, Strategy } from "./strategy.ts";
 
-interface Node {
+export interface DfsNode {
   value: number;
   readonly n: number;
   readonly kind: ChoiceKind;
@@ -30,10 +38,10 @@ export class NondeterminismError extends Error {
 
 class DfsRun implements Strategy {
   readonly name = "dfs";
-  readonly nodes: Node[] = [];
+  readonly nodes: DfsNode[] = [];
   private pos = 0;
 
-  constructor(private readonly prefix: readonly Node[]) {}
+  constructor(private readonly prefix: readonly DfsNode[]) {}
 
   choose(n: number, kind: ChoiceKind, ctx: ChoiceContext): number {
     const i = this.pos++;
@@ -53,20 +61,23 @@ class DfsRun implements Strategy {
   }
 }
 
-function cost(node: Node, value: number): number {
+function cost(node: DfsNode, value: number): number {
   return node.costly && value !== 0 ? 1 : 0;
 }
 
-/** The next prefix after `nodes` within `bound`, or null when the tree is exhausted. */
-function backtrack(nodes: readonly Node[], bound: number): Node[] | null {
+/**
+ * The next prefix after `nodes` within `bound`, or null when the tree is exhausted. Only
+ * positions after `floor` are changed (a unit's block ends when they are exhausted).
+ */
+function backtrack(nodes: readonly DfsNode[], bound: number, floor = -1): DfsNode[] | null {
   const spent: number[] = [];
   let total = 0;
   for (const node of nodes) {
     spent.push(total);
     total += cost(node, node.value);
   }
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i] as Node;
+  for (let i = nodes.length - 1; i > floor; i--) {
+    const node = nodes[i] as DfsNode;
     for (let v = node.value + 1; v < node.n; v++) {
       if ((spent[i] as number) + cost(node, v) <= bound) {
         const prefix = nodes.slice(0, i).map((x) => ({ ...x }));
@@ -81,26 +92,59 @@ function backtrack(nodes: readonly Node[], bound: number): Node[] | null {
 export interface DfsExploration extends ExplorationStrategy {
   readonly bound: number;
   executions: number;
+  /** The decisions of the last execution handed out (the plain one, after the first). */
+  lastNodes(): readonly DfsNode[];
 }
 
 /** `dfs(bound)`: every execution with at most `bound` departures, each once. */
 export function dfs(bound: number): DfsExploration {
+  return dfsFrom(bound, [], -1, `dfs(preemption bound ${bound})`);
+}
+
+/** One block of the dfs order: see "Units" above. */
+export interface DfsUnit {
+  /** The first non-zero decision's position; -1 for the plain execution. */
+  readonly position: number;
+  readonly value: number;
+}
+
+/** The units of the dfs tree in dfs order, from the plain execution's decisions. */
+export function dfsUnits(plain: readonly DfsNode[], bound: number): DfsUnit[] {
+  const units: DfsUnit[] = [{ position: -1, value: 0 }];
+  for (let p = plain.length - 1; p >= 0; p--) {
+    const node = plain[p] as DfsNode;
+    for (let v = 1; v < node.n; v++)
+      if (cost(node, v) <= bound) units.push({ position: p, value: v });
+  }
+  return units;
+}
+
+/** The executions of one unit, in the order `dfs(bound)` runs them. */
+export function dfsUnit(bound: number, plain: readonly DfsNode[], unit: DfsUnit): DfsExploration {
+  const p = unit.position;
+  if (p < 0) return dfsFrom(bound, [], Number.POSITIVE_INFINITY, `dfs(preemption bound ${bound})`);
+  const start = plain.slice(0, p).map((x) => ({ ...x }));
+  start.push({ ...(plain[p] as DfsNode), value: unit.value });
+  return dfsFrom(bound, start, p, `dfs(preemption bound ${bound})`);
+}
+
+function dfsFrom(bound: number, start: DfsNode[], floor: number, name: string): DfsExploration {
   if (!Number.isInteger(bound) || bound < 0)
     throw new RangeError(`dfs bound: expected an integer >= 0, got ${bound}`);
   let last: DfsRun | null = null;
   let exhausted = false;
   const self: DfsExploration = {
-    name: `dfs(preemption bound ${bound})`,
+    name,
     bound,
     executions: 0,
     next(i: number): Strategy | null {
       if (i === 0) {
-        last = new DfsRun([]);
+        last = new DfsRun(start);
         self.executions = 1;
         return last;
       }
       if (last === null || exhausted) return null;
-      const prefix = backtrack(last.nodes, bound);
+      const prefix = backtrack(last.nodes, bound, floor);
       if (prefix === null) {
         exhausted = true;
         return null;
@@ -109,6 +153,7 @@ export function dfs(bound: number): DfsExploration {
       self.executions++;
       return last;
     },
+    lastNodes: () => last?.nodes ?? [],
     coverage: () =>
       `verified up to bound ${bound}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
   };

@@ -1,0 +1,127 @@
+/**
+ * A check whose exhaustive phase is split into parts (src/check/split.ts): the hunt runs here,
+ * the parts run wherever the caller puts them (worker threads, other machines), and the
+ * combined result goes through the same verdict and shrinking as an unsplit check, so the
+ * verdict, the counterexample after shrinking and the coverage are those of `--jobs 1`.
+ */
+
+import { Coverage, type CoverageJson } from "../sim/coverage.ts";
+import { STEPS_MAX_DEFAULT } from "../sim/executor.ts";
+import type { ExploreResult, Program } from "../sim/explore.ts";
+import { replayComposite } from "../sim/replay_run.ts";
+import {
+  beginCell,
+  type CellResult,
+  type CellRun,
+  type CheckOptions,
+  dfsCap,
+  endCell,
+  type InconclusiveReason,
+  needsVerify,
+  programOptions,
+  recordVerify,
+  type Search,
+  verifyPhase,
+} from "./checker.ts";
+import { scenarioProgram } from "./harness.ts";
+import { combineParts, type PartOptions, type PartResult } from "./split.ts";
+
+/** Runs the parts of a program's exhaustive search (all of them, each once). */
+export type PartsRunner = (opts: PartOptions) => Promise<PartResult[]>;
+
+export function cellProgram(run: CellRun): Program {
+  return scenarioProgram(run.design, run.scenario, programOptions(run.o));
+}
+
+export function partOptions(o: CheckOptions): PartOptions {
+  return {
+    bound: o.bound ?? 2,
+    cap: dfsCap(o),
+    ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
+  };
+}
+
+/** `checkCell` with the exhaustive phase split into parts run by `parts`. */
+export async function checkCellSplit(
+  designName: string,
+  scenarioId: string,
+  o: CheckOptions,
+  parts: PartsRunner,
+): Promise<CellResult> {
+  const run = beginCell(designName, scenarioId, o);
+  if (!("s" in run)) return run;
+  if (needsVerify(run)) applyParts(run, await parts(partOptions(o)));
+  return endCell(run);
+}
+
+/** Records the combined parts as phase 2 (or runs it unsplit when the parts cannot settle it). */
+export function applyParts(run: CellRun, parts: readonly PartResult[]): void {
+  const { o, s } = run;
+  const c = combineParts(parts, dfsCap(o));
+  if (c.sequential) {
+    verifyPhase(run.design, run.scenario, o, s);
+    return;
+  }
+  s.coverage.merge(c.coverage);
+  const found = c.bugToken === null ? null : foundByToken(cellProgram(run), c.bugToken, o);
+  recordVerify(s, o, {
+    verdict: c.verdict,
+    executions: c.executions,
+    stepBoundHits: c.stepBoundHits,
+    ...(found ? { failing: found, token: c.bugToken, message: found.message } : {}),
+  });
+}
+
+function foundByToken(program: Program, token: string, o: CheckOptions) {
+  return replayComposite(program, token, { stepsMax: o.stepsMax ?? STEPS_MAX_DEFAULT });
+}
+
+/** The hunt's state as JSON (a shard file carries it to the merge). */
+export interface SearchJson {
+  readonly how: string;
+  readonly executions: number;
+  readonly stepBoundHits: number;
+  readonly inconclusive: readonly InconclusiveReason[];
+  /** The failing execution's explorer token and the exploration's counts, if the hunt found one. */
+  readonly found: { token: string; executions: number; stepBoundHits: number } | null;
+  readonly coverage: CoverageJson;
+}
+
+export function searchToJson(s: Search): SearchJson {
+  const f = s.found;
+  return {
+    how: s.how,
+    executions: s.executions,
+    stepBoundHits: s.stepBoundHits,
+    inconclusive: s.inconclusive,
+    found:
+      f === null
+        ? null
+        : { token: f.token as string, executions: f.executions, stepBoundHits: f.stepBoundHits },
+    coverage: s.coverage.toJSON(),
+  };
+}
+
+/** The hunt's state back, replaying its failing execution (the verdict needs its report). */
+export function searchFromJson(j: SearchJson, program: Program, o: CheckOptions): Search {
+  let found: ExploreResult | null = null;
+  if (j.found !== null) {
+    const failing = foundByToken(program, j.found.token, o);
+    found = {
+      verdict: "bug",
+      executions: j.found.executions,
+      failing,
+      token: j.found.token,
+      stepBoundHits: j.found.stepBoundHits,
+      message: failing.message,
+    };
+  }
+  return {
+    found,
+    how: j.how,
+    executions: j.executions,
+    stepBoundHits: j.stepBoundHits,
+    inconclusive: [...j.inconclusive],
+    coverage: Coverage.fromJSON(j.coverage),
+  };
+}

@@ -6,6 +6,7 @@ import { benchBatching } from "./batching.bench.ts";
 import { benchCheck } from "./check.bench.ts";
 import { benchCrypto } from "./crypto.bench.ts";
 import { benchExecutor } from "./executor.bench.ts";
+import { benchJobs } from "./jobs.bench.ts";
 import { benchPoints } from "./points.bench.ts";
 import { benchRun } from "./run.bench.ts";
 import { benchZsmalloc } from "./zsmalloc.bench.ts";
@@ -14,6 +15,7 @@ const groups: Record<string, () => Promise<void>> = {
   executor: benchExecutor,
   check: benchCheck,
   points: benchPoints,
+  jobs: benchJobs,
   zsmalloc: benchZsmalloc,
   crypto: benchCrypto,
   run: benchRun,
@@ -30,6 +32,7 @@ for (const name of wanted) {
   }
 }
 for (const [name, fn] of Object.entries(groups)) {
-  // The points group runs the matrix three times (minutes): only when asked for by name.
-  if (wanted.length === 0 ? name !== "points" : wanted.includes(name)) await fn();
+  // The points and jobs groups run the matrix several times (minutes): only when asked for by name.
+  if (wanted.length === 0 ? name !== "points" && name !== "jobs" : wanted.includes(name))
+    await fn();
 }

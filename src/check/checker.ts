@@ -153,7 +153,7 @@ export function encodeCheckToken(
 }
 
 /** "D7" or "D7@claim-name" (a design checked against a claim). */
-function designWithClaim(field: string): AcompCtxDesign {
+export function designWithClaim(field: string): AcompCtxDesign {
   const [name, claim] = field.split("@") as [string, string | undefined];
   const design = designByName(name);
   return claim === undefined ? design : claimByName(claim).wrap(design);

@@ -22,9 +22,10 @@
  * unsplit. Otherwise every edge the unsplit search would have checked was in the same unit's
  * graph, and no report fires earlier.
  *
- * Simplification: when the cap is hit, the coverage figures are those of the executions the
- * parts ran, which may be more than the cap (the verdict, inconclusive, and the execution count,
- * the cap, are those of the unsplit search).
+ * The cap: the unsplit search stops after `cap` executions, in the middle of some unit. The
+ * parts ran that unit further; `combineParts` leaves it out and names it (`truncated`), and the
+ * caller runs its first executions again, up to the cap (`explorePrefix`), so that the coverage
+ * is that of the unsplit search too.
  */
 import { LockdepGraph } from "../kernel/lockdep.ts";
 import { Coverage, type CoverageJson } from "../sim/coverage.ts";
@@ -59,6 +60,22 @@ export interface PartOptions {
 }
 
 /** Runs part `index` of `count` of the dfs search of `program`. */
+/** The first `keep` executions of unit `u` (where the cap cut the unsplit search). */
+export function explorePrefix(
+  program: Program,
+  u: number,
+  keep: number,
+  o: PartOptions,
+): UnitResult {
+  let plain: readonly DfsNode[] = [];
+  const first = runUnit(program, 0, { ...o, cap: keep }, (ex) => {
+    plain = ex;
+  });
+  if (u === 0) return first.result;
+  const unit = dfsUnits(plain, o.bound)[u] as DfsUnit;
+  return runUnit(program, u, { ...o, cap: keep }, undefined, plain, unit).result;
+}
+
 export function explorePart(
   program: Program,
   index: number,
@@ -127,6 +144,8 @@ export type Combined =
       readonly stepBoundHits: number;
       readonly bugToken: string | null;
       readonly coverage: Coverage;
+      /** The unit the cap cut, left out of the figures: run its first `keep` executions. */
+      readonly truncated: { readonly unit: number; readonly keep: number } | null;
     };
 
 export function combineParts(parts: readonly PartResult[], cap: number): Combined {
@@ -150,31 +169,34 @@ export function combineParts(parts: readonly PartResult[], cap: number): Combine
     }
     edges.push(...r.edges);
     if (r.edges.length > 0 && hasCycle(edges)) return { sequential: true };
-    coverage.merge(Coverage.fromJSON(r.coverage));
-    stepBoundHits += r.stepBoundHits;
     const before = executions;
     executions += r.executions;
-    if (r.bugToken !== null && before + r.executions <= cap) {
-      return {
-        sequential: false,
-        verdict: "bug",
-        executions,
-        stepBoundHits,
-        bugToken: r.bugToken,
-        coverage,
-      };
+    if (executions > cap) {
+      // The unsplit search stops inside this unit (before its bug, if it has one).
+      const truncated = { unit: u, keep: cap - before };
+      return { ...figures("bound", cap, stepBoundHits, null, coverage), truncated };
     }
+    coverage.merge(Coverage.fromJSON(r.coverage));
+    stepBoundHits += r.stepBoundHits;
+    if (r.bugToken !== null)
+      return {
+        ...figures("bug", executions, stepBoundHits, r.bugToken, coverage),
+        truncated: null,
+      };
     if (executions >= cap) break;
   }
   const verdict = executions >= cap ? "bound" : "exhausted";
-  return {
-    sequential: false,
-    verdict,
-    executions: Math.min(executions, cap),
-    stepBoundHits,
-    bugToken: null,
-    coverage,
-  };
+  return { ...figures(verdict, executions, stepBoundHits, null, coverage), truncated: null };
+}
+
+function figures(
+  verdict: ExploreResult["verdict"],
+  executions: number,
+  stepBoundHits: number,
+  bugToken: string | null,
+  coverage: Coverage,
+) {
+  return { sequential: false as const, verdict, executions, stepBoundHits, bugToken, coverage };
 }
 
 /** Whether the lock-class graph has a cycle (iterative three-colour depth-first search). */

@@ -24,7 +24,7 @@ import {
   verifyPhase,
 } from "./checker.ts";
 import { scenarioProgram } from "./harness.ts";
-import { combineParts, type PartOptions, type PartResult } from "./split.ts";
+import { combineParts, explorePrefix, type PartOptions, type PartResult } from "./split.ts";
 
 /** Runs the parts of a program's exhaustive search (all of them, each once). */
 export type PartsRunner = (opts: PartOptions) => Promise<PartResult[]>;
@@ -62,12 +62,18 @@ export function applyParts(run: CellRun, parts: readonly PartResult[]): void {
     verifyPhase(run.design, run.scenario, o, s);
     return;
   }
+  let { stepBoundHits } = c;
   s.coverage.merge(c.coverage);
+  if (c.truncated !== null) {
+    const r = explorePrefix(cellProgram(run), c.truncated.unit, c.truncated.keep, partOptions(o));
+    s.coverage.merge(Coverage.fromJSON(r.coverage));
+    stepBoundHits += r.stepBoundHits;
+  }
   const found = c.bugToken === null ? null : foundByToken(cellProgram(run), c.bugToken, o);
   recordVerify(s, o, {
     verdict: c.verdict,
     executions: c.executions,
-    stepBoundHits: c.stepBoundHits,
+    stepBoundHits,
     ...(found ? { failing: found, token: c.bugToken, message: found.message } : {}),
   });
 }

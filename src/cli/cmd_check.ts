@@ -7,12 +7,14 @@
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
  * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp     # the same report again
  */
+import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
 import {
   bugClass as bugClassOf,
   type CellResult,
   type CheckOptions,
   checkCell,
+  programOptions,
   replayCheckToken,
   type StrategyName,
 } from "../check/checker.ts";
@@ -22,9 +24,12 @@ import { cellJson, formatCell, formatMatrix, mismatches } from "../check/report.
 import { BATCHING_SCENARIOS } from "../check/scenarios/batching.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
+import { checkCellSplit } from "../check/split_cell.ts";
 import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
-import { traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
+import { JobPool } from "./check_jobs.ts";
+import { type OutputFlags, traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
+import { runShard } from "./cmd_merge.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { jsonText } from "./json_out.ts";
 import { UsageError } from "./main.ts";
@@ -33,6 +38,19 @@ import { Interrupts, turn } from "./signals.ts";
 
 /** Says what a signal interrupted (signals.ts); installed by the check action. */
 let stop: Interrupts | null = null;
+/** The worker threads of --jobs N (N > 1), for the command's lifetime (check_jobs.ts). */
+let pool: JobPool | null = null;
+
+/** One cell, its exhaustive phase split across the --jobs workers when there are several. */
+async function cell(f: CheckFlags, design: string, scenario: string, o: CheckOptions) {
+  if (pool === null) return checkCell(design, scenario, o);
+  const name = o.claim === undefined ? design : `${design}@${o.claim}`;
+  const extra = {
+    ...(f.designFile !== undefined ? { designFile: f.designFile } : {}),
+    loadTimeoutMs: int("load-timeout", f.loadTimeout, 1, 3600) * 1000,
+  };
+  return checkCellSplit(design, scenario, o, pool.runner(name, scenario, programOptions(o), extra));
+}
 
 interface CheckFlags {
   design?: string;
@@ -57,6 +75,9 @@ interface CheckFlags {
   wide?: boolean;
   designFile?: string;
   loadTimeout: string;
+  jobs: string;
+  shard?: string;
+  shardFile?: string;
 }
 
 /** A numeric option: decimal digits only (no sign, exponent, fraction, hex or blank). */
@@ -119,7 +140,7 @@ async function runOne(f: CheckFlags): Promise<number> {
   if (stop) stop.status = `design ${f.design}, scenario ${f.scenario}`;
   const o = options(f, progress);
   try {
-    r = checkCell(f.design, f.scenario, o);
+    r = await cell(f, f.design, f.scenario, o);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -127,6 +148,15 @@ async function runOne(f: CheckFlags): Promise<number> {
   // The cell ran synchronously: a signal that came meanwhile is handled here, before any output.
   await turn();
   line?.stop();
+  return printCell(f, r, o);
+}
+
+/** The report of one cell (text or --json, with the trace of its bug), and the exit code. */
+export function printCell(
+  f: OutputFlags & { readonly json?: boolean | undefined },
+  r: CellResult,
+  o: CheckOptions,
+): number {
   const replayed = r.token ? replayCheckToken(r.token) : null;
   const result = replayed?.result ?? null;
   const report = r.bug?.text ?? "";
@@ -149,7 +179,7 @@ async function runMatrix(f: CheckFlags): Promise<number> {
     bar?.rename(`${d} x ${s}`);
     bar?.update(results.length);
     if (stop) stop.status = `--matrix, cell ${d} x ${s}, ${results.length} of ${cells.length} done`;
-    results.push(checkCell(d, s, options(f, undefined)));
+    results.push(await cell(f, d, s, options(f, undefined)));
     await turn(); // a signal is handled between cells (a cell runs to its end)
   }
   bar?.stop();
@@ -200,8 +230,10 @@ async function runMatrix(f: CheckFlags): Promise<number> {
 }
 
 /** A design from a file against every lifecycle scenario: one line each, then the bugs. */
-function runDesignRow(f: CheckFlags, design: string): number {
-  const results = LIFECYCLE_SCENARIOS.map((s) => checkCell(design, s.id, options(f, undefined)));
+async function runDesignRow(f: CheckFlags, design: string): Promise<number> {
+  const results: CellResult[] = [];
+  for (const s of LIFECYCLE_SCENARIOS)
+    results.push(await cell(f, design, s.id, options(f, undefined)));
   if (f.json) {
     out(jsonText({ design, cells: results.map((r) => cellJson(r, null)) }));
   } else {
@@ -327,6 +359,19 @@ export function checkCommand(): Command {
     .exitOverride()
     .option("--design-file <file>", "a module exporting your own AcompCtxDesign (see examples/)")
     .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
+    .option(
+      "--jobs <n>",
+      "worker threads for the exhaustive search (1: no workers); same verdict, counterexample and coverage",
+      String(availableParallelism()),
+    )
+    .option(
+      "--shard <i/N>",
+      "run part i of N of one cell's exhaustive search and write a result file (zswap-ts merge combines them)",
+    )
+    .option(
+      "--shard-file <file>",
+      "where --shard writes (default shard-<design>-<scenario>-<i>of<N>.json)",
+    )
     .addHelpText(
       "after",
       `
@@ -337,6 +382,8 @@ Examples:
   zswap-ts check --matrix                    every design x scenario vs docs/matrix.md
   zswap-ts check -d D2 -s C4 --no-lockdep    is that lockdep report a real deadlock? (no)
   zswap-ts check --design-file examples/d1b_migrate_disable.ts
+  zswap-ts check -d D7 -s C4 --jobs 2        the exhaustive search on two worker threads
+  zswap-ts check -d D7 -s C4 --shard 0/3     one third of it, into a file; then zswap-ts merge
   zswap-ts replay <token>                    the same report again`,
     )
     .action(async (f: CheckFlags) => {
@@ -344,44 +391,60 @@ Examples:
       const oneCell = f.scenario !== undefined && !f.matrix && !f.selftest && !f.list;
       if (!oneCell && (f.html !== undefined || f.traceJson !== undefined || f.wide))
         throw new UsageError("--html, --trace-json and --wide go with one cell (--scenario)");
-      if (f.designFile !== undefined) {
-        options(f, undefined); // bad numeric options fail before anything is loaded
-        const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
-        const d = await loadDesignFile(f.designFile, seconds * 1000);
-        if (f.design !== undefined && f.design.toLowerCase() !== d.name.toLowerCase()) {
-          throw new UsageError(
-            `--design ${f.design} does not name the design in ${f.designFile} (${d.name})`,
-          );
-        }
-        if (f.matrix || f.selftest || f.list)
-          throw new UsageError("--design-file goes with --scenario, or alone");
-        process.exitCode =
-          f.scenario === undefined
-            ? runDesignRow(f, d.name)
-            : await runOne({ ...f, design: d.name });
+      const jobs = int("jobs", f.jobs, 1, 1024);
+      if (f.shard !== undefined) {
+        process.exitCode = await runShard(f, options(f, undefined));
         return;
       }
-      if (f.matrix && f.iaa === true) {
-        throw new UsageError(
-          "--matrix compares with expectations for the synchronous (scomp) compressors; check --iaa one cell at a time (docs/matrix.md)",
-        );
+      if (f.shardFile !== undefined) throw new UsageError("--shard-file goes with --shard");
+      pool = jobs > 1 ? new JobPool(jobs) : null;
+      try {
+        await checkAction(f);
+      } finally {
+        await pool?.close();
+        pool = null;
       }
-      const modes = [
-        f.matrix,
-        f.selftest,
-        f.list,
-        f.design !== undefined || f.scenario !== undefined,
-      ].filter(Boolean).length;
-      if (modes > 1)
-        throw new UsageError("choose one of --design/--scenario, --matrix, --selftest, --list");
-      process.exitCode = f.matrix
-        ? await runMatrix(f)
-        : f.selftest
-          ? runSelf(f)
-          : f.list
-            ? runList(f)
-            : await runOne(f);
     });
+}
+
+async function checkAction(f: CheckFlags): Promise<void> {
+  if (f.designFile !== undefined) {
+    options(f, undefined); // bad numeric options fail before anything is loaded
+    const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
+    const d = await loadDesignFile(f.designFile, seconds * 1000);
+    if (f.design !== undefined && f.design.toLowerCase() !== d.name.toLowerCase()) {
+      throw new UsageError(
+        `--design ${f.design} does not name the design in ${f.designFile} (${d.name})`,
+      );
+    }
+    if (f.matrix || f.selftest || f.list)
+      throw new UsageError("--design-file goes with --scenario, or alone");
+    process.exitCode =
+      f.scenario === undefined
+        ? await runDesignRow(f, d.name)
+        : await runOne({ ...f, design: d.name });
+    return;
+  }
+  if (f.matrix && f.iaa === true) {
+    throw new UsageError(
+      "--matrix compares with expectations for the synchronous (scomp) compressors; check --iaa one cell at a time (docs/matrix.md)",
+    );
+  }
+  const modes = [
+    f.matrix,
+    f.selftest,
+    f.list,
+    f.design !== undefined || f.scenario !== undefined,
+  ].filter(Boolean).length;
+  if (modes > 1)
+    throw new UsageError("choose one of --design/--scenario, --matrix, --selftest, --list");
+  process.exitCode = f.matrix
+    ? await runMatrix(f)
+    : f.selftest
+      ? runSelf(f)
+      : f.list
+        ? runList(f)
+        : await runOne(f);
 }
 
 interface ReplayFlags {

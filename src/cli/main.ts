@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 import { designCommand } from "./cmd_design.ts";
+import { mergeCommand } from "./cmd_merge.ts";
 import { runCommand } from "./cmd_run.ts";
 import { soakCommand } from "./cmd_soak.ts";
 import { usememCommand } from "./cmd_usemem.ts";
@@ -16,7 +17,7 @@ export class UsageError extends Error {
 }
 
 /** The package's version, from src/cli/ (sources) or dist/src/cli/ (the build). */
-function version(): string {
+export function version(): string {
   for (const rel of ["../../package.json", "../../../package.json"]) {
     const url = new URL(rel, import.meta.url);
     if (!existsSync(url)) continue;
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(checkCommand());
   program.addCommand(replayCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(corpusCommand());
   program.addCommand(designCommand());
   program.addCommand(soakCommand());

@@ -6,8 +6,7 @@
 import { type CellResult, checkCell, programOptions } from "../src/check/checker.ts";
 import { DESIGN_COLUMNS } from "../src/check/expected.ts";
 import { LIFECYCLE_SCENARIOS } from "../src/check/scenarios/index.ts";
-import { checkCellSplit } from "../src/check/split_cell.ts";
-import { JobPool } from "../src/cli/check_jobs.ts";
+import { checkCellSplit, JobPool } from "../src/cli/check_jobs.ts";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);

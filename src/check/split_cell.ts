@@ -1,6 +1,7 @@
 /**
- * A check whose exhaustive phase is split into parts (src/check/split.ts): the hunt runs here,
- * the parts run wherever the caller puts them (worker threads, other machines), and the
+ * A check whose exhaustive phase is split into parts (src/check/split.ts): the hunt runs as in
+ * any check, the parts run wherever the caller puts them (worker threads: checkCellSplit in
+ * src/cli/check_jobs.ts; other machines: src/cli/cmd_merge.ts), and the
  * combined result goes through the same verdict and shrinking as an unsplit check, so the
  * verdict, the counterexample after shrinking and the coverage are those of `--jobs 1`.
  */
@@ -26,9 +27,6 @@ import {
 import { scenarioProgram } from "./harness.ts";
 import { combineParts, explorePrefix, type PartOptions, type PartResult } from "./split.ts";
 
-/** Runs the parts of a program's exhaustive search (all of them, each once). */
-export type PartsRunner = (opts: PartOptions) => Promise<PartResult[]>;
-
 export function cellProgram(run: CellRun): Program {
   return scenarioProgram(run.design, run.scenario, programOptions(run.o));
 }
@@ -39,19 +37,6 @@ export function partOptions(o: CheckOptions): PartOptions {
     cap: dfsCap(o),
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
   };
-}
-
-/** `checkCell` with the exhaustive phase split into parts run by `parts`. */
-export async function checkCellSplit(
-  designName: string,
-  scenarioId: string,
-  o: CheckOptions,
-  parts: PartsRunner,
-): Promise<CellResult> {
-  const run = beginCell(designName, scenarioId, o);
-  if (!("s" in run)) return run;
-  if (needsVerify(run)) applyParts(run, await parts(partOptions(o)));
-  return endCell(run);
 }
 
 /** Records the combined parts as phase 2 (or runs it unsplit when the parts cannot settle it). */

@@ -8,9 +8,16 @@
  * build, the TypeScript sources through tsx otherwise.
  */
 import { Worker } from "node:worker_threads";
+import {
+  beginCell,
+  type CellResult,
+  type CheckOptions,
+  endCell,
+  needsVerify,
+} from "../check/checker.ts";
 import type { ProgramOptions } from "../check/harness.ts";
 import type { PartOptions, PartResult } from "../check/split.ts";
-import type { PartsRunner } from "../check/split_cell.ts";
+import { applyParts, partOptions } from "../check/split_cell.ts";
 
 export interface PartRequest {
   readonly id: number;
@@ -28,6 +35,22 @@ export interface PartRequest {
 export type PartReply =
   | { readonly id: number; readonly part: PartResult }
   | { readonly id: number; readonly error: string };
+
+/** Runs the parts of a program's exhaustive search (all of them, each once). */
+export type PartsRunner = (opts: PartOptions) => Promise<PartResult[]>;
+
+/** `checkCell` with the exhaustive phase split into parts run by `parts`. */
+export async function checkCellSplit(
+  designName: string,
+  scenarioId: string,
+  o: CheckOptions,
+  parts: PartsRunner,
+): Promise<CellResult> {
+  const run = beginCell(designName, scenarioId, o);
+  if (!("s" in run)) return run;
+  if (needsVerify(run)) applyParts(run, await parts(partOptions(o)));
+  return endCell(run);
+}
 
 function startWorker(): Worker {
   const ts = import.meta.url.endsWith(".ts");

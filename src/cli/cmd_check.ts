@@ -24,10 +24,9 @@ import { cellJson, formatCell, formatMatrix, mismatches } from "../check/report.
 import { BATCHING_SCENARIOS } from "../check/scenarios/batching.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
-import { checkCellSplit } from "../check/split_cell.ts";
 import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
-import { JobPool } from "./check_jobs.ts";
+import { checkCellSplit, JobPool } from "./check_jobs.ts";
 import { type OutputFlags, traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
 import { runShard } from "./cmd_merge.ts";
 import { loadDesignFile } from "./design_file.ts";

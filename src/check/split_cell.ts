@@ -11,14 +11,10 @@ import { STEPS_MAX_DEFAULT } from "../sim/executor.ts";
 import type { ExploreResult, Program } from "../sim/explore.ts";
 import { replayComposite } from "../sim/replay_run.ts";
 import {
-  beginCell,
-  type CellResult,
   type CellRun,
   type CheckOptions,
   dfsCap,
-  endCell,
   type InconclusiveReason,
-  needsVerify,
   programOptions,
   recordVerify,
   type Search,

@@ -57,8 +57,14 @@ describe("zswap-ts run", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "");
     assert.match(r.stdout, /^zswap-ts run: 256 pages \(1\.0 MiB\) of generated corpus \(seed 1/);
-    assert.match(r.stdout, /swap-out +1\.0 MiB in [\d.]+ s: \d+ MB\/s/);
-    assert.match(r.stdout, /swap-in +1\.0 MiB in [\d.]+ s: \d+ MB\/s/);
+    assert.match(
+      r.stdout,
+      /swap-out +1\.0 MiB in [\d.]+ s: \d+ MB\/s, \d+ pages\/s; compress \d+% of the time, the rest \d+%/,
+    );
+    assert.match(
+      r.stdout,
+      /swap-in +1\.0 MiB in [\d.]+ s: \d+ MB\/s, \d+ pages\/s; decompress \d+%/,
+    );
     assert.match(r.stdout, /verify +OK: 256 pages, each equal to its original \(128-bit digest\)/);
     for (const name of [
       "stored_pages",
@@ -86,6 +92,10 @@ describe("zswap-ts run", () => {
     assert.equal((j.afterSwapOut.debugfs.stored_pages ?? 0) + j.end.vmstat.swpout_zero, 256);
     assert.ok(j.afterSwapOut.derived.compressionRatio > 1);
     assert.ok(j.phases.swapOut.mbPerSecond > 0 && j.phases.swapIn.mbPerSecond > 0);
+    for (const p of [j.phases.swapOut, j.phases.swapIn]) {
+      assert.ok(p.pagesPerSecond > 0 && p.compressorSeconds > 0, JSON.stringify(p));
+      assert.ok(p.compressorShare > 0 && p.compressorShare <= 1, JSON.stringify(p));
+    }
   });
 
   it("with a small --total-ram: the pool limit, writeback and the accept-threshold hysteresis", async () => {

@@ -76,6 +76,14 @@ const YIELD_PAGES = 256;
 export interface PhaseResult {
   readonly seconds: number;
   readonly mbPerSecond: number;
+  readonly pagesPerSecond: number;
+  /**
+   * Seconds inside the compressor binding (compress on the way out, decompress on the way in,
+   * and whatever the writeback worker decompressed meanwhile), and its share of the phase: the
+   * rest is zswap, zsmalloc, the swap layer and the swap file.
+   */
+  readonly compressorSeconds: number;
+  readonly compressorShare: number;
 }
 
 export interface RunResult {
@@ -193,6 +201,7 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,
       ...(config.faults !== null ? { faults: config.faults } : {}),
       iaaEngines: config.iaaEngines ?? 0,
+      timeCompressor: true,
     });
   } catch (e) {
     if (e instanceof ZswapError) throw new UsageError(e.message);
@@ -446,12 +455,15 @@ async function runPhases(
   };
   bar?.phase("swap-out", nrPages);
   hooks.onStatus?.(`swap-out, page 0 of ${nrPages}`);
+  const clock0 = compressorSeconds(zswap);
   const out = await swapOutPhase(c);
+  const clock1 = compressorSeconds(zswap);
   const afterSwapOut = zswap.stats();
   const zsmallocClasses = config.zsmallocStats ? zswap.zsmallocClasses() : null;
   const perCpuMemory = config.zsmallocStats ? acompCtxMemoryText(zswap.kernel) : null;
   bar?.phase("swap-in", nrPages);
   const back = await swapInPhase(c, out);
+  const clock2 = compressorSeconds(zswap);
   bar?.stop();
   const end = zswap.stats();
   return {
@@ -477,8 +489,8 @@ async function runPhases(
       verifySwap: config.verifySwap,
     },
     phases: {
-      swapOut: phase(sizeBytes, out.seconds),
-      swapIn: phase(sizeBytes, back.seconds),
+      swapOut: phase(sizeBytes, out.seconds, clock1 - clock0),
+      swapIn: phase(sizeBytes, back.seconds, clock2 - clock1),
     },
     ...(zsmallocClasses !== null ? { zsmallocClasses } : {}),
     ...(perCpuMemory !== null ? { perCpuMemory } : {}),
@@ -599,8 +611,21 @@ async function closeQuietly(zswap: ZswapInstance): Promise<void> {
   }
 }
 
-function phase(bytes: number, seconds: number): PhaseResult {
-  return { seconds, mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0 };
+function phase(bytes: number, seconds: number, compressorSeconds: number): PhaseResult {
+  const rate = (x: number) => (seconds > 0 ? x / seconds : 0);
+  return {
+    seconds,
+    mbPerSecond: rate(bytes / 1e6),
+    pagesPerSecond: rate(bytes / PAGE_SIZE),
+    compressorSeconds,
+    compressorShare: seconds > 0 ? Math.min(1, compressorSeconds / seconds) : 0,
+  };
+}
+
+/** Seconds the instance has spent in the compressor binding so far (compress + decompress). */
+function compressorSeconds(zswap: ZswapInstance): number {
+  const t = zswap.compressorTime();
+  return t === null ? 0 : t.compressSeconds + t.decompressSeconds;
 }
 
 /**

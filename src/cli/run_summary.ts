@@ -3,7 +3,7 @@
  */
 
 import { folioSizeText } from "./folio_size.ts";
-import type { RunResult } from "./run_job.ts";
+import type { PhaseResult, RunResult } from "./run_job.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -25,8 +25,8 @@ export function summaryText(r: RunResult): string {
       `accept_threshold_percent ${c.accept_threshold_percent}, shrinker_enabled ${c.shrinker_enabled ? "Y" : "N"}`,
     `  swap file ${c.swapFile}${c.verifySwap ? " (a checksum per slot: --verify-swap)" : ""}`,
     "",
-    `swap-out  ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapOut.seconds.toFixed(2)} s: ${r.phases.swapOut.mbPerSecond.toFixed(0)} MB/s`,
-    `swap-in   ${bytesText(r.corpus.sizeBytes)} in ${r.phases.swapIn.seconds.toFixed(2)} s: ${r.phases.swapIn.mbPerSecond.toFixed(0)} MB/s`,
+    `swap-out  ${bytesText(r.corpus.sizeBytes)} in ${phaseText(r.phases.swapOut, "compress")}`,
+    `swap-in   ${bytesText(r.corpus.sizeBytes)} in ${phaseText(r.phases.swapIn, "decompress")}`,
     `verify    ${verifyText(r.verification)}`,
     "",
     "debugfs after swap-out (/sys/kernel/debug/zswap):",
@@ -103,6 +103,15 @@ export function poolLine(r: RunResult): string[] {
     j === 0 ? s.padEnd(widths[j] as number) : s.padStart(widths[j] as number);
   const row = (i: number) => cells.map((c, j) => pad(c[i] as string, j)).join(" ");
   return [row(0), row(1)];
+}
+
+/** "0.52 s: 129 MB/s, 31500 pages/s; compress 41% of the time, the rest 59%". */
+function phaseText(p: PhaseResult, what: string): string {
+  const share = Math.round(100 * p.compressorShare);
+  return (
+    `${p.seconds.toFixed(2)} s: ${p.mbPerSecond.toFixed(0)} MB/s, ${p.pagesPerSecond.toFixed(0)} pages/s; ` +
+    `${what} ${share}% of the time, the rest ${100 - share}%`
+  );
 }
 
 function verifyText(v: RunResult["verification"]): string {

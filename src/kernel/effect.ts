@@ -53,6 +53,25 @@ export type Effect = SchedEffect | BlockEffect | ChooseEffect | IoEffect;
 /** A kernel-side operation returning T. Sub-operations are called with `yield*`. */
 export type Op<T> = Generator<Effect, T, unknown>;
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * An operation that yields nothing and returns undefined: what a primitive whose effect is off
+ * (a preemption point the points level does not enable, as always in real mode) hands back
+ * instead of a new generator. It is one shared object, so `yield* preemptPoint(...)` on the
+ * real path allocates nothing; `yield*` sees it finished at once, as it would an empty generator.
+ */
+export const NO_EFFECTS: Op<undefined> = {
+  next: () => DONE,
+  return: (value?: unknown) => ({ done: true, value }),
+  throw: (e: unknown) => {
+    throw e;
+  },
+  [Symbol.iterator]() {
+    return this;
+  },
+} as unknown as Op<undefined>;
+
 /** A yield point that does nothing else: the scheduler may preempt or migrate here. */
 export function* sched(label: string): Op<void> {
   yield { t: "sched", label };

@@ -13,7 +13,7 @@
  * allocations are eligible is set by the scenario (`faultable`, `reclaimable`), so the
  * explorer spends its decisions where the scenario says failures matter.
  */
-import { choose, type Op, sched } from "./effect.ts";
+import { choose, NO_EFFECTS, type Op, sched } from "./effect.ts";
 import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
 import { kmsanReport, UninitValue } from "./kmsan.ts";
 import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
@@ -42,18 +42,38 @@ export function gfpMaySleep(gfp: Gfp): boolean {
 }
 
 /** A tracked kernel object holding `data`. */
+/**
+ * What every object of one kind shares: its label, size and slab cache. Kept once per kind
+ * rather than in every object: a million stored pages have a million zswap_entry objects.
+ */
+export interface SlabKind {
+  /** What it is, e.g. "acomp_req" or "zswap_entry". */
+  readonly label: string;
+  /** The slab cache it comes from, e.g. "kmalloc-96". */
+  readonly cache: string;
+  readonly sizeBytes: number;
+}
+
 export class KObj<T = unknown> {
   freeSite: Site | null = null;
   constructor(
     readonly id: number,
-    /** What it is, e.g. "acomp_req" or "zswap_entry". */
-    readonly label: string,
-    /** The slab cache it comes from, e.g. "kmalloc-96". */
-    readonly cache: string,
-    readonly sizeBytes: number,
+    readonly kind: SlabKind,
     readonly allocSite: Site,
     readonly data: T,
   ) {}
+
+  get label(): string {
+    return this.kind.label;
+  }
+
+  get cache(): string {
+    return this.kind.cache;
+  }
+
+  get sizeBytes(): number {
+    return this.kind.sizeBytes;
+  }
 
   get freed(): boolean {
     return this.freeSite !== null;
@@ -85,10 +105,18 @@ export class Memory {
   /** Depth of direct reclaim on each task (reclaim does not recurse into reclaim: PF_MEMALLOC). */
   readonly inReclaim = new Set<number>();
 
+  /**
+   * Whether `live` holds every allocated, unfreed object (kmemleak's view, for the leak checks).
+   * The library turns it off when it is not instrumented: with a million stored pages the set
+   * costs tens of bytes and two hash operations per page, and nothing checks leaks there. Frees
+   * are still recorded on the object itself, so use-after-free and double free are still caught.
+   */
+  trackLive = true;
+
   newObj<T>(k: Kernel, label: string, sizeBytes: number, data: T): KObj<T> {
     const site = k.instrumented ? siteOf(k) : UNRECORDED_SITE;
-    const obj = new KObj(this.nextId++, label, slabCache(sizeBytes), sizeBytes, site, data);
-    this.live.add(obj);
+    const obj = new KObj(this.nextId++, slabKind(label, sizeBytes), site, data);
+    if (this.trackLive) this.live.add(obj);
     return obj;
   }
 }
@@ -107,9 +135,27 @@ const UNRECORDED_SITE: Site = {
 
 /** slabCache() of each size asked for: it runs for every allocation. */
 const slabCaches = new Map<number, string>();
+/** Kinds by label (labels are a fixed set of literals; bounded anyway). */
+const slabKinds = new Map<string, SlabKind>();
+
+function slabKind(label: string, sizeBytes: number): SlabKind {
+  const kind = slabKinds.get(label);
+  if (kind !== undefined && kind.sizeBytes === sizeBytes) return kind;
+  const made: SlabKind = { label, cache: slabCache(sizeBytes), sizeBytes };
+  if (slabKinds.size < 1024) slabKinds.set(label, made);
+  return made;
+}
+
+/** The last kernel asked about and its memory (looked up on every allocation and free). */
+let lastKernel: Kernel | null = null;
+let lastMemory: Memory | null = null;
 
 export function memory(k: Kernel): Memory {
-  return k.subsystem("memory", () => new Memory());
+  if (k === lastKernel) return lastMemory as Memory;
+  const m = k.subsystem("memory", () => new Memory());
+  lastKernel = k;
+  lastMemory = m;
+  return m;
 }
 
 export function slabCache(sizeBytes: number): string {
@@ -204,7 +250,8 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
     ]);
   }
   obj.freeSite = site;
-  memory(k).live.delete(obj);
+  const mem = memory(k);
+  if (mem.trackLive) mem.live.delete(obj);
   if (k.trace !== null) traceObj(k, "free", `kfree ${obj.label}#${obj.id}`, obj.id);
 }
 
@@ -212,9 +259,10 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
  * kfree() in generator code, with the "free" preemption point after it: the freeing task may be
  * preempted before it clears or stops publishing its pointer to the object.
  */
-export function* kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void> {
+export function kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void> {
   kfree(k, obj);
-  if (obj !== null && obj !== undefined) yield* preemptPoint(k, "free", `kfree ${obj.label}`);
+  if (obj === null || obj === undefined || k.pointMask === 0) return NO_EFFECTS;
+  return preemptPoint(k, "free", `kfree ${obj.label}`);
 }
 
 /**
@@ -270,7 +318,9 @@ export function mightSleep(k: Kernel, what: string, arg?: string): void {
 
 /** Live objects whose label matches, for leak checks at the end of a scenario. */
 export function liveObjects(k: Kernel, filter: (o: KObj) => boolean = () => true): KObj[] {
-  return [...memory(k).live].filter(filter);
+  const mem = memory(k);
+  if (!mem.trackLive) throw new Error("liveObjects: this kernel does not track live objects");
+  return [...mem.live].filter(filter);
 }
 
 /** Reports every live object that `filter` selects as a leak (kmemleak style). */

@@ -23,7 +23,7 @@
  *
  * Real mode never yields at these points: nothing explores interleavings there.
  */
-import type { Op } from "./effect.ts";
+import { NO_EFFECTS, type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 
 export type PointKind = "lock" | "percpu" | "ref" | "free" | "rcu";
@@ -75,9 +75,11 @@ export function pointMask(level: PointsLevel): number {
  * A preemption point of `kind`: yields to the scheduler when the kernel's points level has the
  * kind on and the current task can be preempted here.
  */
-export function* preemptPoint(k: Kernel, kind: PointKind, label: string): Op<void> {
-  if ((k.pointMask & KIND_BIT[kind]) === 0) return;
+export function preemptPoint(k: Kernel, kind: PointKind, label: string): Op<void> {
+  // Decided at the call, which is where `yield*` starts the operation anyway; a point that is
+  // off (every point in real mode) costs no generator.
+  if ((k.pointMask & KIND_BIT[kind]) === 0) return NO_EFFECTS;
   const t = k.current;
-  if (t === null || t.preemptDisableDepth > 0) return;
-  yield { t: "sched", label };
+  if (t === null || t.preemptDisableDepth > 0) return NO_EFFECTS;
+  return sched(label);
 }

@@ -11,7 +11,7 @@
  * zswap sits above this layer (imports flow downward), so the swap layer calls it through
  * `SwapHooks`, which zswap registers at setup.
  */
-import type { Op } from "../kernel/effect.ts";
+import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
 import type { Memcg } from "./memcg.ts";
@@ -89,8 +89,16 @@ export class SwapState {
   readonly events: VmEvents = newVmEvents();
 }
 
+/** The last kernel asked about and its swap state (looked up several times per page). */
+let lastKernel: Kernel | null = null;
+let lastState: SwapState | null = null;
+
 export function swapState(k: Kernel): SwapState {
-  return k.subsystem("swap", () => new SwapState());
+  if (k === lastKernel) return lastState as SwapState;
+  const s = k.subsystem("swap", () => new SwapState());
+  lastKernel = k;
+  lastState = s;
+  return s;
 }
 
 /** swapon(): adds a device; zswap is told through `onSwapon`. */
@@ -141,7 +149,20 @@ export function swapcacheAdd(k: Kernel, dev: SwapDevice, folio: Folio): void {
 }
 
 /** delete_from_swap_cache(): drops SWAP_HAS_CACHE and releases slots nobody references. */
-export function* swapcacheDelete(k: Kernel, dev: SwapDevice, folio: Folio): Op<void> {
+export function swapcacheDelete(k: Kernel, dev: SwapDevice, folio: Folio): Op<void> {
+  // The common case, a page table still maps every slot, releases nothing and yields nothing:
+  // done here without a generator. Otherwise the loop below, page by page as before.
+  const start = folio.swap.offset;
+  for (let i = 0; i < folio.nrPages; i++)
+    if (dev.count[start + i] === 0) return swapcacheDrop(k, dev, folio);
+  for (let i = 0; i < folio.nrPages; i++) {
+    if (dev.swapcache.get(start + i) === folio) dev.swapcache.delete(start + i);
+    dev.hasCache[start + i] = 0;
+  }
+  return NO_EFFECTS;
+}
+
+function* swapcacheDrop(k: Kernel, dev: SwapDevice, folio: Folio): Op<void> {
   for (let i = 0; i < folio.nrPages; i++) {
     const off = folio.swap.offset + i;
     if (dev.swapcache.get(off) === folio) dev.swapcache.delete(off);

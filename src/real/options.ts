@@ -44,6 +44,7 @@ export interface CheckedOptions {
   checksums: boolean;
   swapSizeBytes: number;
   instrumented: boolean;
+  timeCompressor: boolean;
   faults: CheckedFaults | null;
   memcgMaxBytes: number | null;
   bootOff: boolean;
@@ -76,6 +77,7 @@ const OPTION_KEYS = {
   memcgMaxBytes: true,
   bootOff: true,
   shareCpu: true,
+  timeCompressor: true,
 } as const satisfies Record<keyof CreateZswapOptions, true>;
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
@@ -145,6 +147,7 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
     checksums: checkBool("checksums", o.checksums ?? false),
     swapSizeBytes,
     instrumented: checkBool("instrumented", o.instrumented ?? false),
+    timeCompressor: checkBool("timeCompressor", o.timeCompressor ?? false),
     faults: checkedFaults(o.faults),
     memcgMaxBytes: checkMemcgMax(o.memcgMaxBytes),
     bootOff: checkBool("bootOff", o.bootOff ?? false),

@@ -97,6 +97,11 @@ export interface CreateZswapOptions {
   readonly iaaEngines?: number;
   /** deflate-iaa's sync_mode: "async" (default, the driver's caller polls), "sync", "async_irq". */
   readonly iaaSyncMode?: IaaSyncMode;
+  /**
+   * Time every call into the compressor binding, for `compressorTime()` (default false: two
+   * clock reads per page are not free). `zswap-ts run` uses it for its per-phase share.
+   */
+  readonly timeCompressor?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
 import type { ZswapState } from "../zswap/state.ts";
 import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "../zswap/zswap.ts";
+import { CompressorClock, type CompressorTime } from "./compressor_clock.ts";
 import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
 import { checkIaaOptions, iaaRegistry } from "./iaa_options.ts";
 import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
@@ -49,12 +50,16 @@ const ASYNC_IO: RunSyncOptions = { syncIo: false };
 export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const o = checkOptions(options);
   const k = new Kernel({ nrCpus: o.cpus, mode: "real", instrumented: o.instrumented });
+  // kmemleak's set of live objects only when instrumented (docs/library.md "Memory").
+  memory(k).trackLive = o.instrumented;
   const answerChoice = o.faults === null ? undefined : installFaults(k, o.faults);
   const known = realCompressorRegistry(o.profile);
   if (!known.has(o.compressor)) throw unknownCompressor(known, o.compressor);
   const iaa = iaaRegistry(checkIaaOptions(options), o.profile);
   const device = iaa.device;
-  const registry = o.faults === null ? iaa.registry : faultyRegistry(k, iaa.registry);
+  const clock = o.timeCompressor ? new CompressorClock() : null;
+  const timed = clock === null ? iaa.registry : clock.wrap(iaa.registry);
+  const registry = o.faults === null ? timed : faultyRegistry(k, timed);
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
   setCryptoAlgorithms(k, registry).scompLockModel = false;
   const z = zswapInit(k, {
@@ -113,6 +118,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     swap,
     dev,
     device === null ? null : () => device.close(),
+    clock,
   );
   if (o.memcgMaxBytes !== null) {
     instance.memcg = new Memcg("/zswap-ts", z.rootMemcg);
@@ -137,6 +143,8 @@ export class ZswapInstance {
   >();
   /** The memcg every page belongs to (memcgMaxBytes), or null: the root cgroup. */
   memcg: Memcg | null = null;
+  /** Whether partialSwapIns was ever written: until then, swap-in skips its lookups. */
+  private anyPartialSwapIn = false;
 
   /** @internal Use createZswap(). */
   constructor(
@@ -148,8 +156,17 @@ export class ZswapInstance {
     private readonly dev: SwapDevice,
     /** Stops what the instance started besides the swap file (deflate-iaa's engines). */
     private readonly closeEngines: (() => Promise<void>) | null = null,
+    private readonly clock: CompressorClock | null = null,
   ) {
     this.online = kernel.cpus.onlineList();
+  }
+
+  /**
+   * Seconds spent inside the compressor binding so far (compress, decompress), or null unless
+   * created with `timeCompressor: true`.
+   */
+  compressorTime(): CompressorTime | null {
+    return this.clock?.time ?? null;
   }
 
   /** The swap file's path. */
@@ -315,12 +332,16 @@ export class ZswapInstance {
    * next try, which resumes at page `i`; `free` then drops only the pages still out.
    */
   private swapInFailed(s: SwapSlot, i: number, out: Uint8Array, e: unknown): unknown {
-    if (i > 0) this.partialSwapIns.set(s, { pagesIn: i, bytes: out.slice(0, i * PAGE_SIZE) });
+    if (i > 0) {
+      this.anyPartialSwapIn = true;
+      this.partialSwapIns.set(s, { pagesIn: i, bytes: out.slice(0, i * PAGE_SIZE) });
+    }
     return asZswapError(e, "swap in");
   }
 
   /** The first page still out; the bytes of those a failed swap-in already read go to `out`. */
   private resumeSwapIn(s: SwapSlot, out: Uint8Array): number {
+    if (!this.anyPartialSwapIn) return 0;
     const partial = this.partialSwapIns.get(s);
     if (partial === undefined) return 0;
     out.set(partial.bytes);
@@ -328,7 +349,7 @@ export class ZswapInstance {
   }
 
   private swapInDone(s: SwapSlot, out: Uint8Array): Uint8Array {
-    this.partialSwapIns.delete(s);
+    if (this.anyPartialSwapIn) this.partialSwapIns.delete(s);
     SwapSlot.release(s);
     return out;
   }

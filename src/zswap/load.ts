@@ -1,7 +1,7 @@
 /**
  * zswap_load() and zswap_invalidate().
  */
-import type { Op } from "../kernel/effect.ts";
+import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
 import { EINVAL, EIO, ENOENT } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { traced } from "../kernel/site.ts";
@@ -45,6 +45,10 @@ function* load(k: Kernel, folio: Folio): Op<number> {
 
 /** zswap_invalidate(): the slot was freed; drop its entry if any. */
 export function zswapInvalidate(k: Kernel, swp: SwpEntry): Op<void> {
+  // Most freed slots have no entry (zswap_load erased it already): then nothing to drop, and no
+  // generator. The lookup is the one invalidate() would do first, at the same moment.
+  const tree = zswapState(k).tree(swp.type);
+  if (tree.size === 0 || !tree.has(swp.offset)) return NO_EFFECTS;
   return traced(k, "zswap_invalidate", invalidate(k, swp));
 }
 

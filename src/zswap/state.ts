@@ -79,14 +79,26 @@ export class ZswapState {
   }
 }
 
+/**
+ * The last kernel asked about and its state: zswap code looks its state up many times per page,
+ * and almost always on the same kernel, so this saves a map lookup on every one.
+ */
+let lastKernel: Kernel | null = null;
+let lastState: ZswapState | null = null;
+
 export function zswapState(k: Kernel): ZswapState {
+  if (k === lastKernel) return lastState as ZswapState;
   const z = k.subsystems.get("zswap") as ZswapState | undefined;
   if (z === undefined) throw new Error("zswap is not set up on this kernel (call zswapInit first)");
+  lastKernel = k;
+  lastState = z;
   return z;
 }
 
 export function initZswapState(k: Kernel, o: ZswapOptions): ZswapState {
   const z = new ZswapState(k, o);
   k.subsystems.set("zswap", z);
+  lastKernel = k;
+  lastState = z;
   return z;
 }

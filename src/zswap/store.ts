@@ -98,7 +98,8 @@ function* zswapStorePage(
   pool: PoolObj,
 ): Op<boolean> {
   const z = zswapState(k);
-  const swp = swpEntry(folio.swap.type, folio.swap.offset + i);
+  // The folio's own swp_entry_t for its first page (one object less to keep per entry).
+  const swp = i === 0 ? folio.swap : swpEntry(folio.swap.type, folio.swap.offset + i);
   const entry = yield* zswapEntryCacheAlloc(k, swp);
   if (entry === null) {
     z.stats.reject_kmemcache_fail++;

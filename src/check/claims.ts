@@ -12,6 +12,10 @@ import { siteLines, siteOf } from "../kernel/site.ts";
 import { ctxOf } from "../zswap/acomp_ctx/common.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import type { PoolObj } from "../zswap/types.ts";
+// The ledger's designs and scenarios register themselves (hidden) for check and replay tokens.
+import "./claims/designs.ts";
+import { LEDGER_ORACLES } from "./claims/oracles.ts";
+import "./claims/scenarios.ts";
 
 export interface Claim {
   readonly name: string;
@@ -56,7 +60,8 @@ function checkNoUser(k: Kernel, pool: PoolObj, cpu: number): void {
   );
 }
 
-export const CLAIMS: readonly Claim[] = [prepareExclusive];
+/** Every claim oracle: this file's, then the ledger's (src/check/claims/oracles.ts). */
+export const CLAIMS: readonly Claim[] = [prepareExclusive, ...LEDGER_ORACLES];
 
 export function claimByName(name: string): Claim {
   const c = CLAIMS.find((x) => x.name === name);

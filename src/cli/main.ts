@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand, replayCommand } from "./cmd_check.ts";
+import { claimsCommand } from "./cmd_claims.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 import { designCommand } from "./cmd_design.ts";
 import { mergeCommand } from "./cmd_merge.ts";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(replayCommand());
   program.addCommand(mergeCommand());
+  program.addCommand(claimsCommand());
   program.addCommand(corpusCommand());
   program.addCommand(designCommand());
   program.addCommand(soakCommand());

@@ -153,9 +153,9 @@ function* freeAcomp(k: Kernel, tfm: Tfm | null): Op<void> {
 }
 
 /** acomp_request_alloc(): GFP_KERNEL, may fail or reclaim. */
-export function* acompRequestAlloc(k: Kernel, tfm: Tfm): Op<Req | null> {
+export function* acompRequestAlloc(k: Kernel, tfm: Tfm, gfp: Gfp = GFP_KERNEL): Op<Req | null> {
   use(k, tfm, "read tfm->reqsize");
-  return yield* kmalloc(k, "acomp_req", 96, GFP_KERNEL, () => ({ tfm, dlen: 0 }));
+  return yield* kmalloc(k, "acomp_req", 96, gfp, () => ({ tfm, dlen: 0 }));
 }
 
 /** acomp_request_free(). */

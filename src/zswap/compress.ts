@@ -45,6 +45,20 @@ function ctxBuffer(k: Kernel, ctx: AcompCtx): Uint8Array {
   return use(k, buffer, "write acomp_ctx->buffer");
 }
 
+/** Option 1's BUG_ON(!acomp_ctx) in zswap_decompress(): a load must not fail. */
+function acquireFailedBug(k: Kernel): KernelBug {
+  const site = siteOf(k);
+  return new KernelBug(
+    "assertion",
+    `kernel BUG at mm/zswap.c: BUG_ON(!acomp_ctx) in ${whereOf(site)}`,
+    [
+      "acomp_ctx_get_cpu_lock() returned NULL in zswap_decompress(): the ctx of the CPU the task is on was not online.",
+      "The load cannot fall back to anything: the only copy of the page is in zswap.",
+      ...siteLines("Call path", site),
+    ],
+  );
+}
+
 function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
   const site = siteOf(k);
   return new KernelBug("null-deref", `BUG: kernel NULL pointer dereference in ${whereOf(site)}`, [
@@ -62,7 +76,15 @@ function* compress(
 ): Op<boolean> {
   const z = zswapState(k);
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
-  const ctx = yield* z.design.acquire(k, pool);
+  const ctx = z.design.tryAcquire
+    ? yield* z.design.tryAcquire(k, pool)
+    : yield* z.design.acquire(k, pool);
+  if (ctx === null) {
+    // A design whose acquire can fail (option 1 of the v8 review): the store is rejected and
+    // the page goes to the swap device.
+    z.stats.reject_compress_fail++;
+    return false;
+  }
   const buffer = ctxBuffer(k, ctx);
   // 6.12 gave the compressor a two-page dst ("over-compression") but dlen = PAGE_SIZE; the
   // newest code gives it one page.
@@ -109,7 +131,10 @@ function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean>
   const z = zswapState(k);
   const pool = entry.pool as PoolObj;
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
-  const ctx = yield* z.design.acquire(k, pool);
+  const ctx = z.design.tryAcquire
+    ? yield* z.design.tryAcquire(k, pool)
+    : yield* z.design.acquire(k, pool);
+  if (ctx === null) throw acquireFailedBug(k);
   let dlen: number;
   if (entryStoredRaw(z.profile, entry)) {
     dlen = zsObjRead(zsPool, entry.handle, dst);

@@ -55,7 +55,10 @@ function* poolCreate(k: Kernel, compressor: string): Op<PoolObj | null> {
   const p = pool.data;
   p.node.pool = pool;
   if (!(yield* z.design.allocCtxs(k, pool))) return freePoolShell(k, pool);
-  if ((yield* cpuhpStateAddInstance(k, CPUHP_MM_ZSWP_POOL_PREPARE, p.node)) !== 0) {
+  if (
+    (yield* cpuhpStateAddInstance(k, z.design.cpuhpState ?? CPUHP_MM_ZSWP_POOL_PREPARE, p.node)) !==
+    0
+  ) {
     yield* z.design.createFailed(k, pool, "cpuhp_add_fail");
     return freePoolShell(k, pool);
   }

@@ -32,7 +32,7 @@ export function zswapInit(k: Kernel, o: ZswapOptions): ZswapState {
   const poolOf = (node: unknown) => (node as { pool: PoolObj }).pool;
   cpuhpSetupStateMulti(
     k,
-    CPUHP_MM_ZSWP_POOL_PREPARE,
+    z.design.cpuhpState ?? CPUHP_MM_ZSWP_POOL_PREPARE,
     "mm/zswap_pool:prepare",
     (k2, cpu, node) =>
       traced(k2, "zswap_cpu_comp_prepare", z.design.prepare(k2, poolOf(node), cpu)),

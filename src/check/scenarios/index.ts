@@ -46,8 +46,18 @@ export const ALL_SCENARIOS: readonly Scenario[] = [
   ...BATCHING_SCENARIOS,
 ];
 
+/**
+ * Scenarios found by id (check --scenario, replay tokens) but left out of the listings and the
+ * matrix: the claims ledger's own (src/check/claims/scenarios.ts).
+ */
+const hidden: Scenario[] = [];
+
+export function registerHiddenScenario(s: Scenario): void {
+  if (!hidden.some((x) => x.id === s.id)) hidden.push(withEngineInvariants(s));
+}
+
 export function scenarioById(id: string): Scenario {
-  const s = ALL_SCENARIOS.find((x) => x.id.toLowerCase() === id.toLowerCase());
+  const s = [...ALL_SCENARIOS, ...hidden].find((x) => x.id.toLowerCase() === id.toLowerCase());
   if (s === undefined) {
     throw new RangeError(
       `Unknown scenario '${id}'; available: ${ALL_SCENARIOS.map((x) => x.id).join(", ")}`,

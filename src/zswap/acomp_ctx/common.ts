@@ -15,6 +15,7 @@ import { kmsanPoison } from "../../kernel/kmsan.ts";
 import {
   __GFP_ZERO,
   GFP_KERNEL,
+  type Gfp,
   kfree,
   kfreeAndYield,
   kmalloc,
@@ -24,6 +25,7 @@ import {
 import { Mutex } from "../../kernel/mutex.ts";
 import { allocPercpu, freePercpu, perCpuPtr } from "../../kernel/percpu.ts";
 import { traced } from "../../kernel/site.ts";
+import { zswapState } from "../state.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 
 export { ENOMEM } from "../../kernel/errno.ts";
@@ -88,22 +90,23 @@ export function* allocCtxResources(
   k: Kernel,
   pool: PoolObj,
   bufferPages = 1,
+  gfp: Gfp = GFP_KERNEL,
 ): Op<CtxResources | number> {
   const tfmName = use(k, pool, "read pool->tfm_name").tfmName;
   const buffer = yield* kmalloc(
     k,
     "acomp_ctx buffer",
     PAGE_SIZE * bufferPages,
-    GFP_KERNEL,
+    gfp,
     () => new Uint8Array(PAGE_SIZE * bufferPages),
   );
   if (buffer === null) return -ENOMEM;
-  const acomp = yield* cryptoAllocAcomp(k, tfmName);
+  const acomp = yield* cryptoAllocAcomp(k, tfmName, gfp);
   if (acomp === null) {
     kfree(k, buffer);
     return -ENOMEM;
   }
-  const req = yield* acompRequestAlloc(k, acomp);
+  const req = yield* acompRequestAlloc(k, acomp, gfp);
   if (req === null) {
     yield* cryptoFreeAcomp(k, acomp);
     kfree(k, buffer);
@@ -147,7 +150,7 @@ export function freeCtxArea(k: Kernel, pool: PoolObj): void {
 export function* removeInstance(k: Kernel, pool: PoolObj): Op<void> {
   yield* cpuhpStateRemoveInstance(
     k,
-    CPUHP_MM_ZSWP_POOL_PREPARE,
+    zswapState(k).design.cpuhpState ?? CPUHP_MM_ZSWP_POOL_PREPARE,
     use(k, pool, "read pool->node").node,
   );
 }
@@ -182,20 +185,25 @@ export function* allocCtxResourcesD5(k: Kernel, pool: PoolObj, ctx: AcompCtx): O
  * The 7.1 prepare's allocations, written straight into the ctx (buffer, then tfm, then request);
  * returns 0 or the errno, leaving whatever was allocated in the fields for acomp_ctx_free().
  */
-export function* allocCtxResourcesInto(k: Kernel, pool: PoolObj, ctx: AcompCtx): Op<number> {
+export function* allocCtxResourcesInto(
+  k: Kernel,
+  pool: PoolObj,
+  ctx: AcompCtx,
+  gfp: Gfp = GFP_KERNEL,
+): Op<number> {
   const tfmName = use(k, pool, "read pool->tfm_name").tfmName;
   ctx.buffer = yield* kmalloc(
     k,
     "acomp_ctx buffer",
     PAGE_SIZE,
-    GFP_KERNEL,
+    gfp,
     () => new Uint8Array(PAGE_SIZE),
   );
   if (ctx.buffer === null) return -ENOMEM;
-  const acomp = yield* cryptoAllocAcomp(k, tfmName);
+  const acomp = yield* cryptoAllocAcomp(k, tfmName, gfp);
   ctx.acomp = acomp ?? { err: -ENOMEM };
   if (acomp === null) return -ENOMEM;
-  ctx.req = yield* acompRequestAlloc(k, acomp);
+  ctx.req = yield* acompRequestAlloc(k, acomp, gfp);
   if (ctx.req === null) return -ENOMEM;
   return 0;
 }

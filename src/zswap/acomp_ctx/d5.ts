@@ -75,7 +75,7 @@ function* deadD5(k: Kernel, pool: PoolObj, cpu: number): Op<number> {
 }
 
 /** zswap_cpu_comp_dealloc(): no locks ("reclaims should not be happening"). */
-function* deallocAll(k: Kernel, pool: PoolObj): Op<void> {
+export function* deallocAll(k: Kernel, pool: PoolObj): Op<void> {
   for (const cpu of k.cpus.possible) {
     const ctx = ctxOf(k, pool, cpu);
     ctx.online = false;

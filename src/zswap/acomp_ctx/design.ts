@@ -29,6 +29,19 @@ export interface AcompCtxDesign {
   dead(k: Kernel, pool: PoolObj, cpu: number): Op<number>;
   /** Gets the current CPU's ctx with its mutex held (acomp_ctx_get_cpu_lock or its forerunners). */
   acquire(k: Kernel, pool: PoolObj): Op<AcompCtx>;
+  /**
+   * Optional: an acquire that can fail (Kanchana's option 1 in the v8 review: NULL when the ctx
+   * is not online). When present, compress and decompress call it instead of `acquire`: a store
+   * whose acquire fails is rejected (the page goes to the swap device); a load whose acquire
+   * fails hits the BUG_ON(!acomp_ctx) the option proposes. Designs without it are unchanged.
+   */
+  tryAcquire?(k: Kernel, pool: PoolObj): Op<AcompCtx | null>;
+  /**
+   * Optional: the cpuhp state the design registers (default CPUHP_MM_ZSWP_POOL_PREPARE, a
+   * PREPARE-section state). The claims ledger uses an ONLINE-section state to check what the
+   * PREPARE placement buys.
+   */
+  readonly cpuhpState?: number;
   /** Releases what acquire took. */
   release(k: Kernel, ctx: AcompCtx): void;
   /** zswap_pool_create()'s error path after cpuhp_state_add_instance ("cpuhp_add_fail") or percpu_ref_init ("ref_fail") failed. */

@@ -59,9 +59,20 @@ export function allDesigns(): readonly AcompCtxDesign[] {
   return [...DESIGNS, ...registered];
 }
 
+/**
+ * Designs found by name (check --design, replay tokens) but left out of the listings and the
+ * matrix: the counterfactual designs of the claims ledger (src/check/claims/designs.ts).
+ */
+const hidden: AcompCtxDesign[] = [];
+
+export function registerHiddenDesign(d: AcompCtxDesign): void {
+  validateDesign(d);
+  if (!hidden.includes(d)) hidden.push(d);
+}
+
 export function designByName(name: string): AcompCtxDesign {
   const all = allDesigns();
-  const d = all.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  const d = [...all, ...hidden].find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (d === undefined) {
     throw new RangeError(
       `Unknown design '${name}'; available: ${all.map((x) => x.name).join(", ")}`,

@@ -44,12 +44,26 @@ export const ROWS: readonly LedgerRow[] = [
       "If we are not freeing resources during CPU offlining, then we do not need a CPU offline callback and acomp_ctx->__online serves no purpose.",
     property:
       "D5 with __online and its teardown removed (mutex taken directly) stays safe through offline, migration and online-offline-online",
-    checks: OFFLINE_SCENARIOS.map((s) => ({
-      design: "L-D5-no-online",
-      scenario: s,
-      expect: safe,
-      role: "D5 without __online",
-    })),
+    checks: [
+      ...OFFLINE_SCENARIOS.map((s) => ({
+        design: "L-D5-no-online",
+        scenario: s,
+        expect: safe,
+        role: "D5 without __online",
+      })),
+      ...["C1", "C6", "C10"].map((s) => ({
+        design: "D5",
+        scenario: s,
+        expect: safe,
+        role: "D5 as posted, with __online: the baseline",
+      })),
+      ...OFFLINE_SCENARIOS.map((s) => ({
+        design: "D7",
+        scenario: s,
+        expect: safe,
+        role: "D7 (7.1): no __online either",
+      })),
+    ],
   },
   {
     name: "mutex-direct",

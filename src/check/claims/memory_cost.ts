@@ -20,10 +20,13 @@ export interface CtxCost {
 
 const CTX_LABELS = ["acomp_ctx buffer", "crypto_acomp", "acomp_req"];
 
-/** Runs `design` on scenario L1 (three CPUs, one pool) and measures its ctx allocations. */
-export function ctxCost(designName: string): CtxCost {
+/**
+ * Runs `design` once on a scenario (L1: three CPUs, one software pool; C22: the IAA batching
+ * driver) and measures its ctx allocations.
+ */
+export function ctxCost(designName: string, scenario = "L1"): CtxCost {
   let measured: Record<string, number> | null = null;
-  const base = scenarioProgram(designByName(designName), scenarioById("L1"));
+  const base = scenarioProgram(designByName(designName), scenarioById(scenario));
   const program: Program = {
     ...base,
     setup(k: Kernel) {
@@ -35,7 +38,7 @@ export function ctxCost(designName: string): CtxCost {
   };
   const r = explore(program, random(1), { executionsMax: 1 });
   if (r.verdict === "bug" || measured === null)
-    throw new Error(`ctxCost: ${designName} x L1 did not run to the end (${r.message})`);
+    throw new Error(`ctxCost: ${designName} x ${scenario} did not run to the end (${r.message})`);
   const bytes = measured as Record<string, number>;
   const perCpuBytes = Object.values(bytes).reduce((a, b) => a + b, 0);
   return { design: designName, bytes, perCpuBytes };
@@ -68,6 +71,7 @@ export interface MemoryFigures {
   readonly softwareD5Bytes: number;
   readonly softwareD7Bytes: number;
   readonly iaaD5Bytes: number;
+  readonly iaaD7BatchBytes: number;
   readonly text: string;
 }
 
@@ -75,6 +79,7 @@ export function memoryFigures(): MemoryFigures {
   const d5 = ctxCost("D5");
   const d7 = ctxCost("D7");
   const iaa = iaaBatchCost(d5);
+  const d7Batch = ctxCost("D7-batch", "C22");
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   const parts = (c: CtxCost) =>
     Object.entries(c.bytes)
@@ -84,9 +89,11 @@ export function memoryFigures(): MemoryFigures {
     softwareD5Bytes: d5.perCpuBytes,
     softwareD7Bytes: d7.perCpuBytes,
     iaaD5Bytes: iaa,
+    iaaD7BatchBytes: d7Batch.perCpuBytes,
     text:
       `per CPU, from the model's allocations: software D5 (v8) ${kb(d5.perCpuBytes)} (${parts(d5)}; the review: 8.2 KB), ` +
       `D7 (7.1, one-page buffer) ${kb(d7.perCpuBytes)} (${parts(d7)}), ` +
-      `IAA batching (v8: tfm + ${IAA_BATCH_REQS} x (request + two-page buffer)) ${kb(iaa)} (the review: 64.8 KB)`,
+      `IAA batching (v8: tfm + ${IAA_BATCH_REQS} x (request + two-page buffer)) ${kb(iaa)} (the review: 64.8 KB); ` +
+      `D7-batch on the IAA batching driver (v14: compr_batch_size one-page dst buffers) ${kb(d7Batch.perCpuBytes)} (${parts(d7Batch)}; v14 23/26: 64.34 KB)`,
   };
 }

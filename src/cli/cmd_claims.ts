@@ -48,7 +48,13 @@ export function claimsCommand(): Command {
           : {}),
       });
       if (tty) process.stderr.write("\r\x1b[K");
-      if (flags.html !== undefined) writeFileSync(flags.html, ledgerHtml(rows));
+      if (flags.html !== undefined) {
+        try {
+          writeFileSync(flags.html, ledgerHtml(rows));
+        } catch (e) {
+          throw new UsageError(`Cannot write --html ${flags.html}: ${(e as Error).message}`);
+        }
+      }
       process.stdout.write(
         flags.json ? `${JSON.stringify(ledgerJson(rows), null, 2)}\n` : ledgerText(rows),
       );

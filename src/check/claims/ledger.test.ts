@@ -82,6 +82,22 @@ describe("the ledger, computed once", () => {
 });
 
 describe("zswap-ts claims", () => {
+  it("--only NAME --json prints that row with its computed verdict", async () => {
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+    try {
+      assert.equal(await main(["node", "zswap-ts", "claims", "--only", "zero-init", "--json"]), 0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const json = JSON.parse(out.join("")) as { rows: Array<{ name: string; verdict: string }> };
+    assert.deepEqual(
+      json.rows.map((r) => [r.name, r.verdict]),
+      [["zero-init", "holds-within-bounds"]],
+    );
+  });
+
   it("--only with an unknown name lists the names and exits 2", async () => {
     const err: string[] = [];
     const write = process.stderr.write.bind(process.stderr);

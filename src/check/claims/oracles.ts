@@ -223,7 +223,7 @@ export const addInstanceRollback: Claim = {
       },
       beforeCleanup(k, pool, stage) {
         if (stage !== "cpuhp_add_fail") return;
-        const problems = rollbackProblems(k, d, logOf(k, pool));
+        const problems = rollbackProblems(k.cpus.onlineList(), d.hasTeardown, logOf(k, pool));
         if (problems.length === 0) return;
         throw violation(
           k,
@@ -235,7 +235,12 @@ export const addInstanceRollback: Claim = {
     }),
 };
 
-function rollbackProblems(k: Kernel, d: AcompCtxDesign, log: PoolLog): string[] {
+/** What add_instance did for one pool, against the claim (exported for its tests). */
+export function rollbackProblems(
+  onlineCpus: readonly number[],
+  hasTeardown: boolean,
+  log: Pick<PoolLog, "prepares" | "deads">,
+): string[] {
   const calls = log.prepares;
   const cpus = calls.map((c) => c.cpu);
   const failed = calls.at(-1);
@@ -244,13 +249,13 @@ function rollbackProblems(k: Kernel, d: AcompCtxDesign, log: PoolLog): string[] 
     out.push(`startups ran in the order ${cpus.join(", ")}, not ascending`);
   if (failed === undefined || failed.ret === 0)
     out.push("no startup failed, yet add_instance failed");
-  const expected = k.cpus.onlineList().filter((c) => failed !== undefined && c <= failed.cpu);
+  const expected = onlineCpus.filter((c) => failed !== undefined && c <= failed.cpu);
   if (expected.join() !== cpus.join())
     out.push(
       `startups on cpus ${cpus.join(", ")}; expected every online cpu up to the failing one: ${expected.join(", ")}`,
     );
   const ok = calls.filter((c) => c.ret === 0).map((c) => c.cpu);
-  const want = d.hasTeardown ? ok : [];
+  const want = hasTeardown ? ok : [];
   if ([...log.deads].sort().join() !== [...want].sort().join())
     out.push(`teardown ran on cpus [${log.deads.join(", ")}]; expected [${want.join(", ")}]`);
   return out;

@@ -1,36 +1,9 @@
 // `zswap-ts run --fail` and `zswap-ts soak` through the real binary.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { zswapTs } from "./cli_test_util.ts";
 import type { RunResult } from "./cmd_run.ts";
 import type { SoakResult } from "./cmd_soak.ts";
-
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function zswapTs(...args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const ALL =
   "kmalloc=0.05,zs_malloc=0.05,compress=0.05,decompress=0.05,swap_write=0.05,swap_read=0.05";

@@ -7,6 +7,13 @@
  */
 import type { Kernel } from "../kernel/kernel.ts";
 
+/** memory.stat's zswap events. */
+export interface MemcgZswapEvents {
+  zswpin: number;
+  zswpout: number;
+  zswpwb: number;
+}
+
 export class Memcg {
   /** memory.zswap.max in bytes (Infinity = "max"). */
   zswapMax = Number.POSITIVE_INFINITY;
@@ -18,6 +25,11 @@ export class Memcg {
   zswapBytes = 0;
   /** Entries charged (MEMCG_ZSWAPPED). */
   zswapped = 0;
+  /**
+   * The memcg events zswap counts (count_objcg_events()), as memory.stat shows them: this
+   * cgroup's and its descendants' (the kernel's rstat totals are hierarchical).
+   */
+  readonly events: MemcgZswapEvents = { zswpin: 0, zswpout: 0, zswpwb: 0 };
   online = true;
   /** Per-lruvec disk swap-in count that feeds back into the shrinker (nr_disk_swapins). */
   nrDiskSwapins = 0;
@@ -49,6 +61,11 @@ export class Memcg {
       m.zswapBytes += bytes;
       m.zswapped++;
     }
+  }
+
+  /** count_objcg_events(): counted here and in every ancestor. */
+  countEvent(event: keyof MemcgZswapEvents, n: number): void {
+    for (let m: Memcg | null = this; m !== null; m = m.parent) m.events[event] += n;
   }
 
   uncharge(bytes: number): void {

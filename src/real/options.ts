@@ -47,6 +47,8 @@ export interface CheckedOptions {
   timeCompressor: boolean;
   faults: CheckedFaults | null;
   memcgMaxBytes: number | null;
+  memcgZswapMaxBytes: number | null;
+  memcgZswapWriteback: boolean | null;
   bootOff: boolean;
   shareCpu: boolean;
 }
@@ -75,6 +77,8 @@ const OPTION_KEYS = {
   iaaEngines: true,
   iaaSyncMode: true,
   memcgMaxBytes: true,
+  memcgZswapMaxBytes: true,
+  memcgZswapWriteback: true,
   bootOff: true,
   shareCpu: true,
   timeCompressor: true,
@@ -149,7 +153,12 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
     instrumented: checkBool("instrumented", o.instrumented ?? false),
     timeCompressor: checkBool("timeCompressor", o.timeCompressor ?? false),
     faults: checkedFaults(o.faults),
-    memcgMaxBytes: checkMemcgMax(o.memcgMaxBytes),
+    memcgMaxBytes: checkMemcgBytes("memcgMaxBytes", o.memcgMaxBytes, PAGE_SIZE),
+    memcgZswapMaxBytes: checkMemcgBytes("memcgZswapMaxBytes", o.memcgZswapMaxBytes, 0),
+    memcgZswapWriteback:
+      o.memcgZswapWriteback === undefined
+        ? null
+        : checkBool("memcgZswapWriteback", o.memcgZswapWriteback),
     bootOff: checkBool("bootOff", o.bootOff ?? false),
     shareCpu: checkBool("shareCpu", o.shareCpu ?? false),
   };
@@ -235,12 +244,12 @@ function checkFileIo(io: unknown): void {
   }
 }
 
-function checkMemcgMax(v: unknown): number | null {
+function checkMemcgBytes(name: string, v: unknown, min: number): number | null {
   if (v === undefined) return null;
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < PAGE_SIZE) {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
     throw new ZswapError(
       "EINVAL",
-      `Cannot create zswap: expected memcgMaxBytes to be an integer >= ${PAGE_SIZE}, got ${describe(v)}`,
+      `Cannot create zswap: expected ${name} to be an integer >= ${min}, got ${describe(v)}`,
     );
   }
   return v;

@@ -69,6 +69,19 @@ export interface CreateZswapOptions {
    */
   readonly memcgMaxBytes?: number;
   /**
+   * memory.zswap.max of that memory cgroup, in bytes (rounded down to pages, as the kernel
+   * does): a store that finds the cgroup at its zswap limit first writes back from the
+   * cgroup's LRU, then is refused (goes to the swap file). Implies the child cgroup.
+   * Default: "max". At run time: `memcgWrite("memory.zswap.max", ...)`.
+   */
+  readonly memcgZswapMaxBytes?: number;
+  /**
+   * memory.zswap.writeback of that memory cgroup: false keeps its entries from being written
+   * back, and its refused stores from going to the swap file... as the kernel does (see
+   * docs/library.md). Implies the child cgroup. Default true.
+   */
+  readonly memcgZswapWriteback?: boolean;
+  /**
    * Debian's boot default (CONFIG_ZSWAP_DEFAULT_ON unset): with `enabled: false` too, zswap is
    * not set up at creation (no pool, zswap_never_enabled()); the first `setParam("enabled",
    * true)` sets it up, as writing Y to /sys/module/zswap/parameters/enabled does. Default false.
@@ -196,6 +209,29 @@ export interface ZswapStats {
   readonly params: Readonly<ZswapState["params"]>;
   /** Faults injected so far, by knob (all 0 without the `faults` option). */
   readonly faults: FaultCounts;
+  /** The pages' memory cgroup and its zswap files; null: the root cgroup (no memcg option). */
+  readonly memcg: MemcgStats | null;
+}
+
+/** What `stats().memcg` reports: the files' values as numbers (null: "max"). */
+export interface MemcgStats {
+  /** The cgroup's path, as /proc/PID/cgroup would name it. */
+  readonly path: string;
+  readonly memoryMax: number | null;
+  readonly zswapMax: number | null;
+  /** memory.zswap.current: compressed bytes charged (MEMCG_ZSWAP_B). */
+  readonly zswapCurrent: number;
+  readonly zswapWriteback: boolean;
+  /** memory.stat's zswap lines, by their names: zswap and zswapped in bytes, events in pages. */
+  readonly stat: MemcgZswapStat;
+}
+
+export interface MemcgZswapStat {
+  readonly zswap: number;
+  readonly zswapped: number;
+  readonly zswpin: number;
+  readonly zswpout: number;
+  readonly zswpwb: number;
 }
 
 export interface DerivedStats {

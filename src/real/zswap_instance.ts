@@ -5,7 +5,7 @@ import { faultInject } from "../kernel/fault_inject.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
 import { KernelBug } from "../kernel/report.ts";
-import { Memcg } from "../mm/memcg.ts";
+import type { Memcg } from "../mm/memcg.ts";
 import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import { zsStatsText } from "../zsmalloc/stats.ts";
@@ -18,6 +18,7 @@ import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "..
 import { CompressorClock, type CompressorTime } from "./compressor_clock.ts";
 import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
 import { checkIaaOptions, iaaRegistry } from "./iaa_options.ts";
+import { childMemcg, memcgStats, readMemcgFile, writeMemcgFile } from "./memcg_files.ts";
 import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
 import {
   type CreateZswapOptions,
@@ -34,7 +35,7 @@ import {
 export { realCompressorRegistry } from "./options.ts";
 export * from "./types.ts";
 
-import { EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
+import { EAGAIN, EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
 import { FaultySwapStorage, faultCounts, faultyRegistry, installFaults } from "./faults.ts";
 import { FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
@@ -120,10 +121,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     device === null ? null : () => device.close(),
     clock,
   );
-  if (o.memcgMaxBytes !== null) {
-    instance.memcg = new Memcg("/zswap-ts", z.rootMemcg);
-    instance.memcg.memoryMax = o.memcgMaxBytes;
-  }
+  instance.memcg = childMemcg(z.rootMemcg, o);
   return instance;
 }
 
@@ -141,7 +139,7 @@ export class ZswapInstance {
     SwapSlot,
     { readonly pagesIn: number; readonly bytes: Uint8Array }
   >();
-  /** The memcg every page belongs to (memcgMaxBytes), or null: the root cgroup. */
+  /** The memcg every page belongs to (any memcg option), or null: the root cgroup. */
   memcg: Memcg | null = null;
   /** Whether partialSwapIns was ever written: until then, swap-in skips its lookups. */
   private anyPartialSwapIn = false;
@@ -199,7 +197,8 @@ export class ZswapInstance {
    * Swaps a page (4096 bytes) or a large folio (2^n pages, up to 512) out: into zswap, or, when
    * zswap rejects it, to the swap file. `page` is read until the promise settles; do not change
    * it before. Rejects with ZswapError: EINVAL (bad page), ENOSPC (no free slot, or the swap
-   * file's disk is full: the page was not swapped out and is still yours).
+   * file's disk is full: the page was not swapped out and is still yours), EAGAIN (zswap refused
+   * it and the memcg's memory.zswap.writeback is 0: it stays in memory, as in the kernel).
    */
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
     const nr = this.checkPage(page);
@@ -505,7 +504,31 @@ export class ZswapInstance {
       cpusOnline: [...this.online],
       params: { ...this.z.params },
       faults: faultCounts(k),
+      memcg: this.memcg === null ? null : memcgStats(this.memcg),
     };
+  }
+
+  /**
+   * Reads one of the memory cgroup's files (memory.max, memory.zswap.max, memory.zswap.current,
+   * memory.zswap.writeback, memory.stat's zswap lines) as `cat` prints it. ENOENT without a
+   * memcg option: the root cgroup has no memory.zswap.* files.
+   */
+  memcgRead(file: string): string {
+    return readMemcgFile(this.ownMemcg(file), file);
+  }
+
+  /** Writes a memory cgroup file as `echo value >` does (memcg_files.ts: syntax and errors). */
+  memcgWrite(file: string, value: string): void {
+    this.checkOpen();
+    writeMemcgFile(this.ownMemcg(file), file, value);
+  }
+
+  private ownMemcg(file: string): Memcg {
+    if (this.memcg !== null) return this.memcg;
+    throw new ZswapError(
+      "ENOENT",
+      `No ${file}: pages belong to the root cgroup, which has no memory.zswap files; pass memcgMaxBytes, memcgZswapMaxBytes or memcgZswapWriteback`,
+    );
   }
 
   /**
@@ -648,6 +671,13 @@ export class ZswapInstance {
       throw new ZswapError(
         "ENOSPC",
         `Cannot swap out: no ${nr === 1 ? "free slot" : `${nr} free contiguous slots`} in swap file ${path} (${this.dev.nrSlots} slots, ${this.dev.nrFree} free); swap pages in, free slots, or use a bigger swapSizeBytes`,
+      );
+    }
+    if (ret === -EAGAIN) {
+      // swap_writeout()'s AOP_WRITEPAGE_ACTIVATE: the folio is redirtied and stays in memory.
+      throw new ZswapError(
+        "EAGAIN",
+        "Cannot swap out: zswap refused the page and memory.zswap.writeback is 0, which keeps it off the swap file; the page was not swapped out",
       );
     }
     throw new ZswapError(

@@ -36,6 +36,7 @@ function* load(k: Kernel, folio: Folio): Op<number> {
   // The folio lock keeps the entry in the tree while we decompress it.
   if (!(yield* zswapDecompress(k, entry.data, folio.page(0)))) return -EIO;
   z.events.zswpin++;
+  entry.data.memcg?.countEvent("zswpin", 1);
   tree.delete(folio.swap.offset);
   yield* zswapEntryFree(k, entry);
   folio.uptodate = true;

@@ -70,6 +70,7 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
   }
   tree.delete(swp.offset);
   z.events.zswpwb++;
+  entry.data.memcg?.countEvent("zswpwb", 1);
   yield* zswapEntryFree(k, entry);
   folio.uptodate = true;
   folio.reclaim = true;

@@ -84,7 +84,10 @@ function* tryStore(k: Kernel, folio: Folio): Op<boolean> {
   else
     for (let i = 0; i < folio.nrPages && ok; i++)
       ok = yield* zswapStorePage(k, folio, i, memcg, pool);
-  if (ok) z.events.zswpout += folio.nrPages;
+  if (ok) {
+    z.events.zswpout += folio.nrPages;
+    memcg?.countEvent("zswpout", folio.nrPages);
+  }
   yield* zswapPoolPut(k, pool);
   return ok;
 }

@@ -14,7 +14,8 @@
  */
 import { totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import { type RunConfig, runJob } from "../src/cli/run_job.ts";
+import type { RunConfig } from "../src/cli/run_config.ts";
+import { runJob } from "../src/cli/run_job.ts";
 import { parseSize } from "../src/workload/corpus.ts";
 
 const PER_PAGE_BYTES = 32;

@@ -9,7 +9,7 @@ import { traceEventJson } from "../check/trace_json.ts";
 import { traceReport } from "../check/trace_text.ts";
 import { coverageLine } from "../sim/coverage.ts";
 import type { ExecutionResult } from "../sim/executor.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 export interface OutputFlags {
   readonly html?: string;

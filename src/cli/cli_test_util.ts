@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 /**
  * Runs `zswap-ts <name> ...args` in process with `make(write, writeErr)`'s command; returns

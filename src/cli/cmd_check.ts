@@ -31,9 +31,9 @@ import { type OutputFlags, traceSection, writeBugFiles, writeCleanFiles } from "
 import { runShard } from "./cmd_merge.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
 import { Progress } from "./progress.ts";
 import { Interrupts, turn } from "./signals.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Says what a signal interrupted (signals.ts); installed by the check action. */
 let stop: Interrupts | null = null;

@@ -14,7 +14,7 @@ import { Command } from "commander";
 import { computeLedger } from "../check/claims/ledger.ts";
 import { ledgerHtml, ledgerJson, ledgerText } from "../check/claims/render.ts";
 import { rowNames } from "../check/claims/rows.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 interface ClaimsFlags {
   json?: boolean;

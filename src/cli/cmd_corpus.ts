@@ -6,7 +6,6 @@
  */
 import { Command } from "commander";
 import {
-  CorpusError,
   CorpusGenerator,
   type CorpusManifest,
   DEFAULT_MIX,
@@ -19,9 +18,10 @@ import {
 import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
 import { Progress } from "./progress.ts";
 import { Interrupts, turn } from "./signals.ts";
+import { sizeText } from "./size_text.ts";
+import { asUsageError, UsageError } from "./usage_error.ts";
 
 interface CorpusOptions {
   out: string;
@@ -115,10 +115,6 @@ async function runCorpus(opts: CorpusOptions, write: (text: string) => void): Pr
   }
 }
 
-export function asUsageError(e: unknown): unknown {
-  return e instanceof CorpusError ? new UsageError(e.message) : e;
-}
-
 /** One paragraph: what was written, how it splits, where it came from. */
 export function summaryText(
   out: string,
@@ -134,10 +130,4 @@ export function summaryText(
     `Text pages: ${m.sources.text}; bin pages: ${m.sources.bin}. ` +
     `sha256 ${m.sha256}; manifest ${manifestPath}; ${(elapsedMs / 1000).toFixed(1)} s.`
   );
-}
-
-export function sizeText(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${Math.round(bytes / 2 ** 10)} KiB`;
 }

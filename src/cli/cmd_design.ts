@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { allDesigns, designByName } from "../zswap/acomp_ctx/index.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Designs whose acquire is exactly raw_cpu_ptr() then mutex_lock(), so it can be spelled out. */
 const PLAIN_ACQUIRE = new Set(["D0", "D7", "D7-v14"]);

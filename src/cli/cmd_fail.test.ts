@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { zswapTs } from "./cli_test_util.ts";
-import type { RunResult } from "./cmd_run.ts";
 import type { SoakResult } from "./cmd_soak.ts";
+import type { RunResult } from "./run_result.ts";
 
 const ALL =
   "kmalloc=0.05,zs_malloc=0.05,compress=0.05,decompress=0.05,swap_write=0.05,swap_read=0.05";

@@ -32,7 +32,6 @@ import {
 } from "../check/split_cell.ts";
 import { int, printCell } from "./cmd_check.ts";
 import { loadDesignFile } from "./design_file.ts";
-import { UsageError } from "./main.ts";
 import {
   checkShardSet,
   makeShardBody,
@@ -42,6 +41,7 @@ import {
   searchOf,
   writeShardFile,
 } from "./shard_file.ts";
+import { UsageError } from "./usage_error.ts";
 
 interface ShardFlags {
   design?: string;

@@ -13,58 +13,24 @@
 import { totalmem } from "node:os";
 import { Command } from "commander";
 import { type FaultOptions, FaultSpecError, parseFailSpec } from "../real/faults.ts";
-import { realCompressorRegistry, ZswapError } from "../real/zswap_instance.ts";
+import { realCompressorRegistry } from "../real/zswap_instance.ts";
 import { CorpusError, parseSeed, parseSize } from "../workload/corpus.ts";
 import { checkProfile, ParamError, UINT_MAX } from "../zswap/params.ts";
 import { parseFolioSize } from "./folio_size.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
+import { finish, interruptHooks, settleJob } from "./run_action.ts";
 import { compareAction } from "./run_compare.ts";
-import {
-  finish,
-  HOTPLUG_PAGES,
-  type RunConfig,
-  type RunHooks,
-  type RunResult,
-  runJob,
-} from "./run_job.ts";
+import type { RunConfig, RunFlags } from "./run_config.ts";
+import { runJob } from "./run_job.ts";
+import type { RunResult } from "./run_result.ts";
+import { HOTPLUG_PAGES } from "./run_stress.ts";
 import { summaryText } from "./run_summary.ts";
 import { Interrupts } from "./signals.ts";
-
-export type { RunConfig, RunResult };
+import { UsageError } from "./usage_error.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------------------------
-
-export interface RunFlags {
-  corpus?: string;
-  size: string;
-  seed: string;
-  compressor: string;
-  profile: string;
-  maxPoolPercent: string;
-  acceptThresholdPercent: string;
-  shrinker?: boolean;
-  totalRam?: string;
-  cpus?: string;
-  swapFile?: string;
-  force?: boolean;
-  verifySwap?: boolean;
-  memcgMax?: string;
-  json?: boolean;
-  zsmallocStats?: boolean;
-  hotplug?: boolean;
-  switchCompressorEvery?: string;
-  fail?: string;
-  failSeed?: string;
-  compare?: string;
-  compareProfiles?: string;
-  folioSize?: string;
-  iaaEngines?: string;
-}
-
-/** A run, as parsed and checked. */
 
 const DEFAULT_SIZE = "64M";
 
@@ -164,37 +130,6 @@ Examples:
       write(config.json ? `${jsonText(result)}\n` : summaryText(result));
       finish(result, writeErr);
     });
-}
-
-/** Run hooks that tell `stop` where the run is and which temporary swap file to remove. */
-export function interruptHooks(stop: Interrupts): RunHooks {
-  return {
-    onStatus: (s) => {
-      stop.status = s;
-    },
-    onSwapFile: (path, temporary) => {
-      if (temporary) stop.temps.add(path);
-    },
-  };
-}
-
-/**
- * Awaits a job; a ZswapError that is a kernel bug report is a broken invariant (printed, exit 1,
- * null returned); any other ZswapError is bad input (a UsageError, exit 2).
- */
-export async function settleJob<T>(
-  job: () => Promise<T>,
-  writeErr: (text: string) => void,
-): Promise<T | null> {
-  try {
-    return await job();
-  } catch (e) {
-    if (!(e instanceof ZswapError)) throw e;
-    if (e.code !== "EBUG") throw new UsageError(e.message);
-    writeErr(`zswap-ts: ${e.message}\n`);
-    process.exitCode = 1;
-    return null;
-  }
 }
 
 /** Checks every flag; throws a one-line UsageError. */

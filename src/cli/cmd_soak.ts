@@ -21,8 +21,8 @@ import { realCompressorRegistry, ZswapError } from "../real/index.ts";
 import { CorpusError, parseSeed } from "../workload/corpus.ts";
 import { checkProfile, ParamError } from "../zswap/params.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
 import { type SoakConfig, type SoakResult, soakJob } from "./soak_job.ts";
+import { UsageError } from "./usage_error.ts";
 
 export type { SoakResult };
 

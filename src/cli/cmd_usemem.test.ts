@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { zswapTs } from "./cli_test_util.ts";
-import type { RunResult } from "./cmd_run.ts";
+import type { RunResult } from "./run_result.ts";
 import type { UsememResult } from "./usemem_job.ts";
 
 const cli = zswapTs;

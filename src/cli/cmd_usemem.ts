@@ -19,7 +19,7 @@ import {
 } from "../workload/corpus.ts";
 import { parseFolioSize } from "./folio_size.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 import { runUsemem, type UsememConfig, usememText } from "./usemem_job.ts";
 
 interface UsememFlags {

@@ -10,9 +10,9 @@ import { type CaptureManifest, writeCapture } from "../workload/capture.ts";
 import { captureCore } from "../workload/capture_core.ts";
 import { capturePid } from "../workload/capture_pid.ts";
 import { parseSize } from "../workload/corpus.ts";
-import { asUsageError, sizeText } from "./cmd_corpus.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
+import { sizeText } from "./size_text.ts";
+import { asUsageError, UsageError } from "./usage_error.ts";
 
 export interface CaptureFlags {
   out: string;

@@ -11,7 +11,7 @@ import { tsImport } from "tsx/esm/api";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { registerDesign } from "../zswap/acomp_ctx/index.ts";
 import { LOAD_TIMEOUT_MS, probeLoad } from "./design_file_probe.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 function looksLikeDesign(v: unknown): v is AcompCtxDesign {
   return typeof v === "object" && v !== null && "name" in v && "acquire" in v && "prepare" in v;

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 export const LOAD_TIMEOUT_MS = 10_000;
 

@@ -1,6 +1,6 @@
 /** `--folio-size`: the swap-out unit, a base page or an mTHP / PMD-sized large folio. */
 import { PAGE_SIZE } from "../real/zswap_instance.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** The sizes the kernel's anon mTHP controls offer on x86-64 that zswap stores (up to PMD). */
 export const FOLIO_SIZES: Readonly<Record<string, number>> = {

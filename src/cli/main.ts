@@ -2,7 +2,6 @@
  * The `zswap-ts` command. Each subcommand lives in its own file and registers itself here.
  * Exit codes: 0 ok, 1 check failed or invariant broken, 2 usage or input error.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand, replayCommand } from "./cmd_check.ts";
 import { claimsCommand } from "./cmd_claims.ts";
@@ -12,21 +11,8 @@ import { mergeCommand } from "./cmd_merge.ts";
 import { runCommand } from "./cmd_run.ts";
 import { soakCommand } from "./cmd_soak.ts";
 import { usememCommand } from "./cmd_usemem.ts";
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/** The package's version, from src/cli/ (sources) or dist/src/cli/ (the build). */
-export function version(): string {
-  for (const rel of ["../../package.json", "../../../package.json"]) {
-    const url = new URL(rel, import.meta.url);
-    if (!existsSync(url)) continue;
-    const pkg = JSON.parse(readFileSync(url, "utf8")) as { name?: string; version: string };
-    if (pkg.name === "zswap-ts") return pkg.version;
-  }
-  return "unknown";
-}
+import { UsageError } from "./usage_error.ts";
+import { version } from "./version.ts";
 
 export function buildProgram(): Command {
   const program = new Command("zswap-ts")

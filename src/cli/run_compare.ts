@@ -30,13 +30,15 @@ import {
   writeCorpusStream,
 } from "../workload/corpus_stream.ts";
 import { checkProfile, ParamError, type Profile } from "../zswap/params.ts";
-import { interruptHooks, type RunFlags, settleJob } from "./cmd_run.ts";
 import { jsonText } from "./json_out.ts";
-import { UsageError } from "./main.ts";
 import { Progress } from "./progress.ts";
+import { finish, interruptHooks, settleJob } from "./run_action.ts";
 import { compareText } from "./run_compare_summary.ts";
-import { finish, type RunConfig, type RunHooks, type RunResult, runJob } from "./run_job.ts";
+import type { RunConfig, RunFlags, RunHooks } from "./run_config.ts";
+import { runJob } from "./run_job.ts";
+import type { RunResult } from "./run_result.ts";
 import { Interrupts } from "./signals.ts";
+import { UsageError } from "./usage_error.ts";
 
 export interface CompareRow {
   readonly compressor: string;

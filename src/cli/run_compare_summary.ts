@@ -1,8 +1,9 @@
 /**
  * The `run --compare` table as text (the JSON form is the CompareResult itself).
  */
-import { sizeText as bytesText } from "./cmd_corpus.ts";
+
 import type { CompareResult, KindFigures } from "./run_compare.ts";
+import { sizeText as bytesText } from "./size_text.ts";
 
 /** One table, one row per compressor and profile; then the ratio per page kind, if known. */
 export function compareText(r: CompareResult): string {

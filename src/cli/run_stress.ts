@@ -3,7 +3,7 @@
  * (--switch-compressor-every).
  */
 import { realCompressorRegistry, type ZswapInstance } from "../real/zswap_instance.ts";
-import type { RunConfig } from "./run_job.ts";
+import type { RunConfig } from "./run_config.ts";
 
 /** Whether a unit of `n` pages that brought the count to `done` crossed a multiple of `every`. */
 export function crossed(done: number, n: number, every: number): boolean {

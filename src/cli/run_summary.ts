@@ -3,7 +3,8 @@
  */
 
 import { folioSizeText } from "./folio_size.ts";
-import type { PhaseResult, RunResult } from "./run_job.ts";
+import type { PhaseResult, RunResult } from "./run_result.ts";
+import { sizeText as bytesText } from "./size_text.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -123,10 +124,4 @@ function verifyText(v: RunResult["verification"]): string {
 
 function table(o: object): string[] {
   return Object.entries(o).map(([k, v]) => `  ${k.padEnd(28)} ${v}`);
-}
-
-function bytesText(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${(bytes / 2 ** 10).toFixed(0)} KiB`;
 }

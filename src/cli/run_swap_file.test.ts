@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { RunResult } from "./cmd_run.ts";
+import type { RunResult } from "./run_result.ts";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");

@@ -13,7 +13,8 @@ import type { PartResult } from "../check/split.ts";
 import type { SearchJson } from "../check/split_cell.ts";
 import type { PointsLevel } from "../kernel/points.ts";
 import { cyrb53 } from "../sim/trace.ts";
-import { UsageError, version } from "./main.ts";
+import { UsageError } from "./usage_error.ts";
+import { version } from "./version.ts";
 
 export const SHARD_FORMAT = "zswap-ts-shard/1";
 

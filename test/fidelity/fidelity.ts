@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync } from "node:zlib";
-import { type RunConfig, type RunResult, runJob } from "../../src/cli/run_job.ts";
+import type { RunConfig } from "../../src/cli/run_config.ts";
+import { runJob } from "../../src/cli/run_job.ts";
+import type { RunResult } from "../../src/cli/run_result.ts";
 import type { Profile } from "../../src/zswap/params.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;

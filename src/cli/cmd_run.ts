@@ -66,6 +66,14 @@ export function runCommand(
       "--memcg-max <bytes>",
       "pages belong to a memcg with this memory.max (K, M, G), like a VM's test cgroup: entries are charged to it (default: the root cgroup)",
     )
+    .option(
+      "--memcg-zswap-max <bytes>",
+      "that memcg's memory.zswap.max (K, M, G, or max): a store over it writes back from the memcg's LRU first, then is refused",
+    )
+    .option(
+      "--memcg-writeback <0|1>",
+      "that memcg's memory.zswap.writeback: 0 keeps its entries from writeback and its refused pages in memory",
+    )
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
     .option(
       "--swap-file <path>",
@@ -170,6 +178,12 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
       flags.memcgMax === undefined
         ? null
         : corpusValue(() => parseSize(flags.memcgMax as string), "--memcg-max"),
+    memcgZswapMaxBytes:
+      flags.memcgZswapMax === undefined || flags.memcgZswapMax === "max"
+        ? null
+        : corpusValue(() => parseSize(flags.memcgZswapMax as string), "--memcg-zswap-max"),
+    memcgZswapWriteback:
+      flags.memcgWriteback === undefined ? null : memcgWritebackFlag(flags.memcgWriteback),
     json: flags.json === true,
     zsmallocStats: flags.zsmallocStats === true,
     hotplug: flags.hotplug === true,
@@ -248,4 +262,10 @@ function intFlag(flag: string, v: string, min: number, max: number): number {
     throw new UsageError(`Cannot use ${flag}: expected an integer ${range}, got '${v}'`);
   }
   return n;
+}
+
+/** --memcg-writeback: 0 or 1, as memory.zswap.writeback takes. */
+function memcgWritebackFlag(v: string): boolean {
+  if (v === "0" || v === "1") return v === "1";
+  throw new UsageError(`Cannot use --memcg-writeback ${v}: expected 0 or 1`);
 }

@@ -20,6 +20,8 @@ export interface RunFlags {
   force?: boolean;
   verifySwap?: boolean;
   memcgMax?: string;
+  memcgZswapMax?: string;
+  memcgWriteback?: string;
   json?: boolean;
   zsmallocStats?: boolean;
   hotplug?: boolean;
@@ -51,6 +53,10 @@ export interface RunConfig {
   readonly verifySwap: boolean;
   /** --memcg-max: the memcg's memory.max, or null for the root cgroup. */
   readonly memcgMaxBytes: number | null;
+  /** --memcg-zswap-max: the memcg's memory.zswap.max in bytes; absent or null: "max". */
+  readonly memcgZswapMaxBytes?: number | null;
+  /** --memcg-writeback: the memcg's memory.zswap.writeback; absent or null: 1. */
+  readonly memcgZswapWriteback?: boolean | null;
   readonly json: boolean;
   readonly zsmallocStats: boolean;
   readonly hotplug: boolean;

@@ -65,6 +65,12 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       overwrite: config.force,
       checksums: config.verifySwap,
       ...(config.memcgMaxBytes !== null ? { memcgMaxBytes: config.memcgMaxBytes } : {}),
+      ...(config.memcgZswapMaxBytes != null
+        ? { memcgZswapMaxBytes: config.memcgZswapMaxBytes }
+        : {}),
+      ...(config.memcgZswapWriteback != null
+        ? { memcgZswapWriteback: config.memcgZswapWriteback }
+        : {}),
       // The shrink worker shares the CPU with the stores, as a kworker on a one-vCPU VM.
       shareCpu: true,
       swapSizeBytes: (nrPages + FOLIO_PAGES_MAX) * PAGE_SIZE,

@@ -212,9 +212,12 @@ async function settleOrNull(p: Promise<SwapSlot>): Promise<SwapSlot | null> {
   }
 }
 
-/** A failed write to the swap file (as opposed to no free slot in it). */
+/**
+ * A page that stays in memory: a failed write to the swap file (as opposed to no free slot in
+ * it), or a page zswap refused whose memcg has memory.zswap.writeback 0 (EAGAIN).
+ */
 function isDiskError(e: ZswapError): boolean {
-  return /^Cannot swap out: writing swap file/.test(e.message);
+  return e.code === "EAGAIN" || /^Cannot swap out: writing swap file/.test(e.message);
 }
 
 /** Bound on the retries of one swap-in that keeps failing by injected faults. */

@@ -49,7 +49,7 @@ export interface RunResult {
   };
   readonly phases: { readonly swapOut: PhaseResult; readonly swapIn: PhaseResult };
   /** The pool as swap-out left it (every page out). */
-  readonly afterSwapOut: Pick<ZswapStats, "debugfs" | "vmstat" | "derived">;
+  readonly afterSwapOut: Pick<ZswapStats, "debugfs" | "vmstat" | "derived" | "memcg">;
   /** zsmalloc's class table after swap-out (--zsmalloc-stats). */
   readonly zsmallocClasses?: string;
   /** With --zsmalloc-stats: the acomp_ctx memory each CPU keeps for the pool's lifetime. */
@@ -140,6 +140,7 @@ export function runResult(config: RunConfig, m: RunMeasurements): RunResult {
       debugfs: afterSwapOut.debugfs,
       vmstat: afterSwapOut.vmstat,
       derived: afterSwapOut.derived,
+      memcg: afterSwapOut.memcg,
     },
     end: { debugfs: end.debugfs, vmstat: end.vmstat, swapFile: end.swapFile },
     poolLimit: poolLimitFigures(afterSwapOut),

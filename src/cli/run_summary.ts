@@ -2,6 +2,7 @@
  * The `run` summary as text (the JSON form is the RunResult itself).
  */
 
+import type { MemcgStats } from "../real/types.ts";
 import { folioSizeText } from "./folio_size.ts";
 import type { PhaseResult, RunResult } from "./run_result.ts";
 import { sizeText as bytesText } from "./size_text.ts";
@@ -49,7 +50,9 @@ export function summaryText(r: RunResult): string {
     lines.push(
       "",
       `pool limit: ${p.rejectedAtLimit} stores rejected at the limit (${bytesText(p.limitBytes)}), ` +
-        `${p.rejectedByHysteresis} below it while above the accept threshold (${bytesText(p.acceptThresholdBytes)})`,
+        `${p.rejectedByHysteresis} below it while above the accept threshold (${bytesText(p.acceptThresholdBytes)})` +
+        // A store over memory.zswap.max is refused with no counter too: it lands in the second figure.
+        (r.afterSwapOut.memcg?.zswapMax != null ? " or over memory.zswap.max" : ""),
     );
   }
   const s = r.stress;
@@ -75,6 +78,8 @@ export function summaryText(r: RunResult): string {
       `swap file: ${f.readErrors} reads failed (${f.shortReads} past its end, ${f.vanishedReads} zeros where a page was written, ${f.checksumErrors} checksum mismatches)`,
     );
   }
+  const m = r.afterSwapOut.memcg;
+  if (m !== null) lines.push("", ...memcgLines(m));
   if (r.notSwappedOut > 0)
     lines.push("", `${r.notSwappedOut} pages could not be swapped out and stayed in memory`);
   if (r.zsmallocClasses !== undefined) lines.push("", r.zsmallocClasses);
@@ -124,4 +129,16 @@ function verifyText(v: RunResult["verification"]): string {
 
 function table(o: object): string[] {
   return Object.entries(o).map(([k, v]) => `  ${k.padEnd(28)} ${v}`);
+}
+
+/** The memcg's files after swap-out, as `cat` shows them (--memcg-max and friends). */
+function memcgLines(m: MemcgStats): string[] {
+  const max = (v: number | null) => (v === null ? "max" : String(v));
+  const st = Object.entries(m.stat)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  return [
+    `memcg ${m.path} after swap-out: memory.max ${max(m.memoryMax)}, memory.zswap.max ${max(m.zswapMax)}, memory.zswap.current ${m.zswapCurrent}, memory.zswap.writeback ${m.zswapWriteback ? 1 : 0}`,
+    `  memory.stat: ${st}`,
+  ];
 }

@@ -3,12 +3,15 @@
  * trace-event JSON (`--trace-json`), and the text trace section of the report.
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import type { CellResult, CheckOptions } from "../check/checker.ts";
+import { type CellResult, type CheckOptions, replayCheckToken } from "../check/checker.ts";
 import { resultHtml, timelineHtml } from "../check/html.ts";
+import { cellJson, formatCell } from "../check/report.ts";
 import { traceEventJson } from "../check/trace_json.ts";
 import { traceReport } from "../check/trace_text.ts";
 import { coverageLine } from "../sim/coverage.ts";
 import type { ExecutionResult } from "../sim/executor.ts";
+import { exitCode, out } from "./check_flags.ts";
+import { jsonText } from "./json_out.ts";
 import { UsageError } from "./usage_error.ts";
 
 export interface OutputFlags {
@@ -81,4 +84,21 @@ export function writeCleanFiles(f: OutputFlags, r: CellResult, o: CheckOptions):
     coverage: r.coverage ? coverageLine(r.coverage) : null,
   });
   write(f.html, "result page", page);
+}
+
+/** The report of one cell (text or --json, with the trace of its bug), and the exit code. */
+export function printCell(
+  f: OutputFlags & { readonly json?: boolean | undefined },
+  r: CellResult,
+  o: CheckOptions,
+): number {
+  const replayed = r.token ? replayCheckToken(r.token) : null;
+  const result = replayed?.result ?? null;
+  const report = r.bug?.text ?? "";
+  if (f.json) out(jsonText(cellJson(r, result?.trace ?? null)));
+  else out(formatCell(r, traceSection(result, report, f)));
+  if (result !== null)
+    writeBugFiles(f, `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`, report, r.token, result);
+  else writeCleanFiles(f, r, o);
+  return exitCode([r]);
 }

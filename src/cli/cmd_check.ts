@@ -1,33 +1,26 @@
 /**
- * `zswap-ts check` and `zswap-ts replay`: settle lifecycle claims mechanically.
+ * `zswap-ts check`: settle lifecycle claims mechanically (`zswap-ts replay` is cmd_replay.ts).
  *
  * @example
  * zswap-ts check --design D0 --scenario C1       # exit 1, a KASAN report, a trace, a token
  * zswap-ts check --matrix                        # every design x scenario vs the expectation
  * zswap-ts check --selftest                      # every detector fires on a bug, quiet on its twin
- * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp     # the same report again
  */
 import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
-import {
-  bugClass as bugClassOf,
-  type CellResult,
-  type CheckOptions,
-  checkCell,
-  programOptions,
-  replayCheckToken,
-  type StrategyName,
-} from "../check/checker.ts";
+import { type CellResult, type CheckOptions, checkCell, programOptions } from "../check/checker.ts";
 import { CLAIMS } from "../check/claims.ts";
+import { CHECK_DEFAULTS } from "../check/defaults.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../check/expected.ts";
 import { cellJson, formatCell, formatMatrix, mismatches } from "../check/report.ts";
 import { BATCHING_SCENARIOS } from "../check/scenarios/batching.ts";
 import { ALL_SCENARIOS, LIFECYCLE_SCENARIOS } from "../check/scenarios/index.ts";
 import { formatSelftest, runSelftest } from "../check/selftest.ts";
-import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
+import { POINTS_LEVELS } from "../kernel/points.ts";
 import { allDesigns } from "../zswap/acomp_ctx/index.ts";
+import { type CheckFlags, EXIT_INCONCLUSIVE, exitCode, int, options, out } from "./check_flags.ts";
 import { checkCellSplit, JobPool } from "./check_jobs.ts";
-import { type OutputFlags, traceSection, writeBugFiles, writeCleanFiles } from "./check_output.ts";
+import { printCell } from "./check_output.ts";
 import { runShard } from "./cmd_merge.ts";
 import { loadDesignFile } from "./design_file.ts";
 import { jsonText } from "./json_out.ts";
@@ -49,76 +42,6 @@ async function cell(f: CheckFlags, design: string, scenario: string, o: CheckOpt
     loadTimeoutMs: int("load-timeout", f.loadTimeout, 1, 3600) * 1000,
   };
   return checkCellSplit(design, scenario, o, pool.runner(name, scenario, programOptions(o), extra));
-}
-
-interface CheckFlags {
-  design?: string;
-  scenario?: string;
-  matrix?: boolean;
-  selftest?: boolean;
-  list?: boolean;
-  strategy: string;
-  seed: string;
-  executions: string;
-  bound: string;
-  dfsExecutions: string;
-  stepsMax: string;
-  shrink: boolean;
-  lockdep: boolean;
-  points: string;
-  iaa?: boolean;
-  claim?: string;
-  json?: boolean;
-  html?: string;
-  traceJson?: string;
-  wide?: boolean;
-  designFile?: string;
-  loadTimeout: string;
-  jobs: string;
-  shard?: string;
-  shardFile?: string;
-}
-
-/** A numeric option: decimal digits only (no sign, exponent, fraction, hex or blank). */
-export function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `Invalid --${name}: expected a decimal integer from ${min} to ${max}, got '${v}'`,
-    );
-  }
-  return n;
-}
-
-/** Exit codes: 0 verified, 1 bug, 2 usage (main.ts), 3 inconclusive. */
-export const EXIT_INCONCLUSIVE = 3;
-
-function exitCode(results: readonly CellResult[]): number {
-  if (results.some((r) => r.verdict === "bug")) return 1;
-  return results.some((r) => r.verdict === "inconclusive") ? EXIT_INCONCLUSIVE : 0;
-}
-
-function options(f: CheckFlags, progress: CheckOptions["onProgress"]): CheckOptions {
-  const strategy = f.strategy as StrategyName;
-  return {
-    strategy,
-    seed: int("seed", f.seed, 0, 0xffff_ffff),
-    executions: int("executions", f.executions, 1),
-    bound: int("bound", f.bound, 0, 64),
-    dfsExecutionsMax: int("dfs-executions", f.dfsExecutions, 1),
-    stepsMax: int("steps-max", f.stepsMax, 10),
-    shrink: f.shrink,
-    lockdep: f.lockdep,
-    accelerator: f.iaa === true,
-    points: f.points as PointsLevel,
-    ...(f.claim !== undefined ? { claim: f.claim } : {}),
-    clock: () => performance.now(),
-    ...(progress ? { onProgress: progress } : {}),
-  };
-}
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
 async function runOne(f: CheckFlags): Promise<number> {
@@ -148,23 +71,6 @@ async function runOne(f: CheckFlags): Promise<number> {
   await turn();
   line?.stop();
   return printCell(f, r, o);
-}
-
-/** The report of one cell (text or --json, with the trace of its bug), and the exit code. */
-export function printCell(
-  f: OutputFlags & { readonly json?: boolean | undefined },
-  r: CellResult,
-  o: CheckOptions,
-): number {
-  const replayed = r.token ? replayCheckToken(r.token) : null;
-  const result = replayed?.result ?? null;
-  const report = r.bug?.text ?? "";
-  if (f.json) out(jsonText(cellJson(r, result?.trace ?? null)));
-  else out(formatCell(r, traceSection(result, report, f)));
-  if (result !== null)
-    writeBugFiles(f, `${r.design} x ${r.scenario}: ${r.bug?.title ?? ""}`, report, r.token, result);
-  else writeCleanFiles(f, r, o);
-  return exitCode([r]);
 }
 
 async function runMatrix(f: CheckFlags): Promise<number> {
@@ -313,16 +219,24 @@ export function checkCommand(): Command {
     .addOption(
       new Option("--strategy <name>", "auto = random hunt, then dfs to verify")
         .choices(["auto", "random", "pct", "dfs"])
-        .default("auto"),
+        .default(CHECK_DEFAULTS.strategy),
     )
-    .option("--seed <n>", "seed for random and pct", "1")
-    .option("--executions <n>", "executions for the random/pct hunt", "300")
-    .option("--bound <k>", "preemption bound for dfs", "2")
-    .option("--dfs-executions <n>", "cap on dfs executions (hit: inconclusive)", "100000")
+    .option("--seed <n>", "seed for random and pct", String(CHECK_DEFAULTS.seed))
+    .option(
+      "--executions <n>",
+      "executions for the random/pct hunt",
+      String(CHECK_DEFAULTS.executions),
+    )
+    .option("--bound <k>", "preemption bound for dfs", String(CHECK_DEFAULTS.bound))
+    .option(
+      "--dfs-executions <n>",
+      "cap on dfs executions (hit: inconclusive)",
+      String(CHECK_DEFAULTS.dfsExecutionsMax),
+    )
     .option(
       "--steps-max <n>",
       "steps the strategy decides per execution; then a fair continuation tells a livelock from a long execution (hit: inconclusive)",
-      "100000",
+      String(CHECK_DEFAULTS.stepsMax),
     )
     .option("--no-shrink", "report the first failing execution as found")
     .option(
@@ -335,7 +249,7 @@ export function checkCommand(): Command {
         "preemption points besides sleeping calls: sleep (none), access (+ raw_cpu_ptr, percpu_ref get/put, kfree, inside RCU readers), all (+ after mutex lock and unlock)",
       )
         .choices([...POINTS_LEVELS])
-        .default(DEFAULT_POINTS),
+        .default(CHECK_DEFAULTS.points),
     )
     .option(
       "--iaa",
@@ -444,73 +358,4 @@ async function checkAction(f: CheckFlags): Promise<void> {
       : f.list
         ? runList(f)
         : await runOne(f);
-}
-
-interface ReplayFlags {
-  json?: boolean;
-  html?: string;
-  traceJson?: string;
-  wide?: boolean;
-  designFile?: string;
-  loadTimeout: string;
-}
-
-export function replayCommand(): Command {
-  return new Command("replay")
-    .description("Replay a token printed by 'zswap-ts check' and print the same report and trace.")
-    .argument("<token>", "the replay token (zt1....)")
-    .option("--json", "machine-readable output")
-    .option("--html <file>", "also write the execution as an HTML timeline")
-    .option("--trace-json <file>", "also write the execution as Chrome trace-event JSON")
-    .option("--wide", "text trace with one line per event instead of CPU columns")
-    .exitOverride()
-    .option("--design-file <file>", "the design file the token was recorded with")
-    .option("--load-timeout <s>", "seconds a --design-file may take to load", "10")
-    .action(async (token: string, f: ReplayFlags) => {
-      if (f.designFile !== undefined) {
-        const seconds = int("load-timeout", f.loadTimeout, 1, 3600);
-        await loadDesignFile(f.designFile, seconds * 1000);
-      }
-      let rep: ReturnType<typeof replayCheckToken>;
-      try {
-        rep = replayCheckToken(token);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const { design, scenario, result } = rep;
-      if (result.outcome !== "bug") {
-        // One execution without a bug verifies nothing: say what it was, exit 0 as before.
-        const what = `${design.name} x ${scenario.id}: no bug in this execution (${result.message}; ${result.steps} steps)`;
-        out(f.json ? jsonText({ verdict: "no-bug", message: what }) : `zswap-ts replay: ${what}`);
-        process.exitCode = 0;
-        return;
-      }
-      const cell: CellResult = {
-        design: design.name,
-        scenario: scenario.id,
-        verdict: "bug",
-        inconclusive: [],
-        coverage: null,
-        bug: result.bug,
-        bugClass: null,
-        how: `replayed (${result.steps} steps, ${result.preemptions} preemption(s))`,
-        executions: 1,
-        preemptions: result.preemptions,
-        token,
-        timeMs: 0,
-        stepBoundHits: result.stepBoundHit ? 1 : 0,
-        points: rep.points,
-      };
-      if (f.json) out(jsonText(cellJson(cell, result.trace)));
-      else
-        out(
-          formatCell(
-            { ...cell, bugClass: result.bug ? bugClassOf(result.bug.kind) : null },
-            traceSection(result, result.bug?.text ?? "", f),
-          ),
-        );
-      const title = `${design.name} x ${scenario.id}: ${result.bug?.title ?? "no bug"}`;
-      writeBugFiles(f, title, result.bug?.text ?? "", token, result);
-      process.exitCode = 1;
-    });
 }

@@ -30,7 +30,8 @@ import {
   searchFromJson,
   searchToJson,
 } from "../check/split_cell.ts";
-import { int, printCell } from "./cmd_check.ts";
+import { int } from "./check_flags.ts";
+import { printCell } from "./check_output.ts";
 import { loadDesignFile } from "./design_file.ts";
 import {
   checkShardSet,

@@ -3,11 +3,12 @@
  * Exit codes: 0 ok, 1 check failed or invariant broken, 2 usage or input error.
  */
 import { Command, CommanderError } from "commander";
-import { checkCommand, replayCommand } from "./cmd_check.ts";
+import { checkCommand } from "./cmd_check.ts";
 import { claimsCommand } from "./cmd_claims.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 import { designCommand } from "./cmd_design.ts";
 import { mergeCommand } from "./cmd_merge.ts";
+import { replayCommand } from "./cmd_replay.ts";
 import { runCommand } from "./cmd_run.ts";
 import { soakCommand } from "./cmd_soak.ts";
 import { usememCommand } from "./cmd_usemem.ts";

@@ -9,7 +9,8 @@ import { writeCapture } from "../workload/capture.ts";
 import { PAGE_SIZE } from "../workload/corpus.ts";
 import { assertUsageError, runInProcess } from "./cli_test_util.ts";
 import { runCommand } from "./cmd_run.ts";
-import { type CompareResult, KindTally } from "./run_compare.ts";
+import { KindTally } from "./run_compare.ts";
+import type { CompareResult } from "./run_compare_result.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-compare-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
  * The `run --compare` table as text (the JSON form is the CompareResult itself).
  */
 
-import type { CompareResult, KindFigures } from "./run_compare.ts";
+import type { CompareResult, KindFigures } from "./run_compare_result.ts";
 import { sizeText as bytesText } from "./size_text.ts";
 
 /** One table, one row per compressor and profile; then the ratio per page kind, if known. */

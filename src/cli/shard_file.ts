@@ -9,6 +9,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { CheckOptions, StrategyName } from "../check/checker.ts";
+import { CHECK_DEFAULTS } from "../check/defaults.ts";
 import type { PartResult } from "../check/split.ts";
 import type { SearchJson } from "../check/split_cell.ts";
 import type { PointsLevel } from "../kernel/points.ts";
@@ -53,15 +54,15 @@ export function searchOf(design: string, scenario: string, o: CheckOptions): Sha
     design,
     claim: o.claim ?? null,
     scenario,
-    strategy: o.strategy ?? "auto",
-    seed: o.seed ?? 1,
-    executions: o.executions ?? 300,
-    bound: o.bound ?? 2,
-    dfsExecutionsMax: o.dfsExecutionsMax ?? 100_000,
-    stepsMax: o.stepsMax ?? 100_000,
-    lockdep: o.lockdep !== false,
-    accelerator: o.accelerator === true,
-    points: o.points ?? "access",
+    strategy: o.strategy ?? CHECK_DEFAULTS.strategy,
+    seed: o.seed ?? CHECK_DEFAULTS.seed,
+    executions: o.executions ?? CHECK_DEFAULTS.executions,
+    bound: o.bound ?? CHECK_DEFAULTS.bound,
+    dfsExecutionsMax: o.dfsExecutionsMax ?? CHECK_DEFAULTS.dfsExecutionsMax,
+    stepsMax: o.stepsMax ?? CHECK_DEFAULTS.stepsMax,
+    lockdep: o.lockdep ?? CHECK_DEFAULTS.lockdep,
+    accelerator: o.accelerator ?? CHECK_DEFAULTS.accelerator,
+    points: o.points ?? CHECK_DEFAULTS.points,
   };
 }
 

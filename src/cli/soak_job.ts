@@ -34,7 +34,13 @@ import {
 import { Rng } from "../sim/rng.ts";
 import { DEFAULT_MIX, generateCorpus, KINDS, PAGE_SIZE } from "../workload/corpus.ts";
 import { Progress } from "./progress.ts";
-import { checkAccounting, OP_KINDS, type OpKind, pickOp } from "./soak_ops.ts";
+import {
+  checkAccounting,
+  OP_KINDS,
+  type OpKind,
+  pickOp,
+  type Soak as SoakOps,
+} from "./soak_ops.ts";
 
 export interface SoakConfig {
   readonly ops: number;
@@ -97,7 +103,7 @@ interface Live {
   readonly bytes: Uint8Array;
 }
 
-export class Soak {
+export class Soak implements SoakOps {
   readonly rng: Rng;
   readonly live: Live[] = [];
   readonly opsByKind = Object.fromEntries(OP_KINDS.map((k) => [k, 0])) as Record<OpKind, number>;

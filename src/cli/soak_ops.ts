@@ -2,9 +2,14 @@
  * The soak's operation mix, and its end-of-run accounting check (the kernel's counters against
  * the faults injected). See soak_job.ts for the oracle.
  */
-import { FOLIO_PAGES_MAX, realCompressorRegistry, type ZswapStats } from "../real/index.ts";
+import {
+  FOLIO_PAGES_MAX,
+  realCompressorRegistry,
+  type ZswapInstance,
+  type ZswapStats,
+} from "../real/index.ts";
+import type { Rng } from "../sim/rng.ts";
 import type { Profile } from "../zswap/params.ts";
-import type { Soak } from "./soak_job.ts";
 
 export const OP_KINDS = [
   "store",
@@ -20,6 +25,19 @@ export const OP_KINDS = [
 ] as const;
 
 export type OpKind = (typeof OP_KINDS)[number];
+
+/** What the operations drive: the running soak (soak_job.ts's Soak). */
+export interface Soak {
+  readonly z: ZswapInstance;
+  readonly rng: Rng;
+  readonly config: { readonly livePagesMax: number };
+  /** The pages (single pages or folios) swapped out and not yet loaded or freed. */
+  readonly live: readonly unknown[];
+  livePages(): number;
+  store(nr: number): Promise<void>;
+  load(i: number): Promise<void>;
+  free(i: number): void;
+}
 
 /**
  * Weights per thousand. The library exposes no memcg, so the limit changes are the global pool

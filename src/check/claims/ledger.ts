@@ -11,6 +11,7 @@
  */
 import { bugClass as bugClassOf, type CellResult, checkCell } from "../checker.ts";
 import "../claims.ts";
+import { CHECK_DEFAULTS } from "../defaults.ts";
 import { memoryFigures } from "./memory_cost.ts";
 import { type LedgerCheck, type LedgerRow, ROWS } from "./rows.ts";
 
@@ -44,8 +45,7 @@ export interface RowResult {
   readonly command: string;
 }
 
-export const LEDGER_BOUNDS =
-  "dfs with at most 2 preemptions, after 300 random executions; points level access; the scenario's CPUs and actors";
+export const LEDGER_BOUNDS = `dfs with at most ${CHECK_DEFAULTS.bound} preemptions, after ${CHECK_DEFAULTS.executions} random executions; points level ${CHECK_DEFAULTS.points}; the scenario's CPUs and actors`;
 
 export function checkCommand(c: LedgerCheck): string {
   const flags = [

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkCell, replayCheckToken } from "./checker.ts";
+import { replayCheckToken } from "./check_token.ts";
+import { checkCell } from "./checker.ts";
 
 describe("batching scenarios", () => {
   it("C21: v7's per-folio lock makes a page fault wait for more than a store batch", () => {

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  type CellResult,
-  CheckTokenError,
-  checkCell,
-  decodeCheckToken,
-  replayCheckToken,
-} from "./checker.ts";
+import { CheckTokenError, decodeCheckToken, replayCheckToken } from "./check_token.ts";
+import { type CellResult, checkCell } from "./checker.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "./expected.ts";
 import { matches, mismatches } from "./report.ts";
 import { LIFECYCLE_SCENARIOS } from "./scenarios/index.ts";

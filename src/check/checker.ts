@@ -10,20 +10,21 @@
  * - "inconclusive": no bug, but a cap was hit (dfs executions), an execution reached the step
  *   bound, or the strategy is not exhaustive (random, pct). Each reason names its flag.
  */
-import { DEFAULT_POINTS, POINTS_LEVELS, type PointsLevel } from "../kernel/points.ts";
-import type { BugKind, KernelBug } from "../kernel/report.ts";
+import type { PointsLevel } from "../kernel/points.ts";
+import type { KernelBug } from "../kernel/report.ts";
 import { Coverage, type CoverageSummary } from "../sim/coverage.ts";
-import { type ExecutionResult, STEPS_MAX_DEFAULT } from "../sim/executor.ts";
+import type { ExecutionResult } from "../sim/executor.ts";
 import { type ExploreResult, explore } from "../sim/explore.ts";
-import { replayComposite } from "../sim/replay_run.ts";
 import type { ExplorationStrategy } from "../sim/strategy.ts";
 import { dfs } from "../sim/strategy_dfs.ts";
 import { pct } from "../sim/strategy_pct.ts";
 import { random } from "../sim/strategy_random.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
 import { designByName } from "../zswap/acomp_ctx/index.ts";
+import { encodeCheckToken } from "./check_token.ts";
 import { claimByName } from "./claims.ts";
-import type { BugClass } from "./expected.ts";
+import { CHECK_DEFAULTS } from "./defaults.ts";
+import { type BugClass, bugClass } from "./expected.ts";
 import { type ProgramOptions, type Scenario, scenarioProgram } from "./harness.ts";
 import { scenarioById } from "./scenarios/index.ts";
 
@@ -96,114 +97,8 @@ export function programOptions(o: CheckOptions): ProgramOptions {
   return {
     lockdep: o.lockdep !== false,
     compressor: o.accelerator ? "iaa-sim" : "sim",
-    points: o.points ?? DEFAULT_POINTS,
+    points: o.points ?? CHECK_DEFAULTS.points,
   };
-}
-
-export function bugClass(kind: BugKind): BugClass {
-  switch (kind) {
-    case "use-after-free":
-    case "invalid-free":
-      return "UAF";
-    case "double-free":
-      return "double-free";
-    case "null-deref":
-      return "NULL";
-    case "uninit-value":
-      return "uninit";
-    case "circular-locking":
-    case "recursive-locking":
-      return "lockdep";
-    case "deadlock":
-      return "deadlock";
-    case "hung-task":
-    case "soft-lockup":
-    case "livelock":
-      return kind;
-    case "leak":
-      return "leak";
-    case "data-loss":
-      return "data-loss";
-    case "sleep-in-atomic":
-      return "atomic";
-    case "assertion":
-    case "warning":
-      return "WARN";
-  }
-}
-
-/**
- * The token format: zt1<flags>.<design>.<scenario>.<decisions>.<checksum>[+<decisions>.<checksum>...]
- * where the flags are "e" for exact mode (lockdep's ordering checks off), "a" for the
- * asynchronous (IAA-like) compressor, "pa" or "px" for the points levels "access" and "all"
- * (none for "sleep"), and "s<n>" (base 36) for a step bound other than the default (the fair
- * continuation starts there): everything that changes the execution is in the token.
- */
-export function encodeCheckToken(
-  design: string,
-  scenario: string,
-  token: string,
-  p: ProgramOptions = {},
-  stepsMax: number = STEPS_MAX_DEFAULT,
-): string {
-  const steps = stepsMax === STEPS_MAX_DEFAULT ? "" : `s${stepsMax.toString(36)}`;
-  const points = POINTS_FLAGS[p.points ?? DEFAULT_POINTS];
-  const flags = `${p.lockdep === false ? "e" : ""}${p.compressor === "iaa-sim" ? "a" : ""}${points}${steps}`;
-  return `zt1${flags}.${design}.${scenario}.${token}`;
-}
-
-/** "D7" or "D7@claim-name" (a design checked against a claim). */
-export function designWithClaim(field: string): AcompCtxDesign {
-  const [name, claim] = field.split("@") as [string, string | undefined];
-  const design = designByName(name);
-  return claim === undefined ? design : claimByName(claim).wrap(design);
-}
-
-export class CheckTokenError extends Error {
-  override name = "CheckTokenError";
-}
-
-export function decodeCheckToken(token: string): {
-  design: AcompCtxDesign;
-  scenario: Scenario;
-  inner: string;
-  program: ProgramOptions;
-  stepsMax: number;
-} {
-  const parts = token.trim().split(".");
-  const flags = /^zt1(e?)(a?)(p[a-z])?(?:s([0-9a-z]+))?$/.exec(parts[0] ?? "");
-  if (flags === null || parts.length < 5) {
-    throw new CheckTokenError(
-      `Invalid replay token '${token}': expected zt1.<design>.<scenario>.<decisions>.<checksum> as printed by 'zswap-ts check'`,
-    );
-  }
-  try {
-    return {
-      design: designWithClaim(parts[1] as string),
-      scenario: scenarioById(parts[2] as string),
-      inner: parts.slice(3).join("."),
-      program: {
-        lockdep: flags[1] !== "e",
-        compressor: flags[2] === "a" ? "iaa-sim" : "sim",
-        points: pointsFromFlag(flags[3]),
-      },
-      stepsMax: flags[4] === undefined ? STEPS_MAX_DEFAULT : Number.parseInt(flags[4], 36),
-    };
-  } catch (e) {
-    throw new CheckTokenError(`Invalid replay token: ${(e as Error).message}`);
-  }
-}
-
-/**
- * The token flag of each points level. A token without one was recorded at "sleep": tokens
- * printed before the levels existed keep replaying.
- */
-const POINTS_FLAGS: Readonly<Record<PointsLevel, string>> = { sleep: "", access: "pa", all: "px" };
-
-function pointsFromFlag(flag: string | undefined): PointsLevel {
-  const level = POINTS_LEVELS.find((l) => POINTS_FLAGS[l] === (flag ?? ""));
-  if (level === undefined) throw new Error(`unknown points level flag '${flag}'`);
-  return level;
 }
 
 function hunt(
@@ -225,104 +120,162 @@ function hunt(
   });
 }
 
-/** Looks for the same class of bug with the fewest departures: dfs with bound 0, 1, 2, 3. */
+/**
+ * Looks for the same class of bug with the fewest departures: dfs with bound 0, 1, ... up to
+ * CHECK_DEFAULTS.shrinkBoundMax.
+ */
 function shrink(
   design: AcompCtxDesign,
   scenario: Scenario,
   cls: BugClass,
   o: CheckOptions,
 ): ExploreResult | null {
-  for (let b = 0; b <= 3; b++) {
-    const r = hunt(design, scenario, dfs(b), 3_000, o, `shrink(bound ${b})`);
+  const { shrinkBoundMax, shrinkExecutionsMax } = CHECK_DEFAULTS;
+  for (let b = 0; b <= shrinkBoundMax; b++) {
+    const r = hunt(design, scenario, dfs(b), shrinkExecutionsMax, o, `shrink(bound ${b})`);
     if (r.verdict === "bug" && r.failing?.bug && bugClass(r.failing.bug.kind) === cls) return r;
-    if (r.verdict === "bug") continue;
   }
   return null;
 }
 
-/** What the hunt and verification phases found: a failing exploration, or how far they got. */
-export interface Search {
-  found: ExploreResult | null;
-  how: string;
-  executions: number;
-  stepBoundHits: number;
-  inconclusive: InconclusiveReason[];
+/** What one search phase (the hunt, or the exhaustive search) found. */
+export interface PhaseResult {
+  /** The failing exploration, if the phase found a bug. */
+  readonly found: ExploreResult | null;
+  /** One line: how the bug was found, or what was searched. */
+  readonly how: string;
+  readonly executions: number;
+  readonly stepBoundHits: number;
+  readonly inconclusive: readonly InconclusiveReason[];
+}
+
+/**
+ * The search so far: the phases' results added up (`afterPhase`), and what they covered. The
+ * coverage is the one accumulator the explorations write into as they run.
+ */
+export interface Search extends PhaseResult {
   readonly coverage: Coverage;
 }
 
-/** Phase 1 (unless --strategy dfs): a randomized hunt. It never verifies anything by itself. */
-function huntPhase(design: AcompCtxDesign, scenario: Scenario, o: CheckOptions, s: Search): void {
-  const seed = o.seed ?? 1;
-  const ex = o.strategy === "pct" ? pct(seed, o.pctDepth ?? 3) : random(seed);
-  const r = hunt(design, scenario, ex, o.executions ?? 300, o, ex.name, s.coverage);
-  s.executions += r.executions;
-  s.stepBoundHits += r.stepBoundHits;
-  if (r.verdict === "bug") {
-    s.found = r;
-    s.how = `found by ${ex.name} after ${r.executions} executions`;
-    return;
-  }
-  s.how = `${r.executions} ${ex.name} executions`;
-  if (o.strategy === "random" || o.strategy === "pct") {
-    s.inconclusive.push({
-      bound: "strategy",
-      text: `${ex.name} is not exhaustive: ${r.executions} executions found no bug (raise --executions to hunt longer, or use --strategy auto or dfs to verify)`,
-      flag: "--strategy",
-    });
-  }
+/** A search that has not started. */
+export function emptySearch(): Search {
+  return {
+    found: null,
+    how: "",
+    executions: 0,
+    stepBoundHits: 0,
+    inconclusive: [],
+    coverage: new Coverage(),
+  };
 }
 
-/** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
-export function verifyPhase(
+/** The search `s` followed by phase `p`: counts add up, `p` says how, a bug found stays found. */
+export function afterPhase(s: Search, p: PhaseResult): Search {
+  return {
+    found: p.found ?? s.found,
+    how: p.how,
+    executions: s.executions + p.executions,
+    stepBoundHits: s.stepBoundHits + p.stepBoundHits,
+    inconclusive: [...s.inconclusive, ...p.inconclusive],
+    coverage: s.coverage,
+  };
+}
+
+/** Phase 1 (unless --strategy dfs): a randomized hunt. It never verifies anything by itself. */
+function huntPhase(
   design: AcompCtxDesign,
   scenario: Scenario,
   o: CheckOptions,
-  s: Search,
-): void {
-  const d = dfs(o.bound ?? 2);
-  recordVerify(s, o, hunt(design, scenario, d, dfsCap(o), o, d.name, s.coverage));
+  coverage: Coverage,
+): PhaseResult {
+  const seed = o.seed ?? CHECK_DEFAULTS.seed;
+  const ex = o.strategy === "pct" ? pct(seed, o.pctDepth ?? CHECK_DEFAULTS.pctDepth) : random(seed);
+  const executionsMax = o.executions ?? CHECK_DEFAULTS.executions;
+  const r = hunt(design, scenario, ex, executionsMax, o, ex.name, coverage);
+  const counts = { executions: r.executions, stepBoundHits: r.stepBoundHits };
+  if (r.verdict === "bug") {
+    return {
+      ...counts,
+      found: r,
+      how: `found by ${ex.name} after ${r.executions} executions`,
+      inconclusive: [],
+    };
+  }
+  const notExhaustive = o.strategy === "random" || o.strategy === "pct";
+  return {
+    ...counts,
+    found: null,
+    how: `${r.executions} ${ex.name} executions`,
+    inconclusive: notExhaustive
+      ? [
+          {
+            bound: "strategy",
+            text: `${ex.name} is not exhaustive: ${r.executions} executions found no bug (raise --executions to hunt longer, or use --strategy auto or dfs to verify)`,
+            flag: "--strategy",
+          },
+        ]
+      : [],
+  };
+}
+
+/** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
+export function verifyPhase(run: CellRun): PhaseResult {
+  const { design, scenario, o, s } = run;
+  const d = dfs(o.bound ?? CHECK_DEFAULTS.bound);
+  return verifyResult(o, hunt(design, scenario, d, dfsCap(o), o, d.name, s.coverage), s.how);
 }
 
 export function dfsCap(o: CheckOptions): number {
-  return o.dfsExecutionsMax ?? DFS_EXECUTIONS_DEFAULT;
+  return o.dfsExecutionsMax ?? CHECK_DEFAULTS.dfsExecutionsMax;
 }
 
-/** What phase 2 found, from one exploration or from the combined parts of a split one. */
-export function recordVerify(
-  s: Search,
+/**
+ * What phase 2 found, from one exploration or from the combined parts of a split one;
+ * `huntHow` is how the hunt before it went ("" without one).
+ */
+export function verifyResult(
   o: CheckOptions,
   r: Pick<ExploreResult, "verdict" | "executions" | "stepBoundHits"> & Partial<ExploreResult>,
-): void {
-  const bound = o.bound ?? 2;
+  huntHow: string,
+): PhaseResult {
+  const bound = o.bound ?? CHECK_DEFAULTS.bound;
   const name = dfs(bound).name;
   const cap = dfsCap(o);
-  s.executions += r.executions;
-  s.stepBoundHits += r.stepBoundHits;
-  const before = s.how ? ` (+ ${s.how})` : "";
+  const counts = { executions: r.executions, stepBoundHits: r.stepBoundHits };
+  const before = huntHow ? ` (+ ${huntHow})` : "";
   if (r.verdict === "bug") {
-    s.found = r as ExploreResult;
-    s.how = `found by ${name} after ${r.executions} executions`;
-  } else if (r.verdict === "exhausted") {
-    s.how = `searched up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
-  } else {
-    s.how = `searched up to bound ${bound}: stopped at the cap of ${cap} executions${before}`;
-    s.inconclusive.push({
-      bound: "dfs-executions",
-      text: `the dfs execution cap was hit: ${cap} executions did not cover every schedule with at most ${bound} preemption(s) (raise --dfs-executions, or lower --bound)`,
-      flag: "--dfs-executions",
-    });
+    const how = `found by ${name} after ${r.executions} executions`;
+    return { ...counts, found: r as ExploreResult, how, inconclusive: [] };
   }
+  if (r.verdict === "exhausted") {
+    const how = `searched up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
+    return { ...counts, found: null, how, inconclusive: [] };
+  }
+  return {
+    ...counts,
+    found: null,
+    how: `searched up to bound ${bound}: stopped at the cap of ${cap} executions${before}`,
+    inconclusive: [
+      {
+        bound: "dfs-executions",
+        text: `the dfs execution cap was hit: ${cap} executions did not cover every schedule with at most ${bound} preemption(s) (raise --dfs-executions, or lower --bound)`,
+        flag: "--dfs-executions",
+      },
+    ],
+  };
 }
 
 /** Step-bound hits make a check without a bug inconclusive: nothing beyond the bound was searched. */
-function stepBoundReason(s: Search, o: CheckOptions): void {
-  if (s.found !== null || s.stepBoundHits === 0) return;
-  const stepsMax = o.stepsMax ?? STEPS_MAX_DEFAULT;
-  s.inconclusive.push({
-    bound: "steps-max",
-    text: `${s.stepBoundHits} execution(s) reached the step bound of ${stepsMax} steps; a fair continuation ran them on without finding a liveness bug, but the search did not branch beyond the bound (raise --steps-max)`,
-    flag: "--steps-max",
-  });
+function stepBoundReason(s: Search, o: CheckOptions): InconclusiveReason[] {
+  if (s.found !== null || s.stepBoundHits === 0) return [];
+  const stepsMax = o.stepsMax ?? CHECK_DEFAULTS.stepsMax;
+  return [
+    {
+      bound: "steps-max",
+      text: `${s.stepBoundHits} execution(s) reached the step bound of ${stepsMax} steps; a fair continuation ran them on without finding a liveness bug, but the search did not branch beyond the bound (raise --steps-max)`,
+      flag: "--steps-max",
+    },
+  ];
 }
 
 /** A check in progress: what `beginCell` set up, the search so far, and the clock. */
@@ -347,8 +300,12 @@ export function checkCell(
 ): CellResult {
   const run = beginCell(designName, scenarioId, o);
   if (!("s" in run)) return run;
-  if (needsVerify(run)) verifyPhase(run.design, run.scenario, o, run.s);
-  return endCell(run);
+  return endCell(needsVerify(run) ? afterVerify(run, verifyPhase(run)) : run);
+}
+
+/** The check after phase 2 has given `p`. */
+export function afterVerify(run: CellRun, p: PhaseResult): CellRun {
+  return { ...run, s: afterPhase(run.s, p) };
 }
 
 /** Sets a check up and runs its hunt (phase 1); an n/a cell is its own result. */
@@ -370,7 +327,7 @@ export function beginCell(
     bugClass: null,
     preemptions: null,
     token: null,
-    points: o.points ?? DEFAULT_POINTS,
+    points: o.points ?? CHECK_DEFAULTS.points,
   };
   if (scenario.notApplicable?.includes(design.name)) {
     return {
@@ -385,28 +342,25 @@ export function beginCell(
     };
   }
   // `after`: the hunt already ran (a shard file carries it to the merge).
-  const s: Search = after ?? {
-    found: null,
-    how: "",
-    executions: 0,
-    stepBoundHits: 0,
-    inconclusive: [],
-    coverage: new Coverage(),
-  };
-  if (after === undefined && (o.strategy ?? "auto") !== "dfs") huntPhase(design, scenario, o, s);
+  let s = after ?? emptySearch();
+  if (after === undefined && (o.strategy ?? CHECK_DEFAULTS.strategy) !== "dfs")
+    s = afterPhase(s, huntPhase(design, scenario, o, s.coverage));
   return { plain, design, scenario, o, s, base, clock, t0 };
 }
 
 /** Whether phase 2 (the bounded exhaustive search) runs: auto and dfs, when nothing was found. */
 export function needsVerify(run: CellRun): boolean {
-  const strategy = run.o.strategy ?? "auto";
+  const strategy = run.o.strategy ?? CHECK_DEFAULTS.strategy;
   return run.s.found === null && (strategy === "auto" || strategy === "dfs");
 }
 
 /** The verdict, after shrinking a bug. */
 export function endCell(run: CellRun): CellResult {
-  const { plain, design, scenario, o, s, clock, t0 } = run;
-  stepBoundReason(s, o);
+  const { plain, design, scenario, o, clock, t0 } = run;
+  const s: Search = {
+    ...run.s,
+    inconclusive: [...run.s.inconclusive, ...stepBoundReason(run.s, o)],
+  };
   const counts = {
     executions: s.executions,
     stepBoundHits: s.stepBoundHits,
@@ -456,23 +410,8 @@ function bugResult(
       scenario.id,
       best.token as string,
       programOptions(o),
-      o.stepsMax ?? STEPS_MAX_DEFAULT,
+      o.stepsMax ?? CHECK_DEFAULTS.stepsMax,
     ),
     timeMs: Math.round(clock() - t0),
   };
-}
-
-/** Replays a check token with tracing; the result carries the bug and the trace. */
-export function replayCheckToken(token: string): {
-  design: AcompCtxDesign;
-  scenario: Scenario;
-  result: ExecutionResult;
-  points: PointsLevel;
-} {
-  const { design, scenario, inner, program, stepsMax } = decodeCheckToken(token);
-  const result = replayComposite(scenarioProgram(design, scenario, program), inner, {
-    trace: true,
-    stepsMax,
-  });
-  return { design, scenario, result, points: program.points ?? DEFAULT_POINTS };
 }

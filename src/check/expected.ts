@@ -9,6 +9,7 @@
  * each with the evidence from the kernel's code, instead of bending the model or the scenario.
  * `docs/matrix.md` lists the same amendments.
  */
+import type { BugKind } from "../kernel/report.ts";
 
 /** A bug as the matrix shows it: one word per detector family. */
 export type BugClass =
@@ -226,4 +227,37 @@ function row(...cells: ExpectedCell[]): Record<string, ExpectedCell> {
 
 export function expectedCell(scenario: string, design: string): ExpectedCell | undefined {
   return EXPECTED[scenario]?.[design];
+}
+
+/** The class of a bug report, as the matrix names it. */
+export function bugClass(kind: BugKind): BugClass {
+  switch (kind) {
+    case "use-after-free":
+    case "invalid-free":
+      return "UAF";
+    case "double-free":
+      return "double-free";
+    case "null-deref":
+      return "NULL";
+    case "uninit-value":
+      return "uninit";
+    case "circular-locking":
+    case "recursive-locking":
+      return "lockdep";
+    case "deadlock":
+      return "deadlock";
+    case "hung-task":
+    case "soft-lockup":
+    case "livelock":
+      return kind;
+    case "leak":
+      return "leak";
+    case "data-loss":
+      return "data-loss";
+    case "sleep-in-atomic":
+      return "atomic";
+    case "assertion":
+    case "warning":
+      return "WARN";
+  }
 }

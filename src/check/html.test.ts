@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Trace } from "../sim/trace.ts";
-import { checkCell, replayCheckToken } from "./checker.ts";
+import { replayCheckToken } from "./check_token.ts";
+import { checkCell } from "./checker.ts";
 import { resultHtml, timelineHtml } from "./html.ts";
 
 function uafPage(title: string): { html: string; events: number } {

@@ -22,15 +22,15 @@ for (const d of LIVENESS_VARIANTS) registerDesign(d);
 function split(d: string, s: string, o: CheckOptions, n: number): CellResult {
   const run = beginCell(d, s, o);
   if (!("s" in run)) return run;
-  if (needsVerify(run)) {
-    const program = cellProgram(run);
-    const po = partOptions(o);
+  if (!needsVerify(run)) return endCell(run);
+  const program = cellProgram(run);
+  const po = partOptions(o);
+  return endCell(
     applyParts(
       run,
       Array.from({ length: n }, (_, i) => explorePart(program, i, n, po)),
-    );
-  }
-  return endCell(run);
+    ),
+  );
 }
 
 const norm = (r: CellResult) => JSON.stringify({ ...r, timeMs: 0 });

@@ -7,19 +7,21 @@
  */
 
 import { Coverage, type CoverageJson } from "../sim/coverage.ts";
-import { STEPS_MAX_DEFAULT } from "../sim/executor.ts";
 import type { ExploreResult, Program } from "../sim/explore.ts";
 import { replayComposite } from "../sim/replay_run.ts";
 import {
+  afterVerify,
   type CellRun,
   type CheckOptions,
   dfsCap,
   type InconclusiveReason,
+  type PhaseResult,
   programOptions,
-  recordVerify,
   type Search,
   verifyPhase,
+  verifyResult,
 } from "./checker.ts";
+import { CHECK_DEFAULTS } from "./defaults.ts";
 import { scenarioProgram } from "./harness.ts";
 import { combineParts, explorePrefix, type PartOptions, type PartResult } from "./split.ts";
 
@@ -29,20 +31,25 @@ export function cellProgram(run: CellRun): Program {
 
 export function partOptions(o: CheckOptions): PartOptions {
   return {
-    bound: o.bound ?? 2,
+    bound: o.bound ?? CHECK_DEFAULTS.bound,
     cap: dfsCap(o),
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
   };
 }
 
-/** Records the combined parts as phase 2 (or runs it unsplit when the parts cannot settle it). */
-export function applyParts(run: CellRun, parts: readonly PartResult[]): void {
+/**
+ * The check after phase 2, from the combined parts (or run unsplit when the parts cannot settle
+ * it).
+ */
+export function applyParts(run: CellRun, parts: readonly PartResult[]): CellRun {
+  return afterVerify(run, partsPhase(run, parts));
+}
+
+/** Phase 2's result from the parts of a split search. */
+function partsPhase(run: CellRun, parts: readonly PartResult[]): PhaseResult {
   const { o, s } = run;
   const c = combineParts(parts, dfsCap(o));
-  if (c.sequential) {
-    verifyPhase(run.design, run.scenario, o, s);
-    return;
-  }
+  if (c.sequential) return verifyPhase(run);
   let { stepBoundHits } = c;
   s.coverage.merge(c.coverage);
   if (c.truncated !== null) {
@@ -51,16 +58,20 @@ export function applyParts(run: CellRun, parts: readonly PartResult[]): void {
     stepBoundHits += r.stepBoundHits;
   }
   const found = c.bugToken === null ? null : foundByToken(cellProgram(run), c.bugToken, o);
-  recordVerify(s, o, {
-    verdict: c.verdict,
-    executions: c.executions,
-    stepBoundHits,
-    ...(found ? { failing: found, token: c.bugToken, message: found.message } : {}),
-  });
+  return verifyResult(
+    o,
+    {
+      verdict: c.verdict,
+      executions: c.executions,
+      stepBoundHits,
+      ...(found ? { failing: found, token: c.bugToken, message: found.message } : {}),
+    },
+    s.how,
+  );
 }
 
 function foundByToken(program: Program, token: string, o: CheckOptions) {
-  return replayComposite(program, token, { stepsMax: o.stepsMax ?? STEPS_MAX_DEFAULT });
+  return replayComposite(program, token, { stepsMax: o.stepsMax ?? CHECK_DEFAULTS.stepsMax });
 }
 
 /** The hunt's state as JSON (a shard file carries it to the merge). */

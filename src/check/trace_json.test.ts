@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Trace } from "../sim/trace.ts";
-import { checkCell, replayCheckToken } from "./checker.ts";
+import { replayCheckToken } from "./check_token.ts";
+import { checkCell } from "./checker.ts";
 import { type TraceEventJson, traceEventJson } from "./trace_json.ts";
 
 const PHASES = new Set("BEXiIbneSTpFstfPOND(M)CRc".replace(/[()]/g, "").split(""));

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Trace } from "../sim/trace.ts";
-import { checkCell, replayCheckToken } from "./checker.ts";
+import { replayCheckToken } from "./check_token.ts";
+import { checkCell } from "./checker.ts";
 import { COLUMN_WIDTH, traceReport, wrapText } from "./trace_text.ts";
 
 function uaf(wide = false): string {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KNOWN_POINTS } from "../sim/coverage.ts";
-import { checkCell, decodeCheckToken, replayCheckToken } from "./checker.ts";
+import { decodeCheckToken, replayCheckToken } from "./check_token.ts";
+import { checkCell } from "./checker.ts";
 import { formatCell } from "./report.ts";
 
 describe("verdicts: never more than the search showed", () => {

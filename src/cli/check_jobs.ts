@@ -48,8 +48,7 @@ export async function checkCellSplit(
 ): Promise<CellResult> {
   const run = beginCell(designName, scenarioId, o);
   if (!("s" in run)) return run;
-  if (needsVerify(run)) applyParts(run, await parts(partOptions(o)));
-  return endCell(run);
+  return endCell(needsVerify(run) ? applyParts(run, await parts(partOptions(o))) : run);
 }
 
 function startWorker(): Worker {

@@ -3,7 +3,8 @@
  * trace-event JSON (`--trace-json`), and the text trace section of the report.
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { type CellResult, type CheckOptions, replayCheckToken } from "../check/checker.ts";
+import { replayCheckToken } from "../check/check_token.ts";
+import type { CellResult, CheckOptions } from "../check/checker.ts";
 import { resultHtml, timelineHtml } from "../check/html.ts";
 import { cellJson, formatCell } from "../check/report.ts";
 import { traceEventJson } from "../check/trace_json.ts";

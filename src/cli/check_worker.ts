@@ -3,7 +3,7 @@
  * (src/check/split.ts) on request, one at a time, and answers with the part's result.
  */
 import { parentPort } from "node:worker_threads";
-import { designWithClaim } from "../check/checker.ts";
+import { designWithClaim } from "../check/check_token.ts";
 import { scenarioProgram } from "../check/harness.ts";
 import { scenarioById } from "../check/scenarios/index.ts";
 import { explorePart } from "../check/split.ts";

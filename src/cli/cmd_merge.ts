@@ -12,10 +12,10 @@
  * zswap-ts merge s0.json s1.json      # the same as zswap-ts check -d D7 -s C4 --jobs 1
  */
 import { Command } from "commander";
+import { designWithClaim } from "../check/check_token.ts";
 import {
   beginCell,
   type CheckOptions,
-  designWithClaim,
   endCell,
   needsVerify,
   programOptions,
@@ -126,13 +126,14 @@ async function merge(paths: readonly string[], f: MergeFlags): Promise<number> {
       searchFromJson(first.hunt, program, o),
     );
     if (!("s" in run)) throw new UsageError("the shards' cell is not applicable");
+    let verified = run;
     if (needsVerify(run)) {
       const parts = files.map((x) => x.part);
       if (parts.some((p) => p === null))
         throw new UsageError("a shard file carries no search part although the hunt found no bug");
-      applyParts(run, parts as NonNullable<(typeof parts)[number]>[]);
+      verified = applyParts(run, parts as NonNullable<(typeof parts)[number]>[]);
     }
-    result = endCell(run);
+    result = endCell(verified);
   } catch (e) {
     if (e instanceof SplitError || e instanceof RangeError) throw new UsageError(e.message);
     if (e instanceof Error && /Unknown design|Unknown scenario/.test(e.message))

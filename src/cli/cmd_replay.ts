@@ -5,7 +5,9 @@
  * zswap-ts replay zt1pa.D0.C1.-b-1-7-.1uwpdyp
  */
 import { Command } from "commander";
-import { bugClass as bugClassOf, type CellResult, replayCheckToken } from "../check/checker.ts";
+import { replayCheckToken } from "../check/check_token.ts";
+import type { CellResult } from "../check/checker.ts";
+import { bugClass as bugClassOf } from "../check/expected.ts";
 import { cellJson, formatCell } from "../check/report.ts";
 import { int, out } from "./check_flags.ts";
 import { traceSection, writeBugFiles } from "./check_output.ts";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { CLAIMS_DOC, claimsDoc } from "../../../scripts/claims_doc.ts";
 import { main } from "../../cli/main.ts";
-import { replayCheckToken } from "../checker.ts";
+import { replayCheckToken } from "../check_token.ts";
 import { type CheckOutcome, computeLedger, type RowResult, rowVerdict } from "./ledger.ts";
 import { ledgerJson } from "./render.ts";
 import { ROWS } from "./rows.ts";

@@ -9,7 +9,8 @@
  * - "false-within-bounds": a predicted bug was not found by the exhaustive search;
  * - "inconclusive": a check hit a cap before covering its bounds.
  */
-import { bugClass as bugClassOf, type CellResult, checkCell } from "../checker.ts";
+import { type CellResult, checkCell } from "../checker.ts";
+import { bugClass as bugClassOf } from "../expected.ts";
 import "../claims.ts";
 import { CHECK_DEFAULTS } from "../defaults.ts";
 import { memoryFigures } from "./memory_cost.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { registerDesign } from "../../zswap/acomp_ctx/index.ts";
-import { checkCell, replayCheckToken } from "../checker.ts";
+import { replayCheckToken } from "../check_token.ts";
+import { checkCell } from "../checker.ts";
 import { LIVENESS_VARIANTS } from "./liveness_variants.ts";
 
 for (const d of LIVENESS_VARIANTS) registerDesign(d);

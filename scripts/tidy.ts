@@ -5,6 +5,9 @@
  * what would make a simulation irreproducible or tie the code to one executor, and says what to
  * use instead. Comments and strings are not inspected. Test files (*.test.ts) are exempt.
  * Files may opt out of one rule on one line with `// tidy:allow <rule> -- reason`.
+ *
+ * In all of src/ (tests and test utilities exempt), imports flow down the layers and no file
+ * imports itself back through others at run time (an import cycle).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -168,23 +171,92 @@ export function layeringFindings(path: string, src: string): string[] {
   return findings;
 }
 
-function main(): void {
-  const root = join(import.meta.dirname, "..");
+/**
+ * The modules `src` imports at run time, as paths relative to the repository root: relative
+ * `import`/`export ... from` and side-effect imports. Type-only imports (`import type`, or every
+ * name marked `type`) are left out: they vanish in the build and order nothing at load time, so a
+ * module may name a type of a module that imports it (lockdep's functions take the Kernel).
+ */
+export function runtimeImports(path: string, src: string): string[] {
+  const out: string[] = [];
+  const stmt =
+    /(?:^|\n)\s*(import|export)\s+(type\s+)?([\w$\s{},*]*?)\s*(?:from\s*)?["'](\.[^"']+)["']/g;
+  for (const m of src.matchAll(stmt)) {
+    const [, , typeKeyword, clause = "", spec = ""] = m;
+    if (typeKeyword !== undefined) continue;
+    const braces = /^\{([^}]*)\}$/.exec(clause.trim());
+    const names =
+      braces?.[1]
+        ?.split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== "") ?? [];
+    if (braces !== null && names.length > 0 && names.every((n) => n.startsWith("type "))) continue;
+    out.push(join(path, "..", spec));
+  }
+  return out;
+}
+
+/**
+ * Import cycles among `files` (path -> source), one finding per cycle found, as the chain of
+ * files. A cycle makes the load order decide what a module sees of another (a class still in its
+ * temporal dead zone), and it says two files are one concept in two places: each utility has one
+ * home below its users (docs/ARCHITECTURE.md §2).
+ */
+export function cycleFindings(files: ReadonlyMap<string, string>): string[] {
+  const graph = new Map<string, string[]>();
+  for (const [path, src] of files)
+    graph.set(
+      path,
+      runtimeImports(path, src).filter((t) => files.has(t)),
+    );
+  const findings: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  // Depth-first over the import graph; a back edge to a file on the stack closes a cycle.
+  const visit = (v: string): void => {
+    state.set(v, "open");
+    stack.push(v);
+    for (const w of graph.get(v) ?? []) {
+      if (state.get(w) === "open") {
+        const chain = [...stack.slice(stack.indexOf(w)), w];
+        findings.push(
+          `${v}: import cycle ${chain.join(" -> ")} (move what both need into a file of its own below them)`,
+        );
+      } else if (!state.has(w)) visit(w);
+    }
+    stack.pop();
+    state.set(v, "done");
+  };
+  for (const v of [...graph.keys()].sort()) if (!state.has(v)) visit(v);
+  return findings;
+}
+
+/** Every finding in the tree at `root` (its src/), and how many files were read. */
+export function tidyTree(root: string): { findings: string[]; kernelSide: number; all: number } {
   const files: string[] = [];
   for (const d of KERNEL_SIDE) walk(join(root, d), files);
   const everything: string[] = [];
   walk(join(root, "src"), everything);
+  const sources = new Map(everything.map((f) => [relative(root, f), readFileSync(f, "utf8")]));
   const findings = [
     ...files.flatMap((f) => tidyFile(relative(root, f), readFileSync(f, "utf8"))),
-    ...everything.flatMap((f) => layeringFindings(relative(root, f), readFileSync(f, "utf8"))),
+    ...[...sources].flatMap(([path, src]) => layeringFindings(path, src)),
+    ...cycleFindings(sources),
   ];
+  return { findings, kernelSide: files.length, all: everything.length };
+}
+
+/** `tsx scripts/tidy.ts [root]`: the repository this script is in, or `root`. */
+function main(): void {
+  const root = process.argv[2] ?? join(import.meta.dirname, "..");
+  const { findings, kernelSide, all } = tidyTree(root);
   if (findings.length > 0) {
     for (const f of findings) process.stderr.write(`${f}\n`);
     process.stderr.write(`tidy: ${findings.length} finding(s)\n`);
     process.exit(1);
   }
   process.stdout.write(
-    `tidy: ${files.length} kernel-side files clean; ${everything.length} files follow the layering\n`,
+    `tidy: ${kernelSide} kernel-side files clean; ${all} files follow the layering, without import cycles\n`,
   );
 }
 

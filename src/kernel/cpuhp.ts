@@ -31,7 +31,7 @@
 import { choose, type Op, sched } from "./effect.ts";
 import { EBUSY, EINVAL, ENOMEM } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
+import { heldLocksLines } from "./lockdep.ts";
 import { GFP_KERNEL, kmalloc } from "./memory.ts";
 import { Mutex, mutexLock, mutexUnlockAndYield } from "./mutex.ts";
 import { cpusReadLock, cpusReadUnlock, cpusWriteLock, cpusWriteUnlock } from "./percpu_rwsem.ts";

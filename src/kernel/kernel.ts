@@ -5,7 +5,7 @@
  */
 import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
-import { LockdepGraph } from "./lockdep.ts";
+import { heldLocksLines, LockdepGraph } from "./lockdep.ts";
 import { DEFAULT_POINTS, type PointsLevel, pointMask } from "./points.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf, whereOf } from "./site.ts";
@@ -226,15 +226,4 @@ function noPreemptionPointBug(t: Task, n: number): KernelBug {
       ...(t.callStack.length > 0 ? [...t.callStack].reverse() : [t.name]).map((f) => ` ${f}`),
     ],
   );
-}
-
-export function heldLocksLines(t: Task): string[] {
-  if (t.heldLocks.length === 0) return [`no locks held by ${t.name}.`];
-  return [
-    `${t.heldLocks.length} lock${t.heldLocks.length > 1 ? "s" : ""} held by ${t.name}:`,
-    ...t.heldLocks.map(
-      (l, i) =>
-        ` #${i}: (${l.name}){${l.read ? "read" : "write"}}, class ${l.cls}, at: ${l.site.stack[l.site.stack.length - 1] ?? l.site.task}`,
-    ),
-  ];
 }

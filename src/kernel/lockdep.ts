@@ -11,10 +11,9 @@
  * add no edges (as in lockdep); there are no nesting annotations (subclasses).
  */
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
 import { KernelBug } from "./report.ts";
 import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
-import type { HeldLock } from "./task.ts";
+import type { HeldLock, Task } from "./task.ts";
 
 /** Where an edge A -> B was first seen: the task held A and took B. */
 export interface EdgeWitness {
@@ -227,4 +226,16 @@ function circularReport(k: Kernel, want: HeldLock, have: HeldLock, chain: string
     "WARNING: possible circular locking dependency detected",
     lines,
   );
+}
+
+/** The locks `t` holds, as lockdep lists them under a report ("2 locks held by ..."). */
+export function heldLocksLines(t: Task): string[] {
+  if (t.heldLocks.length === 0) return [`no locks held by ${t.name}.`];
+  return [
+    `${t.heldLocks.length} lock${t.heldLocks.length > 1 ? "s" : ""} held by ${t.name}:`,
+    ...t.heldLocks.map(
+      (l, i) =>
+        ` #${i}: (${l.name}){${l.read ? "read" : "write"}}, class ${l.cls}, at: ${l.site.stack[l.site.stack.length - 1] ?? l.site.task}`,
+    ),
+  ];
 }

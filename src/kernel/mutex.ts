@@ -7,8 +7,7 @@
  */
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
-import { lockAcquire, lockRelease } from "./lockdep.ts";
+import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
 import { preemptPoint } from "./points.ts";
 import { KernelBug } from "./report.ts";

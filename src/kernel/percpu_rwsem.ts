@@ -19,8 +19,7 @@
  */
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
-import { lockAcquire, lockRelease } from "./lockdep.ts";
+import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
 import { KernelBug } from "./report.ts";
 import type { Task, Waitable } from "./task.ts";

@@ -8,8 +8,7 @@
  * would be in the kernel.
  */
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
-import { lockAcquire, lockRelease } from "./lockdep.ts";
+import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { preemptDisable, preemptEnable } from "./preempt.ts";
 import { KernelBug } from "./report.ts";
 import { siteLines, siteOf } from "./site.ts";

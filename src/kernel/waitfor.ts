@@ -3,7 +3,7 @@
  * blocked on Z ..." and report a deadlock as soon as the chain returns to the task.
  */
 import type { Kernel } from "./kernel.ts";
-import { heldLocksLines } from "./kernel.ts";
+import { heldLocksLines } from "./lockdep.ts";
 import { KernelBug } from "./report.ts";
 import type { Task } from "./task.ts";
 

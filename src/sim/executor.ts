@@ -13,7 +13,7 @@
  */
 import type { ChoiceKind, Effect } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { heldLocksLines } from "../kernel/kernel.ts";
+import { heldLocksLines } from "../kernel/lockdep.ts";
 import { isKernelBug, KernelBug } from "../kernel/report.ts";
 import type { Task } from "../kernel/task.ts";
 import type { Coverage } from "./coverage.ts";

@@ -30,7 +30,8 @@
  * say how many steps the model saw.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
-import { heldLocksLines, type Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { heldLocksLines } from "../kernel/lockdep.ts";
 import { KernelBug } from "../kernel/report.ts";
 import type { Task } from "../kernel/task.ts";
 import type { ChoiceContext } from "./strategy.ts";

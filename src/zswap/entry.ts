@@ -9,7 +9,7 @@ import type { Memcg } from "../mm/memcg.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { type Profile, storesRaw } from "./params.ts";
-import { zswapPoolPut } from "./pool.ts";
+import { zswapPoolGet, zswapPoolPut } from "./pool.ts";
 import { zswapState } from "./state.ts";
 import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
 
@@ -79,4 +79,31 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
   yield* kfreeAndYield(k, entry);
   yield* zswapPoolPut(k, pool);
+}
+
+/** The rest of zswap_store_page() once `entry` holds the compressed page: xa_store and publish. */
+export function* zswapStoreEntry(
+  k: Kernel,
+  entry: EntryObj,
+  memcg: Memcg | null,
+  pool: PoolObj,
+): Op<void> {
+  const z = zswapState(k);
+  const e = entry.data;
+  const swp = e.swpentry;
+  // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
+  const tree = z.tree(swp.type);
+  const old = tree.get(swp.offset);
+  tree.set(swp.offset, entry);
+  if (old !== undefined) yield* zswapEntryFree(k, old);
+  zswapPoolGet(k, pool);
+  if (memcg !== null) memcg.charge(e.length);
+  z.compressedBytes += e.length;
+  z.stats.stored_pages++;
+  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages++;
+  // Publishing order matters: writeback finds entries only through the LRU, so add it last.
+  e.pool = pool;
+  e.memcg = memcg;
+  e.referenced = true;
+  zswapLruAdd(k, entry);
 }

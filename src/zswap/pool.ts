@@ -9,7 +9,7 @@ import type { Op } from "../kernel/effect.ts";
 import { EINVAL, ENODEV, ENOENT } from "../kernel/errno.ts";
 import { faultHook } from "../kernel/fault_inject.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kfreeAndYield, kmalloc, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfree, kfreeAndYield, kmalloc, memory, use } from "../kernel/memory.ts";
 import { mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
 import {
   percpuRefExit,
@@ -219,6 +219,36 @@ function* totalPagesRcu(k: Kernel): Op<number> {
   }
   rcuReadUnlock(k);
   return n;
+}
+
+/*
+ * The pool limit, as mm/zswap.c keeps it beside zswap_total_pages(): max_pool_percent of RAM,
+ * and the accept threshold below which a pool that filled up takes stores again.
+ */
+
+/** zswap_max_pages(). */
+export function zswapMaxPages(k: Kernel): number {
+  const z = zswapState(k);
+  return Math.floor((memory(k).totalramPages * z.params.max_pool_percent) / 100);
+}
+
+/** zswap_accept_thr_pages(). */
+export function zswapAcceptThrPages(k: Kernel): number {
+  const z = zswapState(k);
+  return Math.floor((zswapMaxPages(k) * z.params.accept_threshold_percent) / 100);
+}
+
+/** zswap_check_limits(): one-way hysteresis; true rejects the store. `cur`: zswap_total_pages(). */
+export function zswapCheckLimits(k: Kernel, cur = zswapTotalPages(k)): boolean {
+  const z = zswapState(k);
+  const max = zswapMaxPages(k);
+  if (cur >= max) {
+    z.stats.pool_limit_hit++;
+    z.poolReachedFull = true;
+  } else if (z.poolReachedFull && cur <= zswapAcceptThrPages(k)) {
+    z.poolReachedFull = false;
+  }
+  return z.poolReachedFull;
 }
 
 /**

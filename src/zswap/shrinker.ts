@@ -17,9 +17,8 @@ import type { SwpEntry } from "../mm/swap_entry.ts";
 import { storageWrite } from "../mm/swap_storage.ts";
 import { zswapDecompress } from "./compress.ts";
 import { lruMemcg, zswapEntryFree } from "./entry.ts";
-import { zswapTotalPages, zswapTotalPagesRcu } from "./pool.ts";
+import { zswapAcceptThrPages, zswapTotalPages, zswapTotalPagesRcu } from "./pool.ts";
 import { zswapState } from "./state.ts";
-import { zswapAcceptThrPages } from "./store.ts";
 import type { EntryObj } from "./types.ts";
 
 const MAX_RECLAIM_RETRIES = 16;

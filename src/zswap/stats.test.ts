@@ -29,10 +29,9 @@ import { D0 } from "./acomp_ctx/d0.ts";
 import { D7 } from "./acomp_ctx/d7.ts";
 import type { AcompCtxDesign } from "./acomp_ctx/design.ts";
 import type { Profile, ZswapParams } from "./params.ts";
-import { zswapTotalPages } from "./pool.ts";
+import { zswapCheckLimits, zswapTotalPages } from "./pool.ts";
 import { zswapShrinkerScan } from "./shrinker.ts";
 import type { ZswapState } from "./state.ts";
-import { zswapCheckLimits } from "./store.ts";
 import type { PoolObj } from "./types.ts";
 import {
   zswapDebugfs,

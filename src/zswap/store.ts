@@ -3,50 +3,19 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { kfreeAndYield, memory } from "../kernel/memory.ts";
+import { kfreeAndYield } from "../kernel/memory.ts";
 import { traced } from "../kernel/site.ts";
 import { queueWork } from "../kernel/workqueue.ts";
 import { type Folio, folioAssertLocked } from "../mm/folio.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zswapCompress } from "./compress.ts";
-import { entryStoredRaw, zswapEntryCacheAlloc, zswapEntryFree, zswapLruAdd } from "./entry.ts";
-import {
-  zswapPoolCurrentGet,
-  zswapPoolGet,
-  zswapPoolPut,
-  zswapTotalPages,
-  zswapTotalPagesRcu,
-} from "./pool.ts";
+import { zswapEntryCacheAlloc, zswapEntryFree, zswapStoreEntry } from "./entry.ts";
+import { zswapCheckLimits, zswapPoolCurrentGet, zswapPoolPut, zswapTotalPagesRcu } from "./pool.ts";
 import { shrinkMemcg } from "./shrinker.ts";
 import { zswapState } from "./state.ts";
 import { storesInBatches, zswapStoreBatched } from "./store_batch.ts";
-import type { EntryObj, PoolObj } from "./types.ts";
-
-/** zswap_max_pages(). */
-export function zswapMaxPages(k: Kernel): number {
-  const z = zswapState(k);
-  return Math.floor((memory(k).totalramPages * z.params.max_pool_percent) / 100);
-}
-
-/** zswap_accept_thr_pages(). */
-export function zswapAcceptThrPages(k: Kernel): number {
-  const z = zswapState(k);
-  return Math.floor((zswapMaxPages(k) * z.params.accept_threshold_percent) / 100);
-}
-
-/** zswap_check_limits(): one-way hysteresis; true rejects the store. `cur`: zswap_total_pages(). */
-export function zswapCheckLimits(k: Kernel, cur = zswapTotalPages(k)): boolean {
-  const z = zswapState(k);
-  const max = zswapMaxPages(k);
-  if (cur >= max) {
-    z.stats.pool_limit_hit++;
-    z.poolReachedFull = true;
-  } else if (z.poolReachedFull && cur <= zswapAcceptThrPages(k)) {
-    z.poolReachedFull = false;
-  }
-  return z.poolReachedFull;
-}
+import type { PoolObj } from "./types.ts";
 
 export function zswapStore(k: Kernel, folio: Folio): Op<boolean> {
   return traced(k, "zswap_store", store(k, folio));
@@ -114,33 +83,6 @@ function* zswapStorePage(
   }
   yield* zswapStoreEntry(k, entry, memcg, pool);
   return true;
-}
-
-/** The rest of zswap_store_page() once `entry` holds the compressed page: xa_store and publish. */
-export function* zswapStoreEntry(
-  k: Kernel,
-  entry: EntryObj,
-  memcg: Memcg | null,
-  pool: PoolObj,
-): Op<void> {
-  const z = zswapState(k);
-  const e = entry.data;
-  const swp = e.swpentry;
-  // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
-  const tree = z.tree(swp.type);
-  const old = tree.get(swp.offset);
-  tree.set(swp.offset, entry);
-  if (old !== undefined) yield* zswapEntryFree(k, old);
-  zswapPoolGet(k, pool);
-  if (memcg !== null) memcg.charge(e.length);
-  z.compressedBytes += e.length;
-  z.stats.stored_pages++;
-  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages++;
-  // Publishing order matters: writeback finds entries only through the LRU, so add it last.
-  e.pool = pool;
-  e.memcg = memcg;
-  e.referenced = true;
-  zswapLruAdd(k, entry);
 }
 
 /** check_old: drop any entry for the folio's slots, so no stale copy outlives a failed store. */

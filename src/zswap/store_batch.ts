@@ -24,10 +24,14 @@ import { swpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { isBatchingDesign, ZSWAP_MAX_BATCH_SIZE } from "./acomp_ctx/d7_batch.ts";
 import { zswapCompressBatch } from "./compress_batch.ts";
-import { newZswapEntry, ZSWAP_ENTRY_BYTES, zswapEntryCacheAlloc } from "./entry.ts";
+import {
+  newZswapEntry,
+  ZSWAP_ENTRY_BYTES,
+  zswapEntryCacheAlloc,
+  zswapStoreEntry,
+} from "./entry.ts";
 import type { Profile } from "./params.ts";
 import { zswapState } from "./state.ts";
-import { zswapStoreEntry } from "./store.ts";
 import type { AcompCtx, EntryObj, PoolObj } from "./types.ts";
 
 /** Whether the profile stores large folios in batches (the v14 store path). */

@@ -13,8 +13,9 @@
  * checked byte for byte once. Run: `npx tsx bench/index.ts run`.
  */
 import { createNativeCompressorRegistry } from "../src/crypto/algorithms/native/index.ts";
+import { PAGE_SIZE } from "../src/kernel/page.ts";
 import { createZswap, type SwapSlot, type ZswapInstance } from "../src/real/zswap_instance.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../src/workload/corpus.ts";
+import { DEFAULT_MIX, generateCorpus } from "../src/workload/corpus.ts";
 import { fmtNs, rows } from "./harness.ts";
 
 const NR_PAGES = 2048;

@@ -5,17 +5,11 @@
  *   npx tsx scripts/fidelity_table.ts
  */
 import {
-  COMPRESSORS,
-  compareNoWb,
-  compareWb,
-  kernelNoWb,
   kernelWb,
-  nowbKey,
-  ourCounters,
-  PROFILES,
+  measureNoWb,
+  measureWb,
+  noWbConfigs,
   type Row,
-  runNoWb,
-  runWb,
   unpackCorpus,
 } from "../test/fidelity/fidelity.ts";
 
@@ -36,25 +30,14 @@ function table(title: string, rows: Row[]): string {
 
 const corpus = unpackCorpus();
 try {
-  const kernels = kernelNoWb();
-  for (const profile of PROFILES) {
-    for (const compressor of COMPRESSORS) {
-      const k = kernels[nowbKey(profile, compressor)];
-      if (k === undefined) continue;
-      const r = await runNoWb(corpus.path, profile, k);
-      process.stdout.write(
-        `${table(`${profile} ${compressor} (${k.kernel}), max_pool_percent 50`, compareNoWb(k, ourCounters(r)))}\n`,
-      );
-    }
+  for (const { profile, compressor, kernel: k } of noWbConfigs()) {
+    if (k === undefined) continue;
+    const { rows } = await measureNoWb(corpus.path, profile, k);
+    const title = `${profile} ${compressor} (${k.kernel}), max_pool_percent 50`;
+    process.stdout.write(`${table(title, rows)}\n`);
   }
-  const k = kernelWb();
-  const r = await runWb(corpus.path, k);
-  process.stdout.write(
-    table(
-      "7.3 lz4, max_pool_percent 2, memcg 16M (kernel: three runs)",
-      compareWb(k, ourCounters(r)),
-    ),
-  );
+  const { rows } = await measureWb(corpus.path, kernelWb());
+  process.stdout.write(table("7.3 lz4, max_pool_percent 2, memcg 16M (kernel: three runs)", rows));
 } finally {
   corpus.remove();
 }

@@ -51,7 +51,6 @@ export {
   KObj,
   kfree,
   kmalloc,
-  PAGE_SIZE,
   use,
 } from "./kernel/memory.ts";
 export {
@@ -63,6 +62,7 @@ export {
   mutexTrylock,
   mutexUnlock,
 } from "./kernel/mutex.ts";
+export { PAGE_SIZE } from "./kernel/page.ts";
 export { allocPercpu, freePercpu, type Percpu, perCpuPtr, rawCpuPtr } from "./kernel/percpu.ts";
 export { cpusReadLock, cpusReadUnlock } from "./kernel/percpu_rwsem.ts";
 export { type PointKind, preemptPoint } from "./kernel/points.ts";

@@ -5,8 +5,10 @@
  *   npm run build && node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/prof/store_load.prof.js lz4
  *   node scripts/cpuprof_summary.mjs /tmp/prof/CPU.*.cpuprofile
  */
+
+import { PAGE_SIZE } from "../../src/kernel/page.ts";
 import { createZswap, type SwapSlot } from "../../src/real/zswap_instance.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../../src/workload/corpus.ts";
+import { DEFAULT_MIX, generateCorpus } from "../../src/workload/corpus.ts";
 
 const NR_PAGES = 2048;
 const ROUNDS = Number(process.env.ROUNDS ?? 100);

@@ -4,12 +4,12 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { siteLines, siteOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { swapIn, swapOut, swapRewrite } from "../mm/swap.ts";
 import { type SwpEntry, swpKey } from "../mm/swap_entry.ts";
-import { PAGE_SIZE } from "../mm/swap_storage.ts";
 
 /** Built once per tag: executions ask for the same few pages thousands of times. */
 const testPages = new Map<number, Uint8Array>();

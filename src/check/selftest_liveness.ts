@@ -8,7 +8,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
 import { preemptDisable, preemptEnable } from "../kernel/preempt.ts";
 import type { Program } from "../sim/explore.ts";
-import type { SelftestCase } from "./selftest.ts";
+import type { SelftestCase } from "./selftest_case.ts";
 
 function twoCpus(name: string, buggy: boolean, setup: (k: Kernel) => void): Program {
   return { name: `${name} (${buggy ? "bug" : "fixed"})`, config: { nrCpus: 2 }, setup };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CommanderError } from "commander";
-import { readCorpus, readManifest } from "../workload/corpus.ts";
+import { readCorpus, readManifest } from "../workload/corpus_file.ts";
 import { assertUsageError, runInProcess } from "./cli_test_util.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 

@@ -7,7 +7,6 @@
 import { Command } from "commander";
 import {
   CorpusGenerator,
-  type CorpusManifest,
   DEFAULT_MIX,
   formatMix,
   KINDS,
@@ -15,6 +14,7 @@ import {
   parseSeed,
   parseSize,
 } from "../workload/corpus.ts";
+import type { CorpusManifest } from "../workload/corpus_file.ts";
 import { writeCorpusStream } from "../workload/corpus_stream.ts";
 import { captureFlagsGiven, runCapture } from "./corpus_capture.ts";
 import { jsonText } from "./json_out.ts";

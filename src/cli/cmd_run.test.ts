@@ -1,39 +1,18 @@
 // `zswap-ts run` through the real binary (bin/zswap-ts.js; ZSWAP_TS_BIN overrides it).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { type Ran, zswapTs } from "./cli_test_util.ts";
 import type { RunResult } from "./run_result.ts";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-run-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `zswap-ts run ...args` as a child process (asynchronously, so cases run in parallel). */
 function run(...args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "run", ...args], { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return zswapTs("run", ...args);
 }
 
 function json(r: Ran): RunResult {
@@ -113,15 +92,8 @@ describe("zswap-ts run", () => {
 
   it("reads --corpus files, and survives --hotplug, compressor switches and the 6.12 profile", async () => {
     const file = join(scratch, "c.pages");
-    const c = await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, "corpus", "--out", file, "--size", "512k"], {
-        cwd: repo,
-      });
-      child.on("close", (code) =>
-        code === 0 ? resolve() : reject(new Error(`corpus exited ${code}`)),
-      );
-    });
-    void c;
+    const c = await zswapTs("corpus", "--out", file, "--size", "512k");
+    assert.equal(c.code, 0, `corpus exited ${c.code}: ${c.stderr}`);
     const [stress, old] = await Promise.all([
       run(
         "--corpus",

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { readCorpus, readManifest } from "../workload/corpus.ts";
+import { readCorpus, readManifest } from "../workload/corpus_file.ts";
 import { assertUsageError, runInProcess } from "./cli_test_util.ts";
 import { corpusCommand } from "./cmd_corpus.ts";
 

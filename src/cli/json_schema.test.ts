@@ -1,17 +1,16 @@
 // Every --json output against its schema in docs/schema/, from the real binary; and the naming
 // rule (kernel names verbatim, camelCase otherwise) over the schemas' field names.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { zswapTs } from "./cli_test_util.ts";
 import { roundFloat, SCHEMA_VERSION } from "./json_out.ts";
 import { fieldNames, type Schema, validate } from "./json_schema_test_util.ts";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-schema-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -19,24 +18,11 @@ const schema = (name: string): Schema =>
   JSON.parse(fs.readFileSync(join(repo, "docs/schema", `${name}.schema.json`), "utf8")) as Schema;
 
 /** `zswap-ts ...args` as a child process; its stdout parsed as JSON. */
-function zswapJson(...args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0 && code !== 1)
-        reject(new Error(`zswap-ts ${args.join(" ")}: exit ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as Record<string, unknown>);
-    });
-  });
+async function zswapJson(...args: string[]): Promise<Record<string, unknown>> {
+  const { code, stdout, stderr } = await zswapTs(...args);
+  if (code !== 0 && code !== 1)
+    throw new Error(`zswap-ts ${args.join(" ")}: exit ${code}: ${stderr}`);
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 function assertValid(name: string, value: Record<string, unknown>): void {

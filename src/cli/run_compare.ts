@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { CompressorBackend } from "../crypto/algorithms/types.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { realCompressorRegistry } from "../real/zswap_instance.ts";
 import { CAPTURE_KIND_LETTERS, isZeroPage } from "../workload/capture.ts";
 import {
@@ -21,7 +22,6 @@ import {
   DEFAULT_MIX,
   formatMix,
   KIND_LETTERS,
-  PAGE_SIZE,
 } from "../workload/corpus.ts";
 import {
   CHUNK_PAGES,

@@ -8,19 +8,14 @@
  */
 
 import { createHash } from "node:crypto";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   createZswap,
   FOLIO_PAGES_MAX,
   ZswapError,
   type ZswapInstance,
 } from "../real/zswap_instance.ts";
-import {
-  CorpusError,
-  CorpusGenerator,
-  DEFAULT_MIX,
-  formatMix,
-  PAGE_SIZE,
-} from "../workload/corpus.ts";
+import { CorpusError, CorpusGenerator, DEFAULT_MIX, formatMix } from "../workload/corpus.ts";
 import { CHUNK_PAGES, CorpusReader } from "../workload/corpus_stream.ts";
 import { acompCtxMemoryText } from "../zswap/ctx_memory.ts";
 import { Progress } from "./progress.ts";

@@ -5,6 +5,7 @@
  */
 
 import { faultInject } from "../kernel/fault_inject.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { digestEquals, pageDigest } from "../real/page_hash.ts";
 import {
   type SwapSlot,
@@ -12,7 +13,6 @@ import {
   type ZswapInstance,
   ZswapWouldBlockError,
 } from "../real/zswap_instance.ts";
-import { PAGE_SIZE } from "../workload/corpus.ts";
 import type { Progress } from "./progress.ts";
 import type { RunHooks } from "./run_config.ts";
 import { crossed, type Stress } from "./run_stress.ts";

@@ -3,9 +3,9 @@
  * the text form) and how it is assembled from what the phases measured.
  */
 
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { checkFaults, type FaultCounts, formatFaults } from "../real/faults.ts";
 import type { ZswapStats } from "../real/zswap_instance.ts";
-import { PAGE_SIZE } from "../workload/corpus.ts";
 import type { Profile } from "../zswap/params.ts";
 import type { RunConfig } from "./run_config.ts";
 import type { SwapInResult } from "./run_phases.ts";

@@ -1,44 +1,26 @@
 // `zswap-ts run --swap-file`: what it accepts, and a swap file damaged by someone else during the
 // run (truncated, a flipped byte): the lost pages are counted and reported, never zeros.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { type Ran, zswapTs } from "./cli_test_util.ts";
 import type { RunResult } from "./run_result.ts";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = process.env.ZSWAP_TS_BIN ?? join(repo, "bin/zswap-ts.js");
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-run-swap-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `zswap-ts run ...args`; `during` is called every 5 ms while it runs. */
-function run(args: string[], during?: () => void): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "run", ...args], { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer = during === undefined ? null : setInterval(during, 5);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (timer !== null) clearInterval(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function run(args: string[], during?: () => void): Promise<Ran> {
+  const ran = zswapTs("run", ...args);
+  const timer = during === undefined ? null : setInterval(during, 5);
+  try {
+    return await ran;
+  } finally {
+    if (timer !== null) clearInterval(timer);
+  }
 }
 
 function oneLine(r: Ran, code: number, message: RegExp): void {

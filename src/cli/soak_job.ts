@@ -18,6 +18,7 @@
  */
 
 import { faultInject } from "../kernel/fault_inject.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   createZswap,
   type FaultCounts,
@@ -31,8 +32,8 @@ import {
   type ZswapStats,
   ZswapWouldBlockError,
 } from "../real/index.ts";
-import { Rng } from "../sim/rng.ts";
-import { DEFAULT_MIX, generateCorpus, KINDS, PAGE_SIZE } from "../workload/corpus.ts";
+import { Rng } from "../util/rng.ts";
+import { DEFAULT_MIX, generateCorpus, KINDS } from "../workload/corpus.ts";
 import { Progress } from "./progress.ts";
 import {
   checkAccounting,

@@ -8,7 +8,7 @@ import {
   type ZswapInstance,
   type ZswapStats,
 } from "../real/index.ts";
-import type { Rng } from "../sim/rng.ts";
+import type { Rng } from "../util/rng.ts";
 import type { Profile } from "../zswap/params.ts";
 
 export const OP_KINDS = [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Op } from "../kernel/effect.ts";
+import { EINVAL, ENOSPC } from "../kernel/errno.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { liveObjects, memory } from "../kernel/memory.ts";
 import { RealExecutor } from "../real/executor.ts";
@@ -15,8 +16,6 @@ import {
   cryptoFreeAcomp,
   cryptoHasAcomp,
   cryptoState,
-  EINVAL,
-  ENOSPC,
   setCryptoAlgorithms,
   unknownAlgorithmMessage,
 } from "./acomp.ts";

@@ -16,6 +16,7 @@
 
 import { Completion, complete, waitForCompletion } from "../kernel/completion.ts";
 import { type Op, sched } from "../kernel/effect.ts";
+import { ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import {
   GFP_KERNEL,
@@ -27,13 +28,10 @@ import {
   use,
 } from "../kernel/memory.ts";
 import { Mutex, mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { traced } from "../kernel/site.ts";
 import type { CompressorRegistry } from "./algorithms/registry.ts";
 import type { CompressorBackend } from "./algorithms/types.ts";
-
-export { EINVAL, ENOENT, ENOMEM, ENOSPC } from "../kernel/errno.ts";
-
-import { ENOSPC } from "../kernel/errno.ts";
 
 /** Where algorithms come from: the real side registers the native ones, the simulator "sim". */
 export type AlgorithmSource = CompressorRegistry;
@@ -122,7 +120,7 @@ function* scompInitTfm(k: Kernel, cs: CryptoState): Op<boolean> {
   yield* mutexLock(k, cs.scompLock);
   let ok = true;
   if (cs.scompScratchUsers++ === 0) {
-    cs.scompScratch = yield* kmalloc(k, "scomp_scratch", 2 * 4096, GFP_KERNEL, () => null);
+    cs.scompScratch = yield* kmalloc(k, "scomp_scratch", 2 * PAGE_SIZE, GFP_KERNEL, () => null);
     if (cs.scompScratch === null) {
       cs.scompScratchUsers--;
       ok = false;

@@ -22,8 +22,6 @@ import { KernelBug } from "./report.ts";
 import { type Site, siteLines, siteOf, whereOf } from "./site.ts";
 import { traceObj } from "./trace_event.ts";
 
-export const PAGE_SIZE = 4096;
-
 /** GFP flags (a subset of include/linux/gfp_types.h). */
 export const __GFP_DIRECT_RECLAIM = 1 << 0;
 export const __GFP_IO = 1 << 1;

@@ -7,12 +7,12 @@
  */
 import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { KernelBug } from "../kernel/report.ts";
 import type { Task, Waitable } from "../kernel/task.ts";
 import { checkWaitCycle } from "../kernel/waitfor.ts";
 import type { Memcg } from "./memcg.ts";
 import type { SwpEntry } from "./swap_entry.ts";
-import { PAGE_SIZE } from "./swap_storage.ts";
 
 export class Folio implements Waitable {
   owner: Task | null = null;

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Op, sched } from "../kernel/effect.ts";
+import { EAGAIN, ENOENT } from "../kernel/errno.ts";
 import { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { SimExecutor } from "../sim/executor.ts";
 import type { Strategy } from "../sim/strategy.ts";
 import { Folio, folioUnlock } from "./folio.ts";
@@ -22,7 +24,7 @@ import {
   swapState,
 } from "./swap.ts";
 import { type SwpEntry, swpKey } from "./swap_entry.ts";
-import { EAGAIN, ENOENT, MemoryStorage, PAGE_SIZE } from "./swap_storage.ts";
+import { MemoryStorage } from "./swap_storage.ts";
 
 const PLAIN: Strategy = { name: "plain", choose: () => 0 };
 /** Starts the first task, then switches to another task at every scheduling point. */

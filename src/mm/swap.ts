@@ -12,21 +12,13 @@
  * `SwapHooks`, which zswap registers at setup.
  */
 import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
+import { EAGAIN, EEXIST, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
 import type { Memcg } from "./memcg.ts";
 import { type SwpEntry, swpEntry } from "./swap_entry.ts";
-import {
-  EAGAIN,
-  EEXIST,
-  EIO,
-  ENOENT,
-  ENOSPC,
-  PAGE_SIZE,
-  type SwapStorage,
-  storageRead,
-  storageWrite,
-} from "./swap_storage.ts";
+import { type SwapStorage, storageRead, storageWrite } from "./swap_storage.ts";
 import { newVmEvents, type VmEvents } from "./vmstat.ts";
 
 export interface SwapHooks {

@@ -7,11 +7,8 @@
  */
 import type { Op } from "../kernel/effect.ts";
 
-export { EAGAIN, EBUSY, EEXIST, EINVAL, EIO, ENOENT, ENOMEM, ENOSPC } from "../kernel/errno.ts";
-
 import { ENOSPC } from "../kernel/errno.ts";
-
-export const PAGE_SIZE = 4096;
+import { PAGE_SIZE } from "../kernel/page.ts";
 
 export interface SwapStorage {
   /** Number of 4 KiB slots. */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { faultInject } from "../kernel/fault_inject.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { zswapState } from "../zswap/state.ts";
 import { checkFaults, type FaultKind, type FaultOptions, parseFailSpec } from "./faults.ts";
 import {

@@ -25,7 +25,7 @@ import { FaultInject, faultInject, setFaultInject } from "../kernel/fault_inject
 import type { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
 import type { SwapStorage } from "../mm/swap_storage.ts";
-import { Rng } from "../sim/rng.ts";
+import { Rng } from "../util/rng.ts";
 
 /** The knobs, in the order they are printed. */
 export const FAULT_KINDS = [

@@ -3,8 +3,10 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import { EIO, ENOSPC } from "../kernel/errno.ts";
 import { Kernel } from "../kernel/kernel.ts";
-import { EIO, ENOSPC, PAGE_SIZE, storageRead, storageWrite } from "../mm/swap_storage.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { storageRead, storageWrite } from "../mm/swap_storage.ts";
 import { RealExecutor, WouldBlockError } from "./executor.ts";
 import { type FileIo, FileStorage, nodeFileIo, SwapFileError } from "./file_storage.ts";
 

@@ -23,7 +23,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { EIO, PAGE_SIZE, type SwapStorage } from "../mm/swap_storage.ts";
+import { EIO } from "../kernel/errno.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import type { SwapStorage } from "../mm/swap_storage.ts";
 import { SlotCheck } from "./slot_check.ts";
 import { describeFsError, openSwapPath, SwapFileError } from "./swap_path.ts";
 

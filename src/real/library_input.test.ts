@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import {
   type CreateZswapOptions,
   createZswap,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { createZswap, type SwapSlot, ZswapError } from "./zswap_instance.ts";
 
 const corpus = generateCorpus({ sizeBytes: 128 * PAGE_SIZE, seed: 3, mix: DEFAULT_MIX });

@@ -6,7 +6,7 @@
  * Simplified: memory.max is recorded, not enforced (the library has no resident set to
  * reclaim from; docs/run.md); memory.stat shows only its zswap lines.
  */
-import { PAGE_SIZE } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { Memcg } from "../mm/memcg.ts";
 import type { CheckedOptions } from "./options.ts";
 import { type MemcgStats, type MemcgZswapStat, ZswapError } from "./types.ts";

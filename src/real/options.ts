@@ -8,12 +8,12 @@ import {
   unavailableCompressors,
 } from "../crypto/algorithms/native/index.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { checkProfile, type Profile, UINT_MAX } from "../zswap/params.ts";
 import { type CheckedFaults, checkFaults, FaultSpecError } from "./faults.ts";
 import {
   type CreateZswapOptions,
   describe,
-  PAGE_SIZE,
   PARAM_NAMES,
   type ParamValue,
   ZswapError,

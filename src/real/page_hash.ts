@@ -18,7 +18,8 @@
  * pageDigest(page, digests, 4 * i);
  * digestEquals(back, digests, 4 * i); // true when `back` has the same bytes
  */
-const PAGE_SIZE = 4096;
+import { PAGE_SIZE } from "../kernel/page.ts";
+
 const WORDS = PAGE_SIZE / 4;
 
 /** Pages whose bytes do not start on a 4-byte boundary are hashed from this copy. */

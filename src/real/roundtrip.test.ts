@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { createNativeCompressorRegistry } from "../crypto/algorithms/native/index.ts";
-import { PAGE_SIZE } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { PROFILES, type Profile } from "../zswap/params.ts";
 import { createZswap } from "./zswap_instance.ts";
 

@@ -9,7 +9,8 @@
  * `checksums` (8 more bytes per slot): a 64-bit checksum of what was written, so a changed
  * byte is caught too. Both turn into -EIO, never into wrong bytes.
  */
-import { EIO } from "../mm/swap_storage.ts";
+
+import { EIO } from "../kernel/errno.ts";
 import { checksum64Equals, isZeroPage, pageChecksum64 } from "./page_hash.ts";
 
 const UNWRITTEN = 0;

@@ -8,9 +8,10 @@ import { describe, it } from "node:test";
 import { NO_EFFECTS } from "../kernel/effect.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { liveObjects, memory } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { preemptPoint } from "../kernel/points.ts";
 import { Task } from "../kernel/task.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { createZswap } from "./zswap_instance.ts";
 
 const corpus = generateCorpus({ sizeBytes: 64 * PAGE_SIZE, seed: 3, mix: DEFAULT_MIX });

@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { EIO, PAGE_SIZE } from "../mm/swap_storage.ts";
+import { EIO } from "../kernel/errno.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { FileStorage, SwapFileError } from "./file_storage.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-swap-path-test-"));

@@ -7,7 +7,7 @@
  * mkswap would ask too.
  */
 import * as fs from "node:fs";
-import { PAGE_SIZE } from "../mm/swap_storage.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 
 /** The swap file cannot be created, opened or sized; the message is one line, for the CLI. */
 export class SwapFileError extends Error {

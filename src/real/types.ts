@@ -2,6 +2,7 @@
  * The library's public types: options, errors, swap slots and statistics.
  */
 import type { IaaSyncMode } from "../crypto/iaa_crypto.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import type { VmEvents } from "../mm/vmstat.ts";
 import type { Profile } from "../zswap/params.ts";
 import type { ZswapState } from "../zswap/state.ts";
@@ -9,7 +10,9 @@ import type { ZswapDebugfs } from "../zswap/stats.ts";
 import type { FaultCounts, FaultOptions } from "./faults.ts";
 import type { FileIo } from "./file_storage.ts";
 import type { ZswapInstance } from "./zswap_instance.ts";
-export const PAGE_SIZE = 4096;
+
+/** The page size, as the library's API names it (its home is src/kernel/page.ts). */
+export { PAGE_SIZE };
 /** The largest folio swapOut takes: a PMD-sized folio (HPAGE_PMD_NR on x86-64). */
 export const FOLIO_PAGES_MAX = 512;
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { describe, it } from "node:test";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { zsGetTotalPages } from "../zsmalloc/zsmalloc.ts";
 import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapState } from "../zswap/state.ts";

@@ -7,7 +7,7 @@
  * shrinking moves logs toward zeros.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../util/rng.ts";
 
 export interface ChoiceContext {
   /** For "schedule": the candidate task ids, in option order (option 0 first). */

@@ -9,7 +9,7 @@
  * 1/(n * k^(d-1)) per execution.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
-import { Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../util/rng.ts";
 import {
   type ChoiceContext,
   type DecisionLogView,
@@ -18,7 +18,6 @@ import {
   randomNonSchedule,
   type Strategy,
 } from "./strategy.ts";
-import { deriveSeed } from "./strategy_random.ts";
 
 export class PctStrategy implements Strategy {
   readonly name = "pct";

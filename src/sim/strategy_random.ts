@@ -1,6 +1,6 @@
 /** The random strategy: every decision uniform (faults rare), one PRNG stream per execution. */
 import type { ChoiceKind } from "../kernel/effect.ts";
-import { Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../util/rng.ts";
 import {
   type ChoiceContext,
   type ExplorationStrategy,
@@ -32,12 +32,4 @@ export function random(seed: number, faultProbability = FAULT_PROBABILITY): Expl
     name: `random(seed=${seed})`,
     next: (i) => new RandomStrategy(deriveSeed(seed, i), faultProbability),
   };
-}
-
-export function deriveSeed(seed: number, index: number): number {
-  // splitmix-style mixing, kept within 32 bits so it stays a safe integer.
-  let z = (seed * 0x9e3779b1 + index * 0x85ebca6b + 0x27d4eb2f) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
-  z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
 }

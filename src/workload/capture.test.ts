@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { CaptureError, SAMPLE_RUN_PAGES, sampleRuns, writeCapture } from "./capture.ts";
 import { captureCore, parseElfCore } from "./capture_core.ts";
 import { capturePid, isCandidateMapping, parseMaps } from "./capture_pid.ts";
-import { PAGE_SIZE, readCorpus, readManifest } from "./corpus.ts";
+import { readCorpus, readManifest } from "./corpus_file.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-capture-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -9,7 +9,9 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { CorpusError, PAGE_SIZE, writeAtomically } from "./corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { CorpusError } from "./corpus.ts";
+import { writeAtomically } from "./corpus_file.ts";
 
 /** A capture that cannot be made: no such process, no permission, not a core file. One line. */
 export class CaptureError extends CorpusError {

@@ -13,6 +13,7 @@
  * const c = captureCore("/tmp/core.1234", { maxSizeBytes: 64 * 2 ** 20 });
  */
 import * as fs from "node:fs";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   type Capture,
   CaptureError,
@@ -22,7 +23,7 @@ import {
   PageSink,
   sampleRuns,
 } from "./capture.ts";
-import { describeError, PAGE_SIZE } from "./corpus.ts";
+import { describeError } from "./corpus_file.ts";
 
 const ELF_HEADER_BYTES = 64;
 const PHDR_BYTES = 56;

@@ -12,6 +12,7 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import * as fs from "node:fs";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   type Capture,
   CaptureError,
@@ -21,7 +22,7 @@ import {
   PageSink,
   sampleRuns,
 } from "./capture.ts";
-import { describeError, PAGE_SIZE } from "./corpus.ts";
+import { describeError } from "./corpus_file.ts";
 
 // Pagemap entry bits, as seen in the high 32-bit word of the 64-bit entry.
 const PM_PRESENT_HI = 1 << 31; // bit 63

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   apportion,
   CorpusError,
@@ -13,14 +14,11 @@ import {
   formatMix,
   generateCorpus,
   KINDS,
-  PAGE_SIZE,
   parseMix,
   parseSeed,
   parseSize,
-  readCorpus,
-  readManifest,
-  writeCorpus,
 } from "./corpus.ts";
+import { readCorpus, readManifest, writeCorpus } from "./corpus_file.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-corpus-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

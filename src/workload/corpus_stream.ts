@@ -16,17 +16,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { CorpusError, type CorpusGenerator } from "./corpus.ts";
 import {
-  CorpusError,
-  type CorpusGenerator,
   type CorpusManifest,
   checkTarget,
   describeError,
   fileKind,
   manifestFor,
-  PAGE_SIZE,
   readManifest,
-} from "./corpus.ts";
+} from "./corpus_file.ts";
 
 /** Pages per chunk: 1 MiB, enough to amortise a read or write call. */
 export const CHUNK_PAGES = 256;

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { deflateRawSync } from "node:zlib";
-import { Rng } from "../sim/rng.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "./corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { Rng } from "../util/rng.ts";
+import { DEFAULT_MIX, generateCorpus } from "./corpus.ts";
 import { fillCSource, fillElfPage, fillProse, fillTextPage } from "./page_gen.ts";
 
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");

@@ -9,7 +9,7 @@
  * a window of the real thing with lz4 and zstd; docs/corpus.md has the measurements. They are
  * a model of compressibility, not of content: nothing parses these pages.
  */
-import type { Rng } from "../sim/rng.ts";
+import type { Rng } from "../util/rng.ts";
 
 /** Bumped whenever a generator's output changes (the manifest records it). */
 export const PAGE_GEN_VERSION = 1;

@@ -7,6 +7,8 @@
  * each allocated object's header (slot whose handle points back at it), the class counters
  * (obj_allocated, obj_used) and the page totals (pool, arena).
  */
+
+import { PAGE_SHIFT, PAGE_SIZE } from "../kernel/page.ts";
 import { CHUNK_MASK, CHUNK_SHIFT } from "./page_arena.ts";
 import {
   NR_CLASS_STAT_TYPES,
@@ -17,7 +19,7 @@ import {
   ZS_OBJS_INUSE,
   type ZsPool,
 } from "./pool.ts";
-import { PAGE_SHIFT, PAGE_SIZE, ZS_HANDLE_SIZE } from "./size_class.ts";
+import { ZS_HANDLE_SIZE } from "./size_class.ts";
 import { getFullnessGroup, objAllocatedSlot, objMeta, zspagePage } from "./zspage.ts";
 
 export function zsCheckPool(pool: ZsPool): string[] {

@@ -8,6 +8,8 @@
  * the source the first of the emptiest (10% up to 99%); objects move in index order until the
  * destination is full or the source empty, and the loop runs while zs_can_compact() > 0.
  */
+
+import { PAGE_SHIFT, PAGE_SIZE } from "../kernel/page.ts";
 import { CHUNK_MASK, CHUNK_SHIFT } from "./page_arena.ts";
 import {
   assertLive,
@@ -22,7 +24,7 @@ import {
   ZS_OBJS_INUSE,
   type ZsPool,
 } from "./pool.ts";
-import { PAGE_SHIFT, PAGE_SIZE, ZS_HANDLE_SIZE } from "./size_class.ts";
+import { ZS_HANDLE_SIZE } from "./size_class.ts";
 import {
   freeZspage,
   getFullnessGroup,

@@ -6,7 +6,7 @@
  * reject_compress_poor and any other failure as reject_alloc_fail). Misuse (a stale or forged
  * handle, a destroyed pool, a buffer too small, a non-integer size) throws ZsError.
  */
-import { PAGE_SIZE } from "./size_class.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 
 /** -ENOMEM: no memory for a handle or a new zspage. */
 export const ZS_ENOMEM = -12;

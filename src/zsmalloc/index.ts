@@ -2,6 +2,8 @@
  * zsmalloc: the allocator zswap stores compressed pages in (Linux mm/zsmalloc.c, v6.12
  * arithmetic). Pure and synchronous; see docs/zsmalloc.md.
  */
+
+export { PAGE_SIZE } from "../kernel/page.ts";
 export { zsCheckPool } from "./check.ts";
 export { zsCanCompact, zsCompact, zsCompactablePages } from "./compact.ts";
 export {
@@ -19,7 +21,6 @@ export type { ZsPool, ZsPoolOptions } from "./pool.ts";
 export {
   buildSizeClassTable,
   type ChainSizeRule,
-  PAGE_SIZE,
   type SizeClassTable,
   ZS_HANDLE_SIZE,
   ZS_MAX_ALLOC_SIZE,

@@ -13,10 +13,12 @@
  * const out = new Uint8Array(PAGE_SIZE);
  * zsObjRead(pool, h, out); // 3; out starts 1, 2, 3
  */
+
+import { PAGE_SHIFT, PAGE_SIZE } from "../kernel/page.ts";
 import { ZsError } from "./errors.ts";
 import { CHUNK_MASK, CHUNK_SHIFT } from "./page_arena.ts";
 import { liveSlot, OBJ_META_LEN_MASK, OBJ_META_SHIFT, type ZsPool } from "./pool.ts";
-import { PAGE_SHIFT, PAGE_SIZE, ZS_HANDLE_SIZE } from "./size_class.ts";
+import { ZS_HANDLE_SIZE } from "./size_class.ts";
 import { zspagePage } from "./zspage.ts";
 
 // Where the current object's data starts: module-level out-parameters of locate(), so the hot

@@ -14,7 +14,7 @@
  * a.bytes[p >> CHUNK_SHIFT]![(p & CHUNK_MASK) * PAGE_SIZE + 5] = 42;
  * a.freePage(p);
  */
-import { PAGE_SIZE } from "./size_class.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 
 export const CHUNK_SHIFT = 8;
 export const CHUNK_PAGES = 1 << CHUNK_SHIFT; // 256 pages = 1 MiB

@@ -13,13 +13,12 @@
  * const t = buildSizeClassTable(8);
  * t.classOfRequest[1000]; // 62: 1000 + 8 bytes lands in class 61, merged into class 62 (1024)
  */
+import { PAGE_SHIFT, PAGE_SIZE } from "../kernel/page.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Constants (kernel names)
 // ---------------------------------------------------------------------------------------------
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Object alignment: class sizes are multiples of it, so a free-list link never spans pages. */
 export const ZS_ALIGN = 8;
 /** sizeof(unsigned long): the handle a non-huge object keeps in its first bytes. */

@@ -11,6 +11,8 @@
  * zsFree(pool, h);
  * zsDestroyPool(pool);
  */
+
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { ZS_EINVAL, ZS_ENOMEM, ZS_ENOSPC, ZsError, zsMallocErrorMessage } from "./errors.ts";
 import { HANDLE_SLOT_MASK } from "./handle_table.ts";
 import {
@@ -27,7 +29,6 @@ import {
 import {
   buildSizeClassTable,
   getSizeClassIndex,
-  PAGE_SIZE,
   type SizeClassTable,
   ZS_CHAIN_SIZE_DEFAULT,
 } from "./size_class.ts";

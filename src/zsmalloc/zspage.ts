@@ -11,6 +11,8 @@
  * header: its data starts at byte 0 and its meta word lives in zsFreeobj (the kernel keeps the
  * handle in page->index for the same reason).
  */
+
+import { PAGE_SHIFT, PAGE_SIZE } from "../kernel/page.ts";
 import { CHUNK_MASK, CHUNK_SHIFT } from "./page_arena.ts";
 import {
   ALLOC_GROUPS_MASK,
@@ -23,7 +25,6 @@ import {
   ZS_OBJS_ALLOCATED,
   type ZsPool,
 } from "./pool.ts";
-import { PAGE_SHIFT, PAGE_SIZE } from "./size_class.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fullness groups

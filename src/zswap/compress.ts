@@ -5,12 +5,13 @@
  * adds) and may be preempted or migrated while they wait for the crypto request, still using
  * the ctx of the CPU they started on: the lifecycle designs differ in whether that is safe.
  */
-import { acompCompress, acompDecompress, ENOSPC } from "../crypto/acomp.ts";
+import { acompCompress, acompDecompress } from "../crypto/acomp.ts";
 import type { Op } from "../kernel/effect.ts";
-import { EINVAL } from "../kernel/errno.ts";
+import { EINVAL, ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { kmsanUse } from "../kernel/kmsan.ts";
-import { PAGE_SIZE, use } from "../kernel/memory.ts";
+import { use } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { preemptPoint } from "../kernel/points.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";

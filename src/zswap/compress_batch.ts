@@ -23,7 +23,8 @@ import {
 import type { Op } from "../kernel/effect.ts";
 import { EINVAL, ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { PAGE_SIZE, use } from "../kernel/memory.ts";
+import { use } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { traced } from "../kernel/site.ts";
 import type { Folio } from "../mm/folio.ts";
 import { zsObjWrite } from "../zsmalloc/obj_rw.ts";

@@ -4,7 +4,8 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfreeAndYield, kmalloc, PAGE_SIZE, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfreeAndYield, kmalloc, use } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";

@@ -19,9 +19,11 @@ import {
 } from "../check/scenarios/engine.ts";
 import type { Op } from "../kernel/effect.ts";
 import { sched } from "../kernel/effect.ts";
+import { EIO, ENOENT, ENOMEM } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { use } from "../kernel/memory.ts";
 import { mutexLock, mutexUnlock } from "../kernel/mutex.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { percpuRefKill, percpuRefResurrect } from "../kernel/percpu_ref.ts";
 import type { BugKind } from "../kernel/report.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
@@ -34,7 +36,7 @@ import {
   swapState,
 } from "../mm/swap.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
-import { EIO, ENOENT, ENOMEM, PAGE_SIZE, storageWrite } from "../mm/swap_storage.ts";
+import { storageWrite } from "../mm/swap_storage.ts";
 import { type ExploreResult, explore, type Program } from "../sim/explore.ts";
 import { dfs } from "../sim/strategy_dfs.ts";
 import { random } from "../sim/strategy_random.ts";

@@ -7,6 +7,7 @@ import type { Op } from "../kernel/effect.ts";
 import { sched } from "../kernel/effect.ts";
 import { EAGAIN, EEXIST, EIO, ENOENT, ENOMEM } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { traced } from "../kernel/site.ts";
 import { spinLock, spinUnlock } from "../kernel/spinlock.ts";
 import { type Folio, folioUnlock } from "../mm/folio.ts";
@@ -163,7 +164,7 @@ export function zswapShrinkerCount(k: Kernel, memcg: Memcg | null): number {
   if (!z.params.shrinker_enabled || (memcg !== null && !memcg.writebackEnabled())) return 0;
   // With memcgs, the memcg's own (hierarchical) zswap figures: compressed bytes in whole pages
   // (MEMCG_ZSWAP_B >> PAGE_SHIFT) and entries (MEMCG_ZSWAPPED); without, the global ones.
-  const nrBacking = memcg !== null ? Math.floor(memcg.zswapBytes / 4096) : zswapTotalPages(k);
+  const nrBacking = memcg !== null ? Math.floor(memcg.zswapBytes / PAGE_SIZE) : zswapTotalPages(k);
   const nrStored = memcg !== null ? memcg.zswapped : z.stats.stored_pages;
   if (nrStored === 0) return 0;
   let nrFreeable = z.lru.count(lruMemcg(k, memcg));

@@ -12,7 +12,8 @@ import { createNativeCompressorRegistry } from "../crypto/algorithms/native/inde
 import { mixedPages, randomPage, zeroPage } from "../crypto/algorithms/pages_test_util.ts";
 import { EAGAIN } from "../kernel/errno.ts";
 import { Kernel } from "../kernel/kernel.ts";
-import { memory, PAGE_SIZE } from "../kernel/memory.ts";
+import { memory } from "../kernel/memory.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { Memcg } from "../mm/memcg.ts";
 import { swapIn, swapOut, swapon } from "../mm/swap.ts";
 import { MemoryStorage } from "../mm/swap_storage.ts";

@@ -7,6 +7,7 @@ import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpSetupStateMulti } from "../kernel/cpuh
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { mutexLock, mutexUnlockAndYield } from "../kernel/mutex.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
 import { traced } from "../kernel/site.ts";
 import { Work } from "../kernel/workqueue.ts";
 import { registerMemcgOfflineHook } from "../mm/memcg.ts";
@@ -20,8 +21,6 @@ import { DEBUGFS_6_12, type ZswapDebugfs } from "./stats.ts";
 import { zswapStore } from "./store.ts";
 import type { PoolObj } from "./types.ts";
 import { ZSWAP_ZPOOL_DEFAULT, zpoolHasPool } from "./zpool.ts";
-
-export const PAGE_SIZE = 4096;
 
 /**
  * Creates zswap's state and registers its cpuhp state (with or without a teardown, as the

@@ -9,16 +9,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  COMPRESSORS,
-  compareNoWb,
-  compareWb,
-  kernelNoWb,
   kernelWb,
-  nowbKey,
-  ourCounters,
-  PROFILES,
-  runNoWb,
-  runWb,
+  measureNoWb,
+  measureWb,
+  noWbConfigs,
+  type Row,
   unpackCorpus,
 } from "./fidelity.ts";
 
@@ -44,34 +39,31 @@ describe("fidelity: t80z15-seed12 against Linux 7.3.4 and Debian's 6.12.117", ()
   before(() => Object.assign(corpus, unpackCorpus()));
   after(() => corpus.remove());
 
-  const kernels = kernelNoWb();
-  for (const profile of PROFILES) {
-    for (const compressor of COMPRESSORS) {
-      const k = kernels[nowbKey(profile, compressor)];
-      it(`--profile ${profile} --compressor ${compressor}, max_pool_percent 50: counters as the kernel's`, async () => {
-        assert.ok(k !== undefined, `no kernel figures for ${profile} ${compressor}`);
-        const r = await runNoWb(corpus.path, profile, k);
-        assert.ok(r.verification.ok, "every page came back");
-        const bad = compareNoWb(k, ourCounters(r)).filter((row) => !row.ok);
-        assert.deepEqual(bad, [], `${profile} ${compressor}: counters off`);
-      });
-    }
+  for (const { profile, compressor, kernel: k } of noWbConfigs()) {
+    it(`--profile ${profile} --compressor ${compressor}, max_pool_percent 50: counters as the kernel's`, async () => {
+      assert.ok(k !== undefined, `no kernel figures for ${profile} ${compressor}`);
+      const { result, rows } = await measureNoWb(corpus.path, profile, k);
+      assert.ok(result.verification.ok, "every page came back");
+      const bad = rows.filter((row) => !row.ok);
+      assert.deepEqual(bad, [], `${profile} ${compressor}: counters off`);
+    });
   }
 
   describe("writeback: 7.3, lz4, max_pool_percent 2, 16 MiB memcg", () => {
     const k = kernelWb();
     let ours: Record<string, number> = {};
+    let rows: Row[] = [];
     before(async () => {
-      const r = await runWb(corpus.path, k);
-      assert.ok(r.verification.ok, "every page came back");
-      ours = ourCounters(r);
+      const m = await measureWb(corpus.path, k);
+      assert.ok(m.result.verification.ok, "every page came back");
+      ours = m.ours;
+      rows = m.rows;
     });
     it("every non-zero page is stored, written back or refused exactly once", () => {
       const n = (c: string) => ours[c] ?? Number.NaN;
       const refused = n("pswpout") - n("zswpwb");
       assert.equal(n("zswpout") + refused + n("swpout_zero"), 8192);
     });
-    const rows = () => compareWb(k, ours);
     for (const c of Object.keys(k)) {
       const v = k[c];
       if (!Array.isArray(v) || typeof v[0] !== "number" || c === "mem_total_kb") continue;
@@ -80,7 +72,7 @@ describe("fidelity: t80z15-seed12 against Linux 7.3.4 and Debian's 6.12.117", ()
         `${c} in the kernel's range`,
         todo === undefined ? {} : { todo: `known divergent: ${todo}` },
         () => {
-          const row = rows().find((x) => x.counter === c);
+          const row = rows.find((x) => x.counter === c);
           assert.ok(row !== undefined);
           assert.ok(row.ok, `${c}: kernel ${row.kernel}, ours ${row.ours}`);
         },

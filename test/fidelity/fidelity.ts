@@ -144,6 +144,45 @@ export async function runWb(corpusPath: string, k: KernelWb): Promise<RunResult>
   });
 }
 
+/** A no-writeback configuration: profile, compressor, and the kernel's figures (if recorded). */
+export interface NoWbConfig {
+  readonly profile: Profile;
+  readonly compressor: string;
+  readonly kernel: KernelNoWb | undefined;
+}
+
+/** Every no-writeback configuration, profile by profile, compressor by compressor. */
+export function noWbConfigs(): NoWbConfig[] {
+  const kernels = kernelNoWb();
+  return PROFILES.flatMap((profile) =>
+    COMPRESSORS.map((compressor) => ({
+      profile,
+      compressor,
+      kernel: kernels[nowbKey(profile, compressor)],
+    })),
+  );
+}
+
+/** One no-writeback configuration run on the corpus, and its counters against the kernel's. */
+export async function measureNoWb(
+  corpusPath: string,
+  profile: Profile,
+  k: KernelNoWb,
+): Promise<{ result: RunResult; rows: Row[] }> {
+  const result = await runNoWb(corpusPath, profile, k);
+  return { result, rows: compareNoWb(k, ourCounters(result)) };
+}
+
+/** The writeback configuration run on the corpus: the result and our counters. */
+export async function measureWb(
+  corpusPath: string,
+  k: KernelWb,
+): Promise<{ result: RunResult; ours: Record<string, number>; rows: Row[] }> {
+  const result = await runWb(corpusPath, k);
+  const ours = ourCounters(result);
+  return { result, ours, rows: compareWb(k, ours) };
+}
+
 /** Our counters after swap-out, by the kernel's names (compressed_bytes as the kernel's JSON). */
 export function ourCounters(r: RunResult): Record<string, number> {
   const a = r.afterSwapOut;

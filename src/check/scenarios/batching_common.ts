@@ -1,10 +1,10 @@
 /** Pieces the batching scenarios (C21, C22, C27) share. */
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { Folio, folioLock, folioUnlock } from "../../mm/folio.ts";
 import { swapcacheAdd, swapcacheDelete, swapDevice, swapOut, swapWriteout } from "../../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../../mm/swap_entry.ts";
-import { PAGE_SIZE } from "../../mm/swap_storage.ts";
 import { isBatchingDesign } from "../../zswap/acomp_ctx/d7_batch.ts";
 import { DESIGNS } from "../../zswap/acomp_ctx/index.ts";
 import type { DataOracle } from "../oracle.ts";

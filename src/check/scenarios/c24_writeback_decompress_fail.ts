@@ -13,12 +13,12 @@
  * A itself, never other bytes); at quiescence decompress_fail >= 1 and written_back_pages == 0.
  */
 import type { Op } from "../../kernel/effect.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
 import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
-import { PAGE_SIZE } from "../../mm/swap_storage.ts";
 import { zsObjWrite } from "../../zsmalloc/obj_rw.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { EntryObj } from "../../zswap/types.ts";

@@ -13,7 +13,9 @@
  * be right (data-loss report otherwise); the data oracle checks every page at the end.
  */
 import type { Op } from "../../kernel/effect.ts";
+import { ENOENT } from "../../kernel/errno.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
 import { queueWork, Work } from "../../kernel/workqueue.ts";
@@ -27,7 +29,7 @@ import {
   swapState,
 } from "../../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../../mm/swap_entry.ts";
-import { ENOENT, PAGE_SIZE, storageRead } from "../../mm/swap_storage.ts";
+import { storageRead } from "../../mm/swap_storage.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";

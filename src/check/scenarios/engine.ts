@@ -13,9 +13,9 @@
  */
 import type { Kernel } from "../../kernel/kernel.ts";
 import { liveObjects, objAddr } from "../../kernel/memory.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { swapState } from "../../mm/swap.ts";
-import { PAGE_SIZE } from "../../mm/swap_storage.ts";
 import { zsObjCount } from "../../zsmalloc/zsmalloc.ts";
 import type { ZswapState } from "../../zswap/state.ts";
 import type { EntryObj, PoolObj } from "../../zswap/types.ts";

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { EINVAL, ENOSPC } from "../../kernel/errno.ts";
 import { ZlibHandleDeflateBackend, ZlibSyncDeflateBackend } from "./native/deflate.ts";
 import { DEFLATE_IAA_OPTIONS, DeflateIaaCodec } from "./native/deflate_iaa.ts";
 import { createNativeCompressorRegistry, nativeCompressorFactories } from "./native/index.ts";
 import { fixedPages, mixedPages, PAGE_SIZE, TestPrng } from "./pages_test_util.ts";
 import { UnknownCompressorError } from "./registry.ts";
-import { type CompressorBackend, EINVAL, ENOSPC } from "./types.ts";
+import type { CompressorBackend } from "./types.ts";
 
 const registry = createNativeCompressorRegistry();
 const ALL = ["deflate", "deflate-iaa", "lz4", "lz4hc", "lzo", "sim", "zstd"] as const;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { EINVAL, ENOSPC } from "../../kernel/errno.ts";
 import { CompressorRegistry } from "./registry.ts";
 import { simCompress, simCompressorFactory, simDecompress } from "./sim.ts";
-import { EINVAL, ENOSPC } from "./types.ts";
 
 function roundTrip(src: Uint8Array): Uint8Array {
   const dst = new Uint8Array(src.length + Math.ceil(src.length / 128) + 1);

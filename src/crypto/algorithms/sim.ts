@@ -9,7 +9,9 @@
  *   h in 128..255: a repeat run, the one byte that follows stands for h - 128 + 3 copies.
  * Worst case: n + ceil(n / 128) bytes (4,128 for a 4 KiB page without runs).
  */
-import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "./types.ts";
+
+import { EINVAL, ENOSPC } from "../../kernel/errno.ts";
+import type { CompressorBackend, CompressorFactory } from "./types.ts";
 
 const LITERAL_MAX = 128;
 const RUN_MIN = 3;

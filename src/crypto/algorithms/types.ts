@@ -1,5 +1,3 @@
-export { EINVAL, ENOSPC } from "../../kernel/errno.ts";
-
 /**
  * Compression algorithms: the backends of the crypto acomp API (crypto/lz4.c, crypto/zstd.c,
  * crypto/lzo.c, crypto/deflate.c), behind one synchronous interface.

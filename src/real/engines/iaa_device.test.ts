@@ -10,7 +10,7 @@ import { inflateRawSync } from "node:zlib";
 import { DeflateIaaCodec } from "../../crypto/algorithms/native/deflate_iaa.ts";
 import { mixedPages, randomPage, zeroPage } from "../../crypto/algorithms/pages_test_util.ts";
 import { IAA_SYNC_MODES } from "../../crypto/iaa_crypto.ts";
-import { PAGE_SIZE } from "../../kernel/memory.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import type { CreateZswapOptions } from "../types.ts";
 import { createZswap } from "../zswap_instance.ts";
 import { OP_COMPRESS } from "./deflate_iaa_engine.ts";

@@ -10,10 +10,10 @@
 
 import type { IaaDevice } from "../../crypto/iaa_crypto.ts";
 import { EAGAIN } from "../../kernel/errno.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { OP_COMPRESS } from "./deflate_iaa_engine.ts";
 import { EnginePool, siblingModule } from "./pool.ts";
 
-const PAGE_SIZE = 4096;
 /** How long relax() (cpu_relax between polling passes) may sleep: until the batch is done, at most this. */
 const RELAX_MS = 1;
 

@@ -10,6 +10,7 @@ import {
 } from "../../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateRemoveInstance } from "../../kernel/cpuhp.ts";
 import type { Op } from "../../kernel/effect.ts";
+import { ENOMEM } from "../../kernel/errno.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { kmsanPoison } from "../../kernel/kmsan.ts";
 import {
@@ -19,18 +20,14 @@ import {
   kfree,
   kfreeAndYield,
   kmalloc,
-  PAGE_SIZE,
   use,
 } from "../../kernel/memory.ts";
 import { Mutex } from "../../kernel/mutex.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { allocPercpu, freePercpu, perCpuPtr } from "../../kernel/percpu.ts";
 import { traced } from "../../kernel/site.ts";
 import { zswapState } from "../state.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
-
-export { ENOMEM } from "../../kernel/errno.ts";
-
-import { ENOMEM } from "../../kernel/errno.ts";
 
 /** The lockdep class of every ctx mutex: lockdep sees them as one lock. */
 export const CTX_MUTEX_CLASS = "&per_cpu_ptr(pool->acomp_ctx, cpu)->mutex";

@@ -13,8 +13,9 @@ import { cryptoAcompBatchSize } from "../../crypto/batch.ts";
 import type { Op } from "../../kernel/effect.ts";
 import { ENOMEM } from "../../kernel/errno.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kmalloc, PAGE_SIZE } from "../../kernel/memory.ts";
+import { GFP_KERNEL, kfree, kmalloc } from "../../kernel/memory.ts";
 import { mutexInit } from "../../kernel/mutex.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { type AcompCtx, isErr, type PoolObj } from "../types.ts";
 import {
   acompCtxFree,

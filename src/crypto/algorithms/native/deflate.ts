@@ -18,7 +18,9 @@
  * _writeState. That is Node-internal API, so it is feature-checked, and the allocating sync call
  * remains as the fallback (`ZlibSyncDeflateBackend`). Both give the same bytes.
  */
-import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
+
+import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
+import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import { zlib } from "./load.ts";
 import { ClassicDeflater } from "./zlib_classic.ts";
 

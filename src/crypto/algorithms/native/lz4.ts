@@ -8,7 +8,9 @@
  * node-lz4's encodeBlock / encodeBlockHC / decodeBlock call exactly these upstream functions
  * with dst's length as the capacity, so no scratch buffer and no copy is needed.
  */
-import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
+
+import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
+import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import { type Lz4Binding, loadLz4 } from "./load.ts";
 
 class Lz4Backend implements CompressorBackend {

@@ -13,13 +13,16 @@
  * matches found, and the compressed lengths, can differ. Both emit the LZO1X format, and each
  * side decompresses the other's output (docs/compressors.md).
  */
-import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
+
+import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
+import { PAGE_SIZE } from "../../../kernel/page.ts";
+import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import { type LzoBinding, loadLzo, lzoCompressBound } from "./load.ts";
 
 class LzoBackend implements CompressorBackend {
   readonly name = "lzo";
   /** Worst-case output for the largest input so far; grows only for inputs over a page. */
-  private scratch = new Uint8Array(lzoCompressBound(4096));
+  private scratch = new Uint8Array(lzoCompressBound(PAGE_SIZE));
 
   constructor(private readonly lzo: LzoBinding) {}
 

@@ -8,7 +8,8 @@
  * both kernels report 9,764,362 (docs/compressors.md). Decompression stays on node:zlib: any
  * inflate gives the same bytes.
  */
-import { ENOSPC } from "../types.ts";
+
+import { ENOSPC } from "../../../kernel/errno.ts";
 import { loadPakoDeflate, type PakoDeflate, type PakoZStream } from "./load.ts";
 
 const Z_OK = 0;

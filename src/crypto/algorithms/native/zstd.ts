@@ -17,7 +17,9 @@
  * Decompression is ZSTD_decompressDCtx, as zstd_decompress_dctx. The kernel folds every failure
  * into -EINVAL; here a compression that does not fit is -ENOSPC.
  */
-import { type CompressorBackend, type CompressorFactory, EINVAL, ENOSPC } from "../types.ts";
+
+import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
+import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import {
   loadZstd,
   ZSTD_DST_SIZE_TOO_SMALL,

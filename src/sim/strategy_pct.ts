@@ -2,10 +2,10 @@
  * PCT: probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte,
  * ASPLOS 2010).
  *
- * Each task gets a random distinct priority >= depth; the highest-priority runnable task always
- * runs. At d-1 randomly chosen scheduling steps (change points, drawn from 1..k where k is the
- * longest execution seen so far), the running task's priority drops to the change point's
- * index (below every initial priority). A bug of depth d is found with probability at least
+ * Each task gets a random distinct integer priority above depth; the highest-priority runnable
+ * task always runs. At d-1 distinct randomly chosen scheduling steps (change points, drawn from
+ * 1..k where k is the longest execution seen so far), the running task's priority drops to the
+ * change point's index (below every initial priority). A bug of depth d is found with probability at least
  * 1/(n * k^(d-1)) per execution.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
@@ -22,7 +22,12 @@ import {
 export class PctStrategy implements Strategy {
   readonly name = "pct";
   private readonly rng: Rng;
+  /**
+   * Every task's priority, all distinct integers: a task's initial one is depth + 1 + a 32-bit
+   * draw (above every change point's), a task at change point j drops to j + 1 (1..depth - 1).
+   */
   private readonly priorities = new Map<number, number>();
+  /** The schedule steps where the running task's priority drops: distinct, in 1..k. */
   private readonly changePoints: number[];
   private scheduleSteps = 0;
 
@@ -33,20 +38,29 @@ export class PctStrategy implements Strategy {
     private readonly faultProbability = FAULT_PROBABILITY,
   ) {
     this.rng = new Rng(seed);
-    this.changePoints = [];
-    for (let i = 0; i < depth - 1; i++)
-      this.changePoints.push(1 + this.rng.below(Math.max(1, stepsEstimate)));
+    this.changePoints = changePoints(this.rng, depth - 1, Math.max(1, stepsEstimate));
   }
 
   private priority(taskId: number): number {
     let p = this.priorities.get(taskId);
     if (p === undefined) {
-      // Random distinct priorities above `depth`: a random real offset keeps them distinct.
-      p = this.depth + 1 + this.rng.next32() / 0x100000000;
-      while ([...this.priorities.values()].includes(p)) p += 1e-9;
+      // A random integer above every change point's priority; drawn again on a tie (one in 2^32
+      // per pair), so that the highest priority is one task.
+      const taken = new Set(this.priorities.values());
+      do p = this.depth + 1 + this.rng.next32();
+      while (taken.has(p));
       this.priorities.set(taskId, p);
     }
     return p;
+  }
+
+  /** Change point `priority - 1` reached: the running task drops below every other task. */
+  private lower(taskId: number, priority: number): void {
+    assertPct(
+      priority >= 1 && priority < this.depth && ![...this.priorities.values()].includes(priority),
+      `change point priority ${priority} must be in 1..${this.depth - 1} and unused`,
+    );
+    this.priorities.set(taskId, priority);
   }
 
   choose(n: number, kind: ChoiceKind, ctx: ChoiceContext): number {
@@ -55,7 +69,7 @@ export class PctStrategy implements Strategy {
     }
     this.scheduleSteps++;
     const cp = this.changePoints.indexOf(this.scheduleSteps);
-    if (cp >= 0 && ctx.currentTaskId !== null) this.priorities.set(ctx.currentTaskId, cp + 1);
+    if (cp >= 0 && ctx.currentTaskId !== null) this.lower(ctx.currentTaskId, cp + 1);
     let best = 0;
     let bestPriority = Number.NEGATIVE_INFINITY;
     ctx.taskIds.forEach((id, i) => {
@@ -67,6 +81,20 @@ export class PctStrategy implements Strategy {
     });
     return best;
   }
+}
+
+/**
+ * `count` distinct change points drawn from 1..k (fewer when k is smaller): a point drawn twice
+ * is drawn again, since a repeat would silently lower the depth. Where the first draws are
+ * distinct, the points are those the draws give, in the order drawn.
+ */
+export function changePoints(rng: Rng, count: number, k: number): number[] {
+  const points: number[] = [];
+  while (points.length < Math.min(count, k)) {
+    const p = 1 + rng.below(k);
+    if (!points.includes(p)) points.push(p);
+  }
+  return points;
 }
 
 /** `pct(seed, depth)`: execution i uses seed (seed, i); k adapts to the longest execution. */
@@ -86,4 +114,8 @@ export function pct(
       stepsEstimate = Math.max(stepsEstimate, scheduleSteps);
     },
   };
+}
+
+function assertPct(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`PCT invariant broken: ${what}`);
 }

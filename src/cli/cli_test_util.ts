@@ -52,8 +52,13 @@ export interface Ran {
 
 /** Runs the real binary, `zswap-ts ...args`, as a child process (bin/zswap-ts.js; ZSWAP_TS_BIN overrides it). */
 export function zswapTs(...args: string[]): Promise<Ran> {
+  return nodeProcess([bin, ...args]);
+}
+
+/** Runs `node ...args` in the repository, with `env` added to this process's environment. */
+export function nodeProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
+    const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

@@ -76,6 +76,10 @@ export function runCommand(
     )
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
     .option(
+      "--parallel",
+      "multi-core: one worker thread per CPU compresses and decompresses pages while many swap-outs and swap-ins wait in flight; same results as one thread (docs/multicore.md)",
+    )
+    .option(
       "--swap-file <path>",
       "swap file: a new regular file, or with --force an existing one or a block device (default: a temporary file, removed)",
     )
@@ -115,6 +119,7 @@ Examples:
   zswap-ts run --total-ram 16M --size 8M          the pool limit binds: writeback, hysteresis
   zswap-ts run --profile 6.12 --compressor lzo    6.12 rejects incompressible pages (reject_compress_fail)
   zswap-ts corpus --out c.pages --size 64M && zswap-ts run --corpus c.pages --hotplug
+  zswap-ts run --compressor zstd --cpus 2 --parallel   compress on 2 worker threads
   zswap-ts run --fail zs_malloc=0.05,decompress=0.01   faults take the kernel's paths
   zswap-ts run --corpus p.pages --compare lz4,lz4hc,zstd,lzo,deflate   one table
   zswap-ts run --compare lz4,zstd --compare-profiles 7.3,6.12          four rows`,
@@ -212,6 +217,7 @@ export function parseRunFlags(flags: RunFlags, cmd?: Command): RunConfig {
     folioPages: parseFolioSize(flags.folioSize ?? "4K"),
     iaaEngines:
       flags.iaaEngines === undefined ? 0 : intFlag("--iaa-engines", flags.iaaEngines, 0, 64),
+    parallel: flags.parallel === true,
   };
 }
 

@@ -32,6 +32,7 @@ export interface RunFlags {
   compareProfiles?: string;
   folioSize?: string;
   iaaEngines?: string;
+  parallel?: boolean;
 }
 
 /** A run, as parsed and checked. */
@@ -67,6 +68,8 @@ export interface RunConfig {
   readonly folioPages?: number;
   /** deflate-iaa engines (--iaa-engines); 0: batches compress on the calling thread. */
   readonly iaaEngines?: number;
+  /** --parallel: one worker thread per CPU, many calls in flight (docs/multicore.md). */
+  readonly parallel?: boolean;
 }
 
 /** What a run reports while it works (the interrupt line says it). */

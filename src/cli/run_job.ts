@@ -12,6 +12,7 @@ import { PAGE_SIZE } from "../kernel/page.ts";
 import {
   createZswap,
   FOLIO_PAGES_MAX,
+  type SwapSlot,
   ZswapError,
   type ZswapInstance,
 } from "../real/zswap_instance.ts";
@@ -23,6 +24,7 @@ import type { RunConfig, RunHooks } from "./run_config.ts";
 import { type PageStream, type PhaseContext, swapInPhase, swapOutPhase } from "./run_phases.ts";
 import { type RunResult, runResult } from "./run_result.ts";
 import { Stress } from "./run_stress.ts";
+import { InFlight } from "./run_window.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Runs the job; throws UsageError for bad input, including a swap file that cannot be created. */
@@ -72,6 +74,7 @@ function openZswap(config: RunConfig, nrPages: number): ZswapInstance {
       ...(config.faults !== null ? { faults: config.faults } : {}),
       iaaEngines: config.iaaEngines ?? 0,
       timeCompressor: true,
+      parallel: config.parallel ?? false,
     });
   } catch (e) {
     if (e instanceof ZswapError) throw new UsageError(e.message);
@@ -152,6 +155,13 @@ async function runPhases(
     hooks,
     digests,
     swapInRetries: 0,
+    window: config.parallel
+      ? {
+          out: new InFlight<SwapSlot | null>(),
+          // A swap-in retried after an injected fault would queue behind later pages: one at a time.
+          in: config.faults === null ? new InFlight<boolean>() : null,
+        }
+      : null,
   };
   bar?.phase("swap-out", nrPages);
   hooks.onStatus?.(`swap-out, page 0 of ${nrPages}`);

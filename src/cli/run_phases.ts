@@ -16,6 +16,7 @@ import {
 import type { Progress } from "./progress.ts";
 import type { RunHooks } from "./run_config.ts";
 import { crossed, type Stress } from "./run_stress.ts";
+import type { InFlight } from "./run_window.ts";
 import { turn } from "./signals.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -50,6 +51,11 @@ export interface PhaseContext {
   readonly digests: Uint32Array;
   /** Swap-ins retried after an injected fault. */
   swapInRetries: number;
+  /** --parallel: the calls in flight (swap-out, and swap-in without --fail); null: one at a time. */
+  readonly window: {
+    readonly out: InFlight<SwapSlot | null>;
+    readonly in: InFlight<boolean> | null;
+  } | null;
 }
 
 export interface SwapOutResult {
@@ -78,19 +84,27 @@ export async function swapOutPhase(c: PhaseContext): Promise<SwapOutResult> {
       // A folio where one fits at a multiple of the folio size, else a page.
       u = i % c.folioPages === 0 && j + c.folioPages <= n ? c.folioPages : 1;
       const unit = chunk.subarray(j * PAGE_SIZE, (j + u) * PAGE_SIZE);
-      // The chunk is reused: swapOut has finished with `unit` once it settles.
-      const slot = await swapOutPage(c.zswap, unit);
-      for (let p = 0; p < u; p++) {
-        slots[i + p] = slot; // every page of a folio names the folio's slot
-        if (slot === null) kept.set(i + p, pageOf(chunk, j + p).slice());
-      }
+      const [at, from, pages] = [i, j, u];
+      const record = (slot: SwapSlot | null) => {
+        for (let p = 0; p < pages; p++) {
+          slots[at + p] = slot; // every page of a folio names the folio's slot
+          if (slot === null) kept.set(at + p, pageOf(chunk, from + p).slice());
+        }
+      };
+      // The chunk is reused: swapOut has finished with `unit` once it settles (the window is
+      // drained before the chunk is refilled).
+      if (c.window === null) record(await swapOutPage(c.zswap, unit));
+      else await c.window.out.add(settleOrNull(c.zswap.swapOut(unit)), record);
       // A store the kernel refuses (the pool full) goes to disk at once: nothing waits for
       // the shrink worker. While background work is in flight it gets one turn of the event
-      // loop per unit, as a kworker on the same CPU gets its share beside the storing task.
-      if (c.zswap.inFlight > 0 || crossed(i + u, u, YIELD_PAGES)) await turn();
+      // loop per unit, as a kworker on the same CPU gets its share beside the storing task
+      // (with --parallel the library's queue gives it that turn).
+      const background = c.window === null && c.zswap.inFlight > 0;
+      if (background || crossed(i + u, u, YIELD_PAGES)) await turn();
       if (crossed(i + u, u, YIELD_PAGES)) progress(c, "swap-out", i + u);
       await c.stress.between(i + u, u);
     }
+    await c.window?.out.drain();
     seconds += (performance.now() - t0) / 1e3;
   }
   if (i !== c.nrPages) {
@@ -133,9 +147,20 @@ export async function swapInPhase(c: PhaseContext, out: SwapOutResult): Promise<
     const n = Math.min(c.chunkPages, c.nrPages - first);
     const t0 = performance.now();
     for (let j = 0, u = 1; j < n; j += u) {
-      u = out.slots[first + j]?.nrPages ?? 1;
-      lost.fill((await swapInOne(c, out, first + j, chunk, j, r)) ? 0 : 1, j, j + u);
+      const i = first + j;
+      u = out.slots[i]?.nrPages ?? 1;
+      const [from, pages] = [j, u];
+      const mark = (ok: boolean) => lost.fill(ok ? 0 : 1, from, from + pages);
+      const read = swapInOne(c, out, i, chunk, j, r);
+      if (c.window?.in == null) mark(await read);
+      else await c.window.in.add(read, mark);
+      if (crossed(i + u, u, YIELD_PAGES)) {
+        progress(c, "swap-in", i + u);
+        await turn();
+      }
+      await c.stress.between(c.nrPages + i + u, u);
     }
+    await c.window?.in?.drain();
     r.seconds += (performance.now() - t0) / 1e3;
     for (let j = 0; j < n; j++) {
       if (lost[j] === 0 && !digestEquals(pageOf(chunk, j), c.digests, 4 * (first + j))) {
@@ -178,11 +203,6 @@ async function swapInOne(
       ok = false;
     }
   }
-  if (crossed(i + u, u, YIELD_PAGES)) {
-    progress(c, "swap-in", i + u);
-    await turn();
-  }
-  await c.stress.between(c.nrPages + i + u, u);
   return ok;
 }
 
@@ -240,7 +260,8 @@ async function swapInRetrying(
   for (let attempt = 0; ; attempt++) {
     const before = injected();
     try {
-      return await swapInPage(c.zswap, slot, out);
+      const parallel = c.window?.in != null;
+      return await (parallel ? c.zswap.swapIn(slot, out) : swapInPage(c.zswap, slot, out));
     } catch (e) {
       if (!(e instanceof ZswapError) || e.code !== "EIO") throw e;
       if (injected() > before && attempt < INJECTED_RETRIES_MAX) {

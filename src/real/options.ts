@@ -51,6 +51,7 @@ export interface CheckedOptions {
   memcgZswapWriteback: boolean | null;
   bootOff: boolean;
   shareCpu: boolean;
+  parallel: boolean;
 }
 
 /**
@@ -82,6 +83,7 @@ const OPTION_KEYS = {
   bootOff: true,
   shareCpu: true,
   timeCompressor: true,
+  parallel: true,
 } as const satisfies Record<keyof CreateZswapOptions, true>;
 
 export function checkOptions(o: CreateZswapOptions): CheckedOptions {
@@ -161,6 +163,7 @@ export function checkOptions(o: CreateZswapOptions): CheckedOptions {
         : checkBool("memcgZswapWriteback", o.memcgZswapWriteback),
     bootOff: checkBool("bootOff", o.bootOff ?? false),
     shareCpu: checkBool("shareCpu", o.shareCpu ?? false),
+    parallel: checkBool("parallel", o.parallel ?? false),
   };
 }
 

@@ -118,6 +118,14 @@ export interface CreateZswapOptions {
    * clock reads per page are not free). `zswap-ts run` uses it for its per-phase share.
    */
   readonly timeCompressor?: boolean;
+  /**
+   * Multi-core mode: one worker thread per CPU (`cpus`) compresses and decompresses the pages
+   * of the asynchronous calls (swapOut, swapIn) while they wait in a queue; the calls still run
+   * one at a time in call order, so every result is the one-thread result. Pays off with
+   * several calls in flight (from several async tasks, or un-awaited). Default false.
+   * See docs/multicore.md.
+   */
+  readonly parallel?: boolean;
 }
 
 /**

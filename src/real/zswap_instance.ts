@@ -20,6 +20,8 @@ import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.t
 import { checkIaaOptions, iaaRegistry } from "./iaa_options.ts";
 import { childMemcg, memcgStats, readMemcgFile, writeMemcgFile } from "./memcg_files.ts";
 import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
+import { startParallel } from "./parallel_options.ts";
+import type { ParallelSwap } from "./parallel_swap.ts";
 import {
   type CreateZswapOptions,
   describe,
@@ -36,6 +38,7 @@ export { realCompressorRegistry } from "./options.ts";
 export * from "./types.ts";
 
 import { EAGAIN, EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
+import type { CpuWorkerStats } from "./engines/cpu_workers.ts";
 import { FaultySwapStorage, faultCounts, faultyRegistry, installFaults } from "./faults.ts";
 import { FileStorage, SwapFileError } from "./file_storage.ts";
 import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
@@ -59,7 +62,10 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   const iaa = iaaRegistry(checkIaaOptions(options), o.profile);
   const device = iaa.device;
   const clock = o.timeCompressor ? new CompressorClock() : null;
-  const timed = clock === null ? iaa.registry : clock.wrap(iaa.registry);
+  // Multi-core mode: the compressors' results may come from the CPU workers (docs/multicore.md).
+  const par = o.parallel ? startParallel(k, o, iaa.registry, device) : null;
+  const base = par?.registry ?? iaa.registry;
+  const timed = clock === null ? base : clock.wrap(base);
   const registry = o.faults === null ? timed : faultyRegistry(k, timed);
   // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
   setCryptoAlgorithms(k, registry).scompLockModel = false;
@@ -87,6 +93,7 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     });
   } catch (e) {
     void device?.close();
+    void par?.swap.workers.close();
     if (e instanceof SwapFileError) throw new ZswapError("EINVAL", e.message, { cause: e });
     throw e;
   }
@@ -102,11 +109,13 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
   } catch (e) {
     swap.close();
     void device?.close();
+    void par?.swap.workers.close();
     throw asZswapError(e, "set up zswap");
   }
   if (ret !== 0) {
     swap.close();
     void device?.close();
+    void par?.swap.workers.close();
     throw new ZswapError(
       "ENOMEM",
       `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`,
@@ -118,8 +127,14 @@ export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
     z,
     swap,
     dev,
-    device === null ? null : () => device.close(),
+    device === null && par === null
+      ? null
+      : async () => {
+          await device?.close();
+          await par?.swap.workers.close();
+        },
     clock,
+    par?.swap ?? null,
   );
   instance.memcg = childMemcg(z.rootMemcg, o);
   return instance;
@@ -155,6 +170,8 @@ export class ZswapInstance {
     /** Stops what the instance started besides the swap file (deflate-iaa's engines). */
     private readonly closeEngines: (() => Promise<void>) | null = null,
     private readonly clock: CompressorClock | null = null,
+    /** Multi-core mode's queue (parallel: true), or null. */
+    private readonly par: ParallelSwap | null = null,
   ) {
     this.online = kernel.cpus.onlineList();
   }
@@ -164,7 +181,19 @@ export class ZswapInstance {
    * created with `timeCompressor: true`.
    */
   compressorTime(): CompressorTime | null {
-    return this.clock?.time ?? null;
+    const t = this.clock?.time ?? null;
+    const w = this.par?.workers.counters();
+    if (t === null || w === undefined) return t;
+    // In multi-core mode the compressor ran on the workers (or helping), not in the binding calls.
+    return {
+      compressSeconds: t.compressSeconds + w.compressSeconds,
+      decompressSeconds: t.decompressSeconds + w.decompressSeconds,
+    };
+  }
+
+  /** What the CPU workers did (jobs, helped, seconds), or null unless created with `parallel`. */
+  parallelStats(): CpuWorkerStats | null {
+    return this.par?.workers.counters() ?? null;
   }
 
   /** The swap file's path. */
@@ -183,7 +212,7 @@ export class ZswapInstance {
 
   /** Operations in flight now: un-awaited calls and background work (writeback, pool release). */
   get inFlight(): number {
-    return this.ex.inFlight;
+    return this.ex.inFlight + (this.par?.queued ?? 0);
   }
 
   /** Number of CPUs (possible CPUs: online or not). */
@@ -201,6 +230,10 @@ export class ZswapInstance {
    * it and the memcg's memory.zswap.writeback is 0: it stays in memory, as in the kernel).
    */
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
+    if (this.par?.queues) {
+      this.checkPage(page);
+      return this.par.swapOut(page, () => this.swapOutSync(page));
+    }
     const nr = this.checkPage(page);
     const writeErrors = this.writeFailures();
     let ret: unknown;
@@ -259,6 +292,8 @@ export class ZswapInstance {
    */
   async swapIn(slot: SwapSlot, dst?: Uint8Array): Promise<Uint8Array> {
     const s = SwapSlot.check(slot, this, "swap in");
+    if (this.par?.queues)
+      return this.par.swapIn(this.dev.type, s.offset, s.nrPages, () => this.swapInSync(s, dst));
     const out = this.checkDst(s, dst);
     for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
       const decompressFailBefore = this.z.stats.decompress_fail;
@@ -389,6 +424,7 @@ export class ZswapInstance {
    */
   async setParam(name: string, value: ParamValue): Promise<void> {
     this.checkOpen();
+    if (this.par?.queues) return this.par.call(`set ${name}`, () => this.setParam(name, value));
     const text = paramText(name, value);
     let ret: number;
     try {
@@ -410,6 +446,7 @@ export class ZswapInstance {
   /** Takes `cpu` offline (cpu_down). Rejects with EBUSY for the last online CPU, EINVAL for a bad id. */
   async cpuOffline(cpu: number): Promise<void> {
     this.checkCpu(cpu, "take offline");
+    if (this.par?.queues) return this.par.call("take a CPU offline", () => this.cpuOffline(cpu));
     const ret = await this.exec(`cpu_down ${cpu}`, cpuDown(this.kernel, cpu), this.controlCpu(cpu));
     this.online = this.kernel.cpus.onlineList();
     if (ret === -EBUSY)
@@ -421,6 +458,7 @@ export class ZswapInstance {
   /** Brings `cpu` online (cpu_up: zswap's prepare callback runs for every pool first). */
   async cpuOnline(cpu: number): Promise<void> {
     this.checkCpu(cpu, "bring online");
+    if (this.par?.queues) return this.par.call("bring a CPU online", () => this.cpuOnline(cpu));
     const ret = await this.exec(`cpu_up ${cpu}`, cpuUp(this.kernel, cpu), this.controlCpu(cpu));
     this.online = this.kernel.cpus.onlineList();
     if (ret !== 0)
@@ -434,6 +472,7 @@ export class ZswapInstance {
    */
   async shrink(nrToScan: number): Promise<number> {
     this.checkOpen();
+    if (this.par?.queues) return this.par.call("shrink", () => this.shrink(nrToScan));
     if (!Number.isSafeInteger(nrToScan) || nrToScan < 0) {
       throw new ZswapError(
         "EINVAL",
@@ -536,6 +575,7 @@ export class ZswapInstance {
    * ZswapError EBUG if background work hit a kernel bug report.
    */
   async flush(): Promise<void> {
+    await this.par?.idle();
     await this.ex.idle();
     const e = this.ex.backgroundErrors[0];
     if (e !== undefined) throw asZswapError(e, "run background work");
@@ -546,6 +586,8 @@ export class ZswapInstance {
    * calls throw ZswapError ESHUTDOWN. Rejects like flush() if background work failed.
    */
   async close(): Promise<void> {
+    if (this.closed) return;
+    await this.par?.idle(); // calls queued before close() run first (multi-core mode)
     if (this.closed) return;
     this.closed = true;
     try {

@@ -5,47 +5,16 @@
  */
 import { workerData } from "node:worker_threads";
 import {
-  CTRL_COMPLETIONS,
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
-  CTRL_WAKE_AT,
+  claimSlot,
   type EngineHandler,
   type EngineHandlerModule,
   type EngineWorkerData,
-  HDR_ARG,
-  HDR_IN_LEN,
-  HDR_OP,
-  HDR_RESULT,
-  HDR_WORDS,
   RingViews,
-  SLOT_DONE,
-  SLOT_RUNNING,
-  SLOT_SUBMITTED,
+  runSlot,
 } from "./ring.ts";
-
-const EINVAL = 22;
-
-function runSlot(r: RingViews, handler: EngineHandler, slot: number): void {
-  const h = slot * HDR_WORDS;
-  const inLen = r.hdr[h + HDR_IN_LEN] as number;
-  let ret: number;
-  try {
-    ret = handler.run(
-      r.hdr[h + HDR_OP] as number,
-      r.input(slot, inLen),
-      r.output(slot),
-      r.hdr[h + HDR_ARG] as number,
-    );
-  } catch {
-    ret = -EINVAL; // a handler must not throw; if it does, the descriptor fails, not the engine
-  }
-  r.hdr[h + HDR_RESULT] = ret;
-  Atomics.store(r.state, slot, SLOT_DONE);
-  // Wake a waiting submitter only once it has what it waits for (one wake per batch, not per page).
-  const completions = Atomics.add(r.ctrl, CTRL_COMPLETIONS, 1) + 1;
-  if (completions >= Atomics.load(r.ctrl, CTRL_WAKE_AT)) Atomics.notify(r.ctrl, CTRL_COMPLETIONS);
-}
 
 /** Claims and runs descriptors until shutdown; scans from `cursor` so engines spread out. */
 function loop(r: RingViews, handler: EngineHandler, index: number): void {
@@ -59,9 +28,7 @@ function loop(r: RingViews, handler: EngineHandler, index: number): void {
     let ran = false;
     for (let i = 0; i < n; i++) {
       const slot = (cursor + i) % n;
-      if (Atomics.load(r.state, slot) !== SLOT_SUBMITTED) continue;
-      if (Atomics.compareExchange(r.state, slot, SLOT_SUBMITTED, SLOT_RUNNING) !== SLOT_SUBMITTED)
-        continue;
+      if (!claimSlot(r, slot)) continue;
       runSlot(r, handler, slot);
       cursor = (slot + 1) % n;
       ran = true;

@@ -30,19 +30,13 @@ export class EngineIaaDevice implements IaaDevice {
    * that their start-up (a few hundred ms of CPU) is not charged to the first stores.
    */
   static create(engines?: number): EngineIaaDevice {
-    const pool = EnginePool.create({
+    const pool = EnginePool.start({
       handler: siblingModule(import.meta.url, "deflate_iaa_engine"),
       ...(engines !== undefined ? { engines } : {}),
       slots: 128, // "each IAA has total 128 WQ entries" (v13)
       inBytesMax: PAGE_SIZE,
       outBytesMax: PAGE_SIZE,
     });
-    try {
-      pool.waitReady();
-    } catch (e) {
-      void pool.close();
-      throw e;
-    }
     return new EngineIaaDevice(pool);
   }
 

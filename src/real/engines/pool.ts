@@ -21,21 +21,30 @@
  * an open pool does not keep the process alive, and close() terminates them.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from "node:worker_threads";
 import {
   CTRL_COMPLETIONS,
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
   CTRL_WAKE_AT,
+  claimSlot,
+  type EngineHandler,
   type EngineWorkerData,
   HDR_ARG,
   HDR_IN_LEN,
   HDR_OP,
   HDR_RESULT,
+  HDR_SERVICE_US,
   HDR_WORDS,
   type RingGeometry,
   RingViews,
+  runSlot,
   SLOT_DONE,
   SLOT_FREE,
   SLOT_SUBMITTED,
@@ -59,8 +68,16 @@ export class EnginePool {
   readonly engines: number;
   private readonly ring: RingViews;
   private readonly workers: Worker[];
-  private readonly freeSlots: number[];
+  /** Free slots, oldest first (a FIFO, so engines scanning on from their last slot meet descriptors roughly in submission order). */
+  private readonly freeSlots: Int32Array;
+  private freeHead = 0;
+  private freeCount: number;
   private readonly errors: Error[] = [];
+  /**
+   * One per engine: where its bootstrap reports a failure to load. Read synchronously
+   * (receiveMessageOnPort), because a submitter blocked in Atomics.wait gets no 'error' event.
+   */
+  private readonly loadFailures: MessagePort[] = [];
   private closed = false;
   private submitted = 0;
 
@@ -72,7 +89,8 @@ export class EnginePool {
     };
     this.engines = engines;
     this.ring = new RingViews(new SharedArrayBuffer(RingViews.bytes(g)), g);
-    this.freeSlots = Array.from({ length: g.slots }, (_, i) => g.slots - 1 - i);
+    this.freeSlots = Int32Array.from({ length: g.slots }, (_, i) => i);
+    this.freeCount = g.slots;
     this.workers = Array.from({ length: engines }, (_, index) => this.spawn(o.handler, index));
   }
 
@@ -87,6 +105,18 @@ export class EnginePool {
     return new EnginePool(o, engines);
   }
 
+  /** create(), then waitReady(): the engines' start-up is not charged to the first jobs. */
+  static start(o: EnginePoolOptions): EnginePool {
+    const pool = EnginePool.create(o);
+    try {
+      pool.waitReady();
+    } catch (e) {
+      void pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
   private spawn(handler: URL, index: number): Worker {
     const data: EngineWorkerData = {
       sab: this.ring.sab,
@@ -94,15 +124,38 @@ export class EnginePool {
       handler: handler.href,
       index,
     };
-    const w = new Worker(bootstrap(), { eval: true, workerData: { ...data, ...entryOf() } });
-    w.on("error", (e) => {
-      this.errors.push(e);
-      // Wake a submitter that sleeps on completions, so it sees the failure instead of hanging.
-      Atomics.add(this.ring.ctrl, CTRL_COMPLETIONS, 1);
-      Atomics.notify(this.ring.ctrl, CTRL_COMPLETIONS);
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    this.loadFailures.push(port1);
+    const w = new Worker(bootstrap(), {
+      eval: true,
+      workerData: { ...data, ...entryOf(), failPort: port2 },
+      transferList: [port2],
+    });
+    w.on("error", (e) => this.fail(e));
+    // An engine that leaves without an error (process.exit() in its module) is a failure too.
+    w.on("exit", (code) => {
+      if (!this.closed) this.fail(new Error(`engine ${index} exited with code ${code}`));
     });
     w.unref();
     return w;
+  }
+
+  private fail(e: Error): void {
+    this.errors.push(e);
+    // Wake a submitter that sleeps on completions, so it sees the failure instead of hanging.
+    Atomics.add(this.ring.ctrl, CTRL_COMPLETIONS, 1);
+    Atomics.notify(this.ring.ctrl, CTRL_COMPLETIONS);
+  }
+
+  /** The first engine failure, or null. */
+  get failure(): Error | null {
+    try {
+      this.throwIfFailed();
+    } catch {
+      // reported below
+    }
+    return this.errors[0] ?? null;
   }
 
   /** Engines that have loaded their handler. */
@@ -130,8 +183,10 @@ export class EnginePool {
       throw new RangeError(
         `EnginePool: input of ${input.length} bytes exceeds ${this.ring.g.inBytesMax}`,
       );
-    const slot = this.freeSlots.pop();
-    if (slot === undefined) return -1;
+    if (this.freeCount === 0) return -1;
+    const slot = this.freeSlots[this.freeHead] as number;
+    this.freeHead = (this.freeHead + 1) % this.freeSlots.length;
+    this.freeCount--;
     const h = slot * HDR_WORDS;
     this.ring.input(slot, input.length).set(input);
     this.ring.hdr[h + HDR_OP] = op;
@@ -165,7 +220,36 @@ export class EnginePool {
   release(slot: number): void {
     this.assertDone(slot);
     Atomics.store(this.ring.state, slot, SLOT_FREE);
-    this.freeSlots.push(slot);
+    const n = this.freeSlots.length;
+    this.freeSlots[(this.freeHead + this.freeCount) % n] = slot;
+    this.freeCount++;
+  }
+
+  /** A submitted descriptor's input (a view into shared memory, valid until release). */
+  input(slot: number): Uint8Array {
+    return this.ring.input(slot, this.ring.hdr[slot * HDR_WORDS + HDR_IN_LEN] as number);
+  }
+
+  /** Slots free for submit(). */
+  get free(): number {
+    return this.freeCount;
+  }
+
+  /** Microseconds the handler took for the completed descriptor (on whichever thread ran it). */
+  serviceUs(slot: number): number {
+    this.assertDone(slot);
+    return this.ring.hdr[slot * HDR_WORDS + HDR_SERVICE_US] as number;
+  }
+
+  /**
+   * Runs the descriptor in `slot` on the calling thread with `handler` (the engines' handler
+   * module, loaded here too) if no engine has claimed it yet: the submitter helps instead of
+   * sleeping while its engines wake up. Returns whether it ran it; if not, an engine has it.
+   */
+  help(slot: number, handler: EngineHandler): boolean {
+    if (!claimSlot(this.ring, slot)) return false;
+    runSlot(this.ring, handler, slot);
+    return true;
   }
 
   /** Completions so far (compare before and after a wait). */
@@ -208,6 +292,10 @@ export class EnginePool {
   }
 
   private throwIfFailed(): void {
+    for (const [i, port] of this.loadFailures.entries()) {
+      const m = receiveMessageOnPort(port);
+      if (m !== undefined) this.fail(new Error(`engine ${i} failed to load: ${m.message}`));
+    }
     const e = this.errors[0];
     if (e !== undefined)
       throw new Error(`EnginePool: an engine failed: ${e.message}`, { cause: e });
@@ -232,12 +320,22 @@ export function siblingModule(base: string, stem: string): URL {
   return new URL(`./${stem}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
 }
 
+/**
+ * The engine's first code. It imports rather than requires, so that it runs as CommonJS or as a
+ * module (a parent started with --input-type=module passes that on to its workers), and reports
+ * a failure to load on its port first, where a submitter that waits for it can read it.
+ */
 function bootstrap(): string {
   return [
-    'const { workerData } = require("node:worker_threads");',
     "(async () => {",
-    "  if (workerData.tsx !== null) (await import(workerData.tsx)).register();",
-    "  await import(workerData.entry);",
+    '  const { workerData } = await import("node:worker_threads");',
+    "  try {",
+    "    if (workerData.tsx !== null) (await import(workerData.tsx)).register();",
+    "    await import(workerData.entry);",
+    "  } catch (e) {",
+    "    workerData.failPort.postMessage(String(e && e.message || e));",
+    "    throw e;",
+    "  }",
     "})().catch((e) => { setImmediate(() => { throw e; }); });",
   ].join("\n");
 }

@@ -23,12 +23,16 @@ export const CTRL_READY = 3; // engines that finished loading
 export const CTRL_WAKE_AT = 4; // engines notify completions only from this count on
 export const CTRL_WORDS = 5;
 
-/** Header words per slot (Int32): op, input length, argument, result. */
+/** Header words per slot (Int32): op, input length, argument, result, service time. */
 export const HDR_OP = 0;
 export const HDR_IN_LEN = 1;
 export const HDR_ARG = 2;
 export const HDR_RESULT = 3;
-export const HDR_WORDS = 4;
+/** Microseconds (rounded up) the handler took: what the work cost, wherever it ran. */
+export const HDR_SERVICE_US = 4;
+export const HDR_WORDS = 5;
+
+const EINVAL = 22;
 
 export interface RingGeometry {
   readonly slots: number;
@@ -72,6 +76,42 @@ export class RingViews {
     const at = slot * (this.g.inBytesMax + this.g.outBytesMax) + this.g.inBytesMax;
     return this.data.subarray(at, at + len);
   }
+}
+
+/**
+ * Runs the descriptor in `slot`, which the caller has claimed (SUBMITTED -> RUNNING), on
+ * `handler`, and posts its completion record. Engines call it, and so may the submitting
+ * thread when it helps (EnginePool.help).
+ */
+export function runSlot(r: RingViews, handler: EngineHandler, slot: number): void {
+  const h = slot * HDR_WORDS;
+  const inLen = r.hdr[h + HDR_IN_LEN] as number;
+  const t0 = performance.now();
+  let ret: number;
+  try {
+    ret = handler.run(
+      r.hdr[h + HDR_OP] as number,
+      r.input(slot, inLen),
+      r.output(slot),
+      r.hdr[h + HDR_ARG] as number,
+    );
+  } catch {
+    ret = -EINVAL; // a handler must not throw; if it does, the descriptor fails, not the engine
+  }
+  r.hdr[h + HDR_RESULT] = ret;
+  r.hdr[h + HDR_SERVICE_US] = Math.ceil((performance.now() - t0) * 1e3);
+  Atomics.store(r.state, slot, SLOT_DONE);
+  // Wake a waiting submitter only once it has what it waits for (one wake per batch, not per page).
+  const completions = Atomics.add(r.ctrl, CTRL_COMPLETIONS, 1) + 1;
+  if (completions >= Atomics.load(r.ctrl, CTRL_WAKE_AT)) Atomics.notify(r.ctrl, CTRL_COMPLETIONS);
+}
+
+/** Claims `slot` if it is SUBMITTED (engines and a helping submitter race for it). */
+export function claimSlot(r: RingViews, slot: number): boolean {
+  return (
+    Atomics.load(r.state, slot) === SLOT_SUBMITTED &&
+    Atomics.compareExchange(r.state, slot, SLOT_SUBMITTED, SLOT_RUNNING) === SLOT_SUBMITTED
+  );
 }
 
 /** What an engine runs for each descriptor: a module's `createHandler()` returns one per engine. */

@@ -1,0 +1,267 @@
+/**
+ * CPU workers: multi-core real mode's compressors on other cores (docs/multicore.md).
+ *
+ * An EnginePool (pool.ts) whose engines run the native compressors (codec_engine.ts), one
+ * engine per CPU by default. The calling thread submits a page's compression as a *job* ahead
+ * of the zswap operation that needs it; when the operation's compress() or decompress() call
+ * comes, the backend wrapper (`wrap`) takes the job's result instead of running the compressor
+ * itself, provided the job is the same call: same algorithm and kernel wrapper, same output
+ * room, same input bytes (compared, so a page changed since, or a compressor switched since,
+ * falls back to computing on the calling thread). The compressors are pure functions of those,
+ * so the bytes stored are the bytes the calling thread would have made.
+ *
+ * Waiting for a job: the calling thread first *helps* (runs a job no engine has claimed yet,
+ * with its own copy of the handler) rather than sleep while an engine wakes up; otherwise it
+ * sleeps on the completion counter, a bounded time, so that it sees an engine that died.
+ */
+import type { CryptoKernel } from "../../crypto/algorithms/native/index.ts";
+import type { CompressorRegistry } from "../../crypto/algorithms/registry.ts";
+import type { CompressorBackend } from "../../crypto/algorithms/types.ts";
+import { codecOp, createHandler, ENOTRECOVERABLE, failureMessage } from "./codec_engine.ts";
+import { EnginePool, siblingModule } from "./pool.ts";
+import type { EngineHandler } from "./ring.ts";
+
+const PAGE_SIZE = 4096;
+/** Descriptor slots: jobs queued ahead at most (each slot holds a page in and a page out). */
+const SLOTS = 256;
+/** One sleep on the completion counter, at most (then the caller checks for a dead engine). */
+const WAIT_SLICE_MS = 20;
+/** A job running longer than this is a hung engine (a page takes well under a millisecond). */
+export const JOB_TIMEOUT_MS = 10_000;
+
+/** A CPU worker failed (its thread died, or its handler threw): the instance cannot go on. */
+export class CpuWorkerError extends Error {
+  override name = "CpuWorkerError";
+}
+
+/** Counters of what the workers did (ZswapInstance.parallelStats). */
+export interface CpuWorkerStats {
+  /** Worker threads. */
+  readonly workers: number;
+  /** Jobs submitted (a page to compress or decompress, ahead of its operation). */
+  readonly jobs: number;
+  /** Jobs whose result an operation used. */
+  readonly used: number;
+  /** Jobs the calling thread ran itself (no engine had claimed them yet). */
+  readonly helped: number;
+  /** Seconds the handler spent on used jobs, compress and decompress, whichever thread ran them. */
+  readonly compressSeconds: number;
+  readonly decompressSeconds: number;
+}
+
+export interface CpuWorkersOptions {
+  readonly workers: number;
+  /** The handler module (default codec_engine); tests pass one that fails. */
+  readonly handler?: URL;
+  /** Whether the calling thread runs jobs no engine has claimed yet (default true). */
+  readonly help?: boolean;
+}
+
+export class CpuWorkers {
+  readonly pool: EnginePool;
+  private local: EngineHandler | null = null;
+  /** Per slot: the op and room of the job in it (the calling thread's own record). */
+  private readonly opOf = new Int32Array(SLOTS);
+  private readonly roomOf = new Int32Array(SLOTS);
+  private readonly submittedAt = new Float64Array(SLOTS);
+  /** The jobs of the operation now running, in order, and where the next search starts. */
+  private current: readonly number[] = [];
+  private cursor = 0;
+  private stats = { jobs: 0, used: 0, helped: 0, compressUs: 0, decompressUs: 0 };
+
+  private constructor(
+    pool: EnginePool,
+    private readonly helps: boolean,
+  ) {
+    this.pool = pool;
+  }
+
+  /** Starts the workers and waits until they have loaded (a few hundred ms of CPU, once). */
+  static create(o: CpuWorkersOptions): CpuWorkers {
+    let pool: EnginePool;
+    try {
+      pool = EnginePool.start({
+        handler: o.handler ?? siblingModule(import.meta.url, "codec_engine"),
+        engines: o.workers,
+        slots: SLOTS,
+        inBytesMax: PAGE_SIZE,
+        outBytesMax: PAGE_SIZE,
+      });
+    } catch (e) {
+      throw new CpuWorkerError(`Cannot start the CPU workers: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return new CpuWorkers(pool, o.help ?? true);
+  }
+
+  get workers(): number {
+    return this.pool.engines;
+  }
+
+  /** Slots free for jobs. */
+  get free(): number {
+    return this.pool.free;
+  }
+
+  /** Queues a job: `op` (codecOp) of `input` with `room` bytes of output; -1 if the ring is full. */
+  submit(op: number, input: Uint8Array, room: number): number {
+    if (input.length > PAGE_SIZE || room > PAGE_SIZE) return -1;
+    const slot = this.pool.submit(op, input, room);
+    if (slot < 0) return -1;
+    this.opOf[slot] = op;
+    this.roomOf[slot] = room;
+    this.submittedAt[slot] = performance.now();
+    this.stats.jobs++;
+    return slot;
+  }
+
+  /**
+   * Waits until every job in `slots` is done: runs those no engine has claimed on this thread,
+   * then sleeps on completions. Returns false if `budgetMs` passed first (the caller gives the
+   * event loop a turn and comes back). Throws CpuWorkerError for a dead or hung engine, or a
+   * job that failed.
+   */
+  waitAll(slots: readonly number[], budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    for (const slot of slots) {
+      while (!this.pool.done(slot)) {
+        if (this.helps && this.pool.help(slot, this.handler())) {
+          this.stats.helped++;
+          break;
+        }
+        this.checkHealth(slot);
+        const seen = this.pool.completions;
+        if (this.pool.done(slot)) break;
+        const left = deadline - performance.now();
+        if (left <= 0) return false;
+        this.pool.waitCompletion(seen, Math.min(left, WAIT_SLICE_MS));
+      }
+      if (this.pool.result(slot) === -ENOTRECOVERABLE) {
+        throw new CpuWorkerError(
+          `a CPU worker failed: ${failureMessage(this.pool.output(slot, PAGE_SIZE))}`,
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Whether every job in `slots` is done (no waiting). */
+  allDone(slots: readonly number[]): boolean {
+    for (const slot of slots) if (!this.pool.done(slot)) return false;
+    return true;
+  }
+
+  /** Runs one job of `slots` that no engine has claimed yet on this thread; whether it did. */
+  helpOne(slots: readonly number[]): boolean {
+    if (!this.helps) return false;
+    for (const slot of slots) {
+      if (this.pool.help(slot, this.handler())) {
+        this.stats.helped++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The jobs whose results the next compress/decompress calls may take (until `end`). */
+  begin(slots: readonly number[]): void {
+    this.current = slots;
+    this.cursor = 0;
+  }
+
+  /** The operation is over: its jobs are released, used or not. */
+  end(): void {
+    for (const slot of this.current) this.pool.release(slot);
+    this.current = [];
+  }
+
+  /** Releases jobs that no operation will use (an operation that was never run). */
+  discard(slots: readonly number[]): void {
+    for (const slot of slots) {
+      // A job an engine still runs is released when done: wait for it (bounded by the job).
+      if (!this.pool.done(slot)) this.waitAll([slot], JOB_TIMEOUT_MS);
+      this.pool.release(slot);
+    }
+  }
+
+  /**
+   * The registry with every backend that a worker can run wrapped: a call that matches a job
+   * of the running operation returns the job's result; any other runs here, as before.
+   */
+  wrap(registry: CompressorRegistry, kernel: CryptoKernel): CompressorRegistry {
+    return registry.mapBackends((b) => this.wrapBackend(b, kernel));
+  }
+
+  private wrapBackend(b: CompressorBackend, kernel: CryptoKernel): CompressorBackend {
+    const cop = codecOp("compress", kernel, b.name);
+    const dop = codecOp("decompress", kernel, b.name);
+    if (cop < 0) return b;
+    return {
+      name: b.name,
+      compress: (src, dst) => {
+        const r = this.take(cop, src, dst);
+        return r === null ? b.compress(src, dst) : r;
+      },
+      decompress: (src, dst) => {
+        const r = this.take(dop, src, dst);
+        return r === null ? b.decompress(src, dst) : r;
+      },
+    };
+  }
+
+  /** The result of the running operation's job for this call, copied to dst; null if none. */
+  private take(op: number, src: Uint8Array, dst: Uint8Array): number | null {
+    const jobs = this.current;
+    for (let i = this.cursor; i < jobs.length; i++) {
+      const slot = jobs[i] as number;
+      if (this.opOf[slot] !== op || this.roomOf[slot] !== dst.length) continue;
+      if (!this.pool.done(slot) && !this.waitAll([slot], JOB_TIMEOUT_MS)) continue;
+      if (!bytesEqual(this.pool.input(slot), src)) continue;
+      const r = this.pool.result(slot);
+      if (r > 0) dst.set(this.pool.output(slot, r));
+      this.cursor = i + 1;
+      this.stats.used++;
+      const us = this.pool.serviceUs(slot);
+      if ((op & 1) === 0) this.stats.compressUs += us;
+      else this.stats.decompressUs += us;
+      return r;
+    }
+    return null;
+  }
+
+  counters(): CpuWorkerStats {
+    const s = this.stats;
+    return {
+      workers: this.workers,
+      jobs: s.jobs,
+      used: s.used,
+      helped: s.helped,
+      compressSeconds: s.compressUs / 1e6,
+      decompressSeconds: s.decompressUs / 1e6,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private handler(): EngineHandler {
+    this.local ??= createHandler();
+    return this.local;
+  }
+
+  /** Throws for a dead engine, or a job running past JOB_TIMEOUT_MS (a hung engine). */
+  private checkHealth(slot: number): void {
+    const f = this.pool.failure;
+    if (f !== null) throw new CpuWorkerError(`a CPU worker failed: ${f.message}`, { cause: f });
+    if (performance.now() - (this.submittedAt[slot] as number) > JOB_TIMEOUT_MS)
+      throw new CpuWorkerError(
+        `a CPU worker did not finish a page in ${JOB_TIMEOUT_MS / 1000} s (hung)`,
+      );
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * Starting multi-core real mode (`parallel: true`): the CPU workers, the compressor registry
+ * whose backends take their results, and the queue of library calls (docs/multicore.md).
+ */
+import type { CompressorRegistry } from "../crypto/algorithms/registry.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { CpuWorkerError, CpuWorkers } from "./engines/cpu_workers.ts";
+import type { CheckedOptions } from "./options.ts";
+import { ParallelSwap } from "./parallel_swap.ts";
+import { ZswapError } from "./types.ts";
+
+/**
+ * @internal For tests: the handler module the workers load, and whether the calling thread
+ * helps (off, so that a failing test handler is what runs the jobs).
+ */
+export const cpuWorkerTestHooks: { handler: URL | null; help: boolean } = {
+  handler: null,
+  help: true,
+};
+
+export interface Parallel {
+  readonly swap: ParallelSwap;
+  readonly registry: CompressorRegistry;
+}
+
+/** One worker per CPU; throws ZswapError if they cannot start (`device` is closed then). */
+export function startParallel(
+  k: Kernel,
+  o: CheckedOptions,
+  registry: CompressorRegistry,
+  device: { close(): Promise<void> } | null,
+): Parallel {
+  const kernel = o.profile === "6.12" ? "6.12" : "7.3";
+  let workers: CpuWorkers;
+  try {
+    const h = cpuWorkerTestHooks;
+    workers = CpuWorkers.create({
+      workers: o.cpus,
+      help: h.help,
+      ...(h.handler === null ? {} : { handler: h.handler }),
+    });
+  } catch (e) {
+    void device?.close();
+    if (e instanceof CpuWorkerError)
+      throw new ZswapError("ENOTRECOVERABLE", e.message, { cause: e });
+    throw e;
+  }
+  return { swap: new ParallelSwap(workers, k, kernel), registry: workers.wrap(registry, kernel) };
+}

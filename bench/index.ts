@@ -7,6 +7,7 @@ import { benchCheck } from "./check.bench.ts";
 import { benchCrypto } from "./crypto.bench.ts";
 import { benchExecutor } from "./executor.bench.ts";
 import { benchJobs } from "./jobs.bench.ts";
+import { benchParallel } from "./parallel.bench.ts";
 import { benchPoints } from "./points.bench.ts";
 import { benchRun } from "./run.bench.ts";
 import { benchZsmalloc } from "./zsmalloc.bench.ts";
@@ -20,6 +21,7 @@ const groups: Record<string, () => Promise<void>> = {
   crypto: benchCrypto,
   run: benchRun,
   batching: benchBatching,
+  parallel: benchParallel,
 };
 
 const wanted = process.argv.slice(2);
@@ -32,7 +34,8 @@ for (const name of wanted) {
   }
 }
 for (const [name, fn] of Object.entries(groups)) {
-  // The points and jobs groups run the matrix several times (minutes): only when asked for by name.
-  if (wanted.length === 0 ? name !== "points" && name !== "jobs" : wanted.includes(name))
-    await fn();
+  // The points and jobs groups run the matrix several times, parallel runs the run job 40 times
+  // (minutes each): only when asked for by name.
+  const slow = name === "points" || name === "jobs" || name === "parallel";
+  if (wanted.length === 0 ? !slow : wanted.includes(name)) await fn();
 }

@@ -27,6 +27,8 @@ import { PAGE_SIZE, ZswapError, ZswapWouldBlockError } from "./types.ts";
 
 /** How long one turn of the queue may sleep waiting for a worker before the event loop runs. */
 const WAIT_BUDGET_MS = 50;
+/** Jobs worth waking a sleeping worker for (fewer wait for more, or for the calling thread). */
+const KICK_JOBS = 8;
 /** How many queued operations the calling thread looks through for a job to help with. */
 const HELP_LOOKAHEAD = 64;
 
@@ -166,6 +168,7 @@ export class ParallelSwap {
         return;
       }
       this.topUp();
+      this.workers.kick(KICK_JOBS);
       const next = this.ready(item, ran);
       if (next === "again") continue;
       if (next === "later") {

@@ -107,13 +107,22 @@ export class CpuWorkers {
   /** Queues a job: `op` (codecOp) of `input` with `room` bytes of output; -1 if the ring is full. */
   submit(op: number, input: Uint8Array, room: number): number {
     if (input.length > PAGE_SIZE || room > PAGE_SIZE) return -1;
-    const slot = this.pool.submit(op, input, room);
+    const slot = this.pool.submit(op, input, room, false);
     if (slot < 0) return -1;
     this.opOf[slot] = op;
     this.roomOf[slot] = room;
     this.submittedAt[slot] = performance.now();
     this.stats.jobs++;
     return slot;
+  }
+
+  /**
+   * Wakes engines for the jobs submitted since the last kick (submit does not), once there
+   * are `min` of them: waking a sleeping thread is a system call on each side, so a few jobs
+   * are left to the calling thread (which helps) or to the next kick.
+   */
+  kick(min = 1): void {
+    this.pool.kick(min);
   }
 
   /**
@@ -135,6 +144,7 @@ export class CpuWorkers {
         if (this.pool.done(slot)) break;
         const left = deadline - performance.now();
         if (left <= 0) return false;
+        this.pool.kick();
         this.pool.waitCompletion(seen, Math.min(left, WAIT_SLICE_MS));
       }
       if (this.pool.result(slot) === -ENOTRECOVERABLE) {

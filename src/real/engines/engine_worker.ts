@@ -8,6 +8,7 @@ import {
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
+  CTRL_SLEEPERS,
   claimSlot,
   type EngineHandler,
   type EngineHandlerModule,
@@ -34,7 +35,12 @@ function loop(r: RingViews, handler: EngineHandler, index: number): void {
       ran = true;
       break;
     }
-    if (!ran) Atomics.wait(r.ctrl, CTRL_DOORBELL, bell);
+    if (ran) continue;
+    // Count ourselves asleep before the wait: a submitter that rings after reading the count as
+    // 0 changed the doorbell before our wait reads it, so the wait returns at once.
+    Atomics.add(r.ctrl, CTRL_SLEEPERS, 1);
+    Atomics.wait(r.ctrl, CTRL_DOORBELL, bell);
+    Atomics.sub(r.ctrl, CTRL_SLEEPERS, 1);
   }
 }
 

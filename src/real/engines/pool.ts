@@ -32,6 +32,7 @@ import {
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
+  CTRL_SLEEPERS,
   CTRL_WAKE_AT,
   claimSlot,
   type EngineHandler,
@@ -80,6 +81,8 @@ export class EnginePool {
   private readonly loadFailures: MessagePort[] = [];
   private closed = false;
   private submitted = 0;
+  /** Descriptors submitted since the engines were last woken (kick). */
+  private unrung = 0;
 
   private constructor(o: EnginePoolOptions, engines: number) {
     const g: RingGeometry = {
@@ -176,8 +179,12 @@ export class EnginePool {
     }
   }
 
-  /** Queues a descriptor; returns its slot, or -1 when every slot is in use. */
-  submit(op: number, input: Uint8Array, arg = 0): number {
+  /**
+   * Queues a descriptor; returns its slot, or -1 when every slot is in use. With `ring` false
+   * the engines are not woken (a submitter queuing many calls kick() once after them: a wake-up
+   * is a system call, more than an lz4 page costs).
+   */
+  submit(op: number, input: Uint8Array, arg = 0, ring = true): number {
     if (this.closed) throw new Error("EnginePool: submit after close");
     if (input.length > this.ring.g.inBytesMax)
       throw new RangeError(
@@ -194,9 +201,23 @@ export class EnginePool {
     this.ring.hdr[h + HDR_ARG] = arg;
     this.submitted++;
     Atomics.store(this.ring.state, slot, SLOT_SUBMITTED);
-    Atomics.add(this.ring.ctrl, CTRL_DOORBELL, 1);
-    Atomics.notify(this.ring.ctrl, CTRL_DOORBELL, 1);
+    this.unrung++;
+    if (ring) this.kick();
     return slot;
+  }
+
+  /**
+   * Wakes sleeping engines for the descriptors submitted since the last kick (at most one
+   * each), once there are at least `min` of them.
+   */
+  kick(min = 1): void {
+    if (this.unrung < Math.max(1, min)) return;
+    const n = this.unrung;
+    this.unrung = 0;
+    // Bump the doorbell even when nobody sleeps: an engine about to wait sees it changed.
+    Atomics.add(this.ring.ctrl, CTRL_DOORBELL, 1);
+    const sleepers = Atomics.load(this.ring.ctrl, CTRL_SLEEPERS);
+    if (sleepers > 0) Atomics.notify(this.ring.ctrl, CTRL_DOORBELL, Math.min(n, sleepers));
   }
 
   /** Whether the descriptor's completion record is written. */

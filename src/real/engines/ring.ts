@@ -21,7 +21,8 @@ export const CTRL_COMPLETIONS = 1; // bumped on every completion; waiting submit
 export const CTRL_SHUTDOWN = 2; // 1: engines leave their loop
 export const CTRL_READY = 3; // engines that finished loading
 export const CTRL_WAKE_AT = 4; // engines notify completions only from this count on
-export const CTRL_WORDS = 5;
+export const CTRL_SLEEPERS = 5; // engines asleep on the doorbell (or about to be): whom to wake
+export const CTRL_WORDS = 6;
 
 /** Header words per slot (Int32): op, input length, argument, result, service time. */
 export const HDR_OP = 0;

@@ -12,34 +12,15 @@
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { type RunConfig, runJob } from "../src/cli/run_job.ts";
+import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
+import { runJob } from "../src/cli/run_job.ts";
 import { rows } from "./harness.ts";
 
 const MIB = Number(process.env.PARALLEL_MIB ?? 32);
 const REPEAT = Number(process.env.PARALLEL_REPEAT ?? 5);
 const COMPRESSORS = (process.env.PARALLEL_COMPRESSORS ?? "lz4,zstd,lzo,deflate").split(",");
 
-const base: RunConfig = {
-  corpusFile: null,
-  sizeBytes: MIB * 2 ** 20,
-  seed: 1,
-  compressor: "lz4",
-  profile: "7.3",
-  maxPoolPercent: 20,
-  acceptThresholdPercent: 90,
-  shrinker: false,
-  totalRamBytes: 2 ** 36,
-  cpus: 2,
-  swapFile: undefined,
-  force: false,
-  verifySwap: false,
-  memcgMaxBytes: null,
-  json: true,
-  zsmallocStats: false,
-  hotplug: false,
-  switchCompressorEvery: 0,
-  faults: null,
-};
+const base: RunConfig = runConfigWith({ sizeBytes: MIB * 2 ** 20 });
 
 interface Sample {
   outPps: number;

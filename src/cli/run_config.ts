@@ -72,6 +72,36 @@ export interface RunConfig {
   readonly parallel?: boolean;
 }
 
+/**
+ * A run with `run`'s defaults (the generated corpus, seed 1, lz4, profile 7.3, 2 CPUs, a pool
+ * limit that does not bind), changed by `o`: for programs that run the job without the command
+ * (benchmarks, tests).
+ */
+export function runConfigWith(o: Partial<RunConfig>): RunConfig {
+  return {
+    corpusFile: null,
+    sizeBytes: 64 * 2 ** 20,
+    seed: 1,
+    compressor: "lz4",
+    profile: "7.3",
+    maxPoolPercent: 20,
+    acceptThresholdPercent: 90,
+    shrinker: false,
+    totalRamBytes: 2 ** 36,
+    cpus: 2,
+    swapFile: undefined,
+    force: false,
+    verifySwap: false,
+    memcgMaxBytes: null,
+    json: true,
+    zsmallocStats: false,
+    hotplug: false,
+    switchCompressorEvery: 0,
+    faults: null,
+    ...o,
+  };
+}
+
 /** What a run reports while it works (the interrupt line says it). */
 export interface RunHooks {
   /** Called every chunk of pages: "swap-out, page 1024 of 65536". */

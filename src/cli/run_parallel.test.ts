@@ -6,31 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { nodeProcess } from "./cli_test_util.ts";
-import type { RunConfig } from "./run_config.ts";
+import { type RunConfig, runConfigWith } from "./run_config.ts";
 import { runJob } from "./run_job.ts";
 import type { RunResult } from "./run_result.ts";
 
-const base: RunConfig = {
-  corpusFile: null,
-  sizeBytes: 2 * 2 ** 20,
-  seed: 3,
-  compressor: "lz4",
-  profile: "7.3",
-  maxPoolPercent: 20,
-  acceptThresholdPercent: 90,
-  shrinker: false,
-  totalRamBytes: 2 ** 34,
-  cpus: 2,
-  swapFile: undefined,
-  force: false,
-  verifySwap: false,
-  memcgMaxBytes: null,
-  json: true,
-  zsmallocStats: true,
-  hotplug: false,
-  switchCompressorEvery: 0,
-  faults: null,
-};
+const base: RunConfig = runConfigWith({ sizeBytes: 2 * 2 ** 20, seed: 3, zsmallocStats: true });
 
 /** What must be equal: everything but the timings and the temporary swap file's name. */
 function comparable(r: RunResult) {

@@ -7,18 +7,26 @@
  * Each figure is the median of REPEAT runs, one-thread and parallel alternating. A measurement,
  * not a test: on a machine shared with other work the ratio moves with the load, so the load
  * average (uptime) is printed before and after. Goal (issue #17): at least 1.6x on 2 cores.
- * Run: `npx tsx bench/index.ts parallel` (PARALLEL_MIB, PARALLEL_REPEAT and
- * PARALLEL_COMPRESSORS override the size, repeats and compressors).
+ * Then the library's calls alone (no corpus generation, no digests): per page, wall time,
+ * main-thread CPU (/proc schedstat) and all-thread CPU, and what those CPU times allow on two
+ * free cores (the main thread's work is serial; the rest can spread over both).
+ * Run: `npx tsx bench/index.ts parallel` (PARALLEL_MIB, PARALLEL_REPEAT, PARALLEL_COMPRESSORS
+ * and PARALLEL_PARTS=run,lib override the size, repeats, compressors and parts).
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
 import { runJob } from "../src/cli/run_job.ts";
+import { InFlight } from "../src/cli/run_window.ts";
+import { createZswap, type SwapSlot } from "../src/real/zswap_instance.ts";
+import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../src/workload/corpus.ts";
 import { rows } from "./harness.ts";
 
 const MIB = Number(process.env.PARALLEL_MIB ?? 32);
 const REPEAT = Number(process.env.PARALLEL_REPEAT ?? 5);
 const COMPRESSORS = (process.env.PARALLEL_COMPRESSORS ?? "lz4,zstd,lzo,deflate").split(",");
+/** Which parts: "run" (the run job), "lib" (the library's calls alone). */
+const PARTS = (process.env.PARALLEL_PARTS ?? "run,lib").split(",");
 
 const base: RunConfig = runConfigWith({ sizeBytes: MIB * 2 ** 20 });
 
@@ -30,13 +38,11 @@ interface Sample {
   wallSeconds: number;
 }
 
-/** CPU seconds of the main thread (/proc: clock ticks of 10 ms), or NaN elsewhere. */
+/** CPU seconds of the main thread so far (/proc schedstat, ns), or NaN where there is none. */
 function mainThreadCpu(): number {
   try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")
-      .split(") ")[1]
-      ?.split(" ");
-    return (Number(f?.[11]) + Number(f?.[12])) / 100;
+    const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ");
+    return Number(f[0]) / 1e9;
   } catch {
     return Number.NaN;
   }
@@ -68,7 +74,7 @@ export async function benchParallel(): Promise<void> {
   process.stdout.write(
     `parallel: run --cpus 2 vs run --cpus 2 --parallel, ${MIB} MiB (deflate ${MIB / 4} MiB) of the default corpus, median of ${REPEAT}; load average ${load()}\n`,
   );
-  for (const compressor of COMPRESSORS) {
+  for (const compressor of PARTS.includes("run") ? COMPRESSORS : []) {
     const one: Sample[] = [];
     const par: Sample[] = [];
     for (let i = 0; i < REPEAT; i++) {
@@ -77,7 +83,90 @@ export async function benchParallel(): Promise<void> {
     }
     report(compressor, one, par);
   }
+  process.stdout.write(
+    "parallel: the library's calls alone (swapOutSync / swapInSync loops vs 128 swapOut / swapIn in flight), per page: " +
+      "wall, main-thread CPU, all-thread CPU; 'free 2 cores' = one.main / max(par.main, par.all / 2), what the CPU times allow when nothing else runs\n",
+  );
+  if (PARTS.includes("lib")) for (const compressor of COMPRESSORS) await libraryLine(compressor);
   process.stdout.write(`parallel: load average after ${load()}\n`);
+}
+
+interface Cost {
+  wall: number;
+  main: number;
+  all: number;
+}
+
+/** Runs `f` and returns its wall, main-thread and all-thread CPU time, in us per page. */
+async function cost(pages: number, f: () => Promise<void> | void): Promise<Cost> {
+  const c0 = process.cpuUsage();
+  const m0 = mainThreadCpu();
+  const t0 = performance.now();
+  await f();
+  const c = process.cpuUsage(c0);
+  const us = (s: number) => (s * 1e6) / pages;
+  return {
+    wall: us((performance.now() - t0) / 1e3),
+    main: us(mainThreadCpu() - m0),
+    all: us((c.user + c.system) / 1e6),
+  };
+}
+
+async function libraryRound(compressor: string, parallel: boolean, pages: Uint8Array[]) {
+  const z = createZswap({ compressor, cpus: 2, totalRamBytes: 2 ** 36, parallel });
+  try {
+    const n = pages.length;
+    let slots: SwapSlot[] = [];
+    const window = new InFlight<SwapSlot>();
+    const out = await cost(n, async () => {
+      if (!parallel) slots = pages.map((p) => z.swapOutSync(p));
+      else {
+        for (const p of pages) await window.add(z.swapOut(p), (s) => slots.push(s));
+        await window.drain();
+      }
+    });
+    const back = new InFlight<Uint8Array>();
+    const inn = await cost(n, async () => {
+      if (!parallel) for (const s of slots) z.swapInSync(s);
+      else {
+        for (const s of slots) await back.add(z.swapIn(s), () => {});
+        await back.drain();
+      }
+    });
+    return { out, inn };
+  } finally {
+    await z.close();
+  }
+}
+
+async function libraryLine(compressor: string): Promise<void> {
+  const n = compressor === "deflate" ? 2048 : 16384;
+  const corpus = generateCorpus({ sizeBytes: n * PAGE_SIZE, seed: 1, mix: DEFAULT_MIX });
+  const pages = Array.from({ length: n }, (_, i) =>
+    corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+  );
+  const one: Array<{ out: Cost; inn: Cost }> = [];
+  const par: Array<{ out: Cost; inn: Cost }> = [];
+  for (let i = 0; i < REPEAT; i++) {
+    one.push(await libraryRound(compressor, false, pages));
+    par.push(await libraryRound(compressor, true, pages));
+  }
+  const med = (xs: Array<{ out: Cost; inn: Cost }>, f: (x: { out: Cost; inn: Cost }) => number) =>
+    medianOf(xs.map(f)).toFixed(1);
+  const phase = (k: "out" | "inn", name: string) => {
+    const o = (f: (c: Cost) => number) => Number(med(one, (x) => f(x[k])));
+    const p = (f: (c: Cost) => number) => Number(med(par, (x) => f(x[k])));
+    const bound =
+      o((c) => c.main) /
+      Math.max(
+        p((c) => c.main),
+        p((c) => c.all) / 2,
+      );
+    return `${name} one ${o((c) => c.wall)}/${o((c) => c.main)}/${o((c) => c.all)} par ${p((c) => c.wall)}/${p((c) => c.main)}/${p((c) => c.all)} us (wall x${(o((c) => c.wall) / p((c) => c.wall)).toFixed(2)}, free 2 cores x${bound.toFixed(2)})`;
+  };
+  process.stdout.write(
+    `parallel lib ${compressor.padEnd(8)} ${phase("out", "store")}; ${phase("inn", "load")}\n`,
+  );
 }
 
 function report(compressor: string, one: Sample[], par: Sample[]): void {

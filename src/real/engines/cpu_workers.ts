@@ -126,16 +126,16 @@ export class CpuWorkers {
   }
 
   /**
-   * Waits until every job in `slots` is done: runs those no engine has claimed on this thread,
-   * then sleeps on completions. Returns false if `budgetMs` passed first (the caller gives the
-   * event loop a turn and comes back). Throws CpuWorkerError for a dead or hung engine, or a
-   * job that failed.
+   * Waits until every job in `slots` is done: runs those no engine has claimed on this thread
+   * when `help`, then sleeps on completions. Returns false if `budgetMs` passed first (the
+   * caller gives the event loop a turn and comes back). Throws CpuWorkerError for a dead or
+   * hung engine, or a job that failed.
    */
-  waitAll(slots: readonly number[], budgetMs: number): boolean {
+  waitAll(slots: readonly number[], budgetMs: number, help = true): boolean {
     const deadline = performance.now() + budgetMs;
     for (const slot of slots) {
       while (!this.pool.done(slot)) {
-        if (this.helps && this.pool.help(slot, this.handler())) {
+        if (help && this.helps && this.pool.help(slot, this.handler())) {
           this.stats.helped++;
           break;
         }

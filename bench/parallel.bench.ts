@@ -18,8 +18,9 @@ import { loadavg } from "node:os";
 import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
 import { runJob } from "../src/cli/run_job.ts";
 import { InFlight } from "../src/cli/run_window.ts";
+import { PAGE_SIZE } from "../src/kernel/page.ts";
 import { createZswap, type SwapSlot } from "../src/real/zswap_instance.ts";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../src/workload/corpus.ts";
+import { DEFAULT_MIX, generateCorpus } from "../src/workload/corpus.ts";
 import { rows } from "./harness.ts";
 
 const MIB = Number(process.env.PARALLEL_MIB ?? 32);

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { DEFAULT_MIX, generateCorpus, PAGE_SIZE } from "../workload/corpus.ts";
+import { PAGE_SIZE } from "../kernel/page.ts";
+import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { cpuWorkerTestHooks } from "./parallel_options.ts";
 import {
   type CreateZswapOptions,

@@ -17,11 +17,11 @@
 import type { CryptoKernel } from "../../crypto/algorithms/native/index.ts";
 import type { CompressorRegistry } from "../../crypto/algorithms/registry.ts";
 import type { CompressorBackend } from "../../crypto/algorithms/types.ts";
+import { PAGE_SIZE } from "../../kernel/page.ts";
 import { codecOp, createHandler, ENOTRECOVERABLE, failureMessage } from "./codec_engine.ts";
 import { EnginePool, siblingModule } from "./pool.ts";
 import type { EngineHandler } from "./ring.ts";
 
-const PAGE_SIZE = 4096;
 /** Descriptor slots: jobs queued ahead at most (each slot holds a page in and a page out). */
 const SLOTS = 256;
 /** One sleep on the completion counter, at most (then the caller checks for a dead engine). */

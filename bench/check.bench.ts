@@ -6,12 +6,42 @@ import { checkCell } from "../src/check/checker.ts";
 import { DESIGN_COLUMNS, EXPECTED } from "../src/check/expected.ts";
 import { scenarioProgram } from "../src/check/harness.ts";
 import { LIFECYCLE_SCENARIOS, scenarioById } from "../src/check/scenarios/index.ts";
-import { runOnce } from "../src/sim/explore.ts";
+import { Coverage } from "../src/sim/coverage.ts";
+import { explore, runOnce } from "../src/sim/explore.ts";
+import { dfs } from "../src/sim/strategy_dfs.ts";
 import { RandomStrategy } from "../src/sim/strategy_random.ts";
 import { designByName } from "../src/zswap/acomp_ctx/index.ts";
 import { median, perSecond } from "./harness.ts";
 
+/** The issue #15 goal: executions per second on C1 x D7 with every detector on. */
+const C1_D7_GOAL = 10_000;
+
+/**
+ * Executions per CPU-second of the bounded dfs (bound 2, as `check` verifies) on C1 x D7, over
+ * `seconds` of CPU time. CPU time, not wall time: the machines this runs on are shared.
+ */
+function c1D7Rate(seconds: number): number {
+  const program = scenarioProgram(designByName("D7"), scenarioById("C1"));
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const t0 = cpu();
+  let executions = 0;
+  while (cpu() - t0 < seconds) {
+    for (let i = 0; i < 10; i++)
+      executions += explore(program, dfs(2), { coverage: new Coverage() }).executions;
+  }
+  return executions / (cpu() - t0);
+}
+
 export async function benchCheck(): Promise<void> {
+  c1D7Rate(0.5); // warm-up
+  const rates = [1, 2, 3, 4, 5].map(() => c1D7Rate(1.5)).sort((a, b) => a - b);
+  const rate = Math.round(rates[2] as number);
+  process.stdout.write(
+    `check        C1 x D7 dfs(2), all detectors: ${rate.toLocaleString("en-US")} executions per CPU-second (median of 5), goal ${C1_D7_GOAL.toLocaleString("en-US")}: ${rate >= C1_D7_GOAL ? "met" : `not met (${Math.round((100 * rate) / C1_D7_GOAL)}%)`}\n`,
+  );
   for (const d of ["D7", "D0"]) {
     const program = scenarioProgram(designByName(d), scenarioById("C1"));
     let seed = 0;

@@ -96,18 +96,19 @@ export function scenarioProgram(
     ...(opts.lockdep === false ? { lockdepChecks: false } : {}),
     ...(opts.points !== undefined ? { points: opts.points } : {}),
   };
+  // A registry is immutable: one serves every execution of the program.
+  const registry = new CompressorRegistry([
+    simCompressorFactory,
+    SIM_B,
+    iaaSimCompressorFactory,
+    iaaSimBatchCompressorFactory,
+    ...(scenario.algorithms ?? []),
+  ]);
   return {
     name: `${design.name} x ${scenario.id}${opts.lockdep === false ? " (exact mode)" : ""}${compressor === "sim" ? "" : ` (${compressor})`}${opts.points === undefined ? "" : ` (points ${opts.points})`}`,
     config,
     setup(k: Kernel) {
-      const algorithms = [
-        simCompressorFactory,
-        SIM_B,
-        iaaSimCompressorFactory,
-        iaaSimBatchCompressorFactory,
-        ...(scenario.algorithms ?? []),
-      ];
-      setCryptoAlgorithms(k, new CompressorRegistry(algorithms));
+      setCryptoAlgorithms(k, registry);
       const z = zswapInit(k, {
         design,
         ...(isBatchingDesign(design) ? { profile: design.profile } : {}),

@@ -74,7 +74,42 @@ export const NO_EFFECTS: Op<undefined> = {
 
 /** A yield point that does nothing else: the scheduler may preempt or migrate here. */
 export function* sched(label: string): Op<void> {
-  yield { t: "sched", label };
+  yield schedEffect(label);
+}
+
+/**
+ * Labels and sched effects are immutable, so the checker's hot paths share them instead of
+ * building a string and an object at every point (they were a tenth of its allocations). The
+ * caches are bounded: past LABELS_MAX (names that keep changing, as in real mode) a label is
+ * built each time, as before.
+ */
+const LABELS_MAX = 4096;
+const labels = new Map<string, Map<string, string>>();
+const schedEffects = new Map<string, SchedEffect>();
+let labelCount = 0;
+
+/** `${prefix} ${name}`, shared across calls. */
+export function pointLabel(prefix: string, name: string): string {
+  let byName = labels.get(prefix);
+  if (byName === undefined) labels.set(prefix, (byName = new Map()));
+  let label = byName.get(name);
+  if (label === undefined) {
+    label = `${prefix} ${name}`;
+    if (labelCount < LABELS_MAX) {
+      byName.set(name, label);
+      labelCount++;
+    }
+  }
+  return label;
+}
+
+function schedEffect(label: string): SchedEffect {
+  let e = schedEffects.get(label);
+  if (e === undefined) {
+    e = { t: "sched", label };
+    if (schedEffects.size < LABELS_MAX) schedEffects.set(label, e);
+  }
+  return e;
 }
 
 /** A nondeterministic choice; returns an index in 0..n-1. */

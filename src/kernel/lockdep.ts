@@ -25,18 +25,30 @@ export interface EdgeWitness {
 
 export class LockdepGraph {
   private readonly edges = new Map<string, Map<string, EdgeWitness>>();
+  /**
+   * path() answers by (from, to), valid while no edge is added. After the first few executions
+   * of an exploration the graph stops growing, and every acquisition asks the same questions.
+   */
+  private readonly paths = new Map<string, Map<string, string[] | null>>();
   /** Index of the execution now running; set by the explorer. */
   execution = 0;
   /** Executions that added at least one edge. */
   readonly contributing = new Set<number>();
 
   addEdge(from: string, to: string, witness: EdgeWitness): void {
+    if (!this.hasEdge(from, to)) this.addNewEdge(from, to, witness);
+  }
+
+  hasEdge(from: string, to: string): boolean {
+    return this.edges.get(from)?.has(to) ?? false;
+  }
+
+  private addNewEdge(from: string, to: string, witness: EdgeWitness): void {
     let m = this.edges.get(from);
     if (m === undefined) this.edges.set(from, (m = new Map()));
-    if (!m.has(to)) {
-      m.set(to, witness);
-      this.contributing.add(witness.execution);
-    }
+    m.set(to, witness);
+    this.contributing.add(witness.execution);
+    this.paths.clear();
   }
 
   /** Every edge as [from, to] (a split search compares the graphs of its parts). */
@@ -54,6 +66,14 @@ export class LockdepGraph {
   path(from: string, to: string): string[] | null {
     // Asked at every acquisition with a lock held: most classes have no outgoing edge.
     if (from !== to && !this.edges.has(from)) return null;
+    let byTo = this.paths.get(from);
+    if (byTo === undefined) this.paths.set(from, (byTo = new Map()));
+    let found = byTo.get(to);
+    if (found === undefined) byTo.set(to, (found = this.search(from, to)));
+    return found === null ? null : found.slice();
+  }
+
+  private search(from: string, to: string): string[] | null {
     const prev = new Map<string, string>([[from, from]]);
     const queue = [from];
     for (let head = 0; head < queue.length; head++) {
@@ -97,23 +117,44 @@ export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireO
   if (!k.instrumented) return; // see Kernel.instrumented
   const t = k.task;
   const read = opts.read ?? false;
-  const recursiveRead = read && (opts.recursiveRead ?? true);
-  const site = siteOf(k);
-  const held: HeldLock = { cls, name, read, site };
-  if (!opts.trylock && k.lockdepChecks) {
-    for (const h of t.heldLocks) {
-      if (h.cls === cls) {
-        if (recursiveRead && h.read) continue; // recursive read of a read-held class
-        throw recursiveReport(k, held, h);
-      }
-    }
-    for (const h of t.heldLocks) {
-      const back = k.lockdep.path(cls, h.cls);
-      if (back !== null) throw circularReport(k, held, h, back);
-      k.lockdep.addEdge(h.cls, cls, { from: h, site, execution: k.lockdep.execution });
+  const held: HeldLock = { cls, name, read, site: siteOf(k) };
+  if (!opts.trylock && k.lockdepChecks)
+    checkOrder(k, t, cls, read && (opts.recursiveRead ?? true), held);
+  t.heldLocks.push(held);
+}
+
+/**
+ * Lockdep's checks for taking class `cls` with the task's held locks: recursion, then a path
+ * back from `cls` (an inversion), then the new edges. `held` is the acquisition, or null to
+ * build it only when a report or a new edge needs it (its site costs a snapshot).
+ */
+function checkOrder(
+  k: Kernel,
+  t: Task,
+  cls: string,
+  recursiveRead: boolean,
+  held: HeldLock | null,
+): void {
+  for (const h of t.heldLocks) {
+    if (h.cls === cls) {
+      if (recursiveRead && h.read) continue; // recursive read of a read-held class
+      throw recursiveReport(k, held ?? heldNow(k, cls), h);
     }
   }
-  t.heldLocks.push(held);
+  for (const h of t.heldLocks) {
+    const back = k.lockdep.path(cls, h.cls);
+    if (back !== null) throw circularReport(k, held ?? heldNow(k, cls), h, back);
+    // The witness is built only for a new edge (the graph outlives the execution).
+    if (!k.lockdep.hasEdge(h.cls, cls)) {
+      held ??= heldNow(k, cls);
+      k.lockdep.addEdge(h.cls, cls, { from: h, site: held.site, execution: k.lockdep.execution });
+    }
+  }
+}
+
+/** A write acquisition of class `cls` (named as its class) by the current task, now. */
+function heldNow(k: Kernel, cls: string): HeldLock {
+  return { cls, name: cls, read: false, site: siteOf(k) };
 }
 
 /** Records a release; the lock must be held by the current task. */
@@ -122,7 +163,8 @@ export function lockRelease(k: Kernel, name: string): void {
   const held = k.task.heldLocks;
   for (let i = held.length - 1; i >= 0; i--) {
     if ((held[i] as HeldLock).name === name) {
-      held.splice(i, 1);
+      if (i === held.length - 1) held.pop();
+      else held.splice(i, 1);
       return;
     }
   }
@@ -135,10 +177,16 @@ export function lockRelease(k: Kernel, name: string): void {
 /**
  * The fs_reclaim annotation of might_alloc(): a GFP_KERNEL allocation may enter reclaim, so
  * lockdep records "held locks -> fs_reclaim" even when reclaim does not happen this time.
+ * It is an acquisition and a release at once, so only the checks and the edges remain; a task
+ * holding nothing has neither.
  */
 export function fsReclaimMightAcquire(k: Kernel): void {
-  lockAcquire(k, FS_RECLAIM, FS_RECLAIM);
-  lockRelease(k, FS_RECLAIM);
+  if (!k.instrumented) return;
+  const t = k.task;
+  if (k.lockdepChecks && t.heldLocks.length > 0) checkOrder(k, t, FS_RECLAIM, false, null);
+  // The release's use of the task: the per-step operation count (the soft-lockup bound) stays
+  // what acquire plus release made it.
+  void k.task;
 }
 
 export const FS_RECLAIM = "fs_reclaim";

@@ -13,7 +13,7 @@
  * allocations are eligible is set by the scenario (`faultable`, `reclaimable`), so the
  * explorer spends its decisions where the scenario says failures matter.
  */
-import { choose, NO_EFFECTS, type Op, sched } from "./effect.ts";
+import { choose, NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
 import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
 import { kmsanReport, UninitValue } from "./kmsan.ts";
 import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
@@ -192,7 +192,7 @@ export function* kmalloc<T>(
       // might_alloc annotation skips it (__need_reclaim() is false).
       if (k.instrumented && !mem.inReclaim.has(k.task.id)) fsReclaimMightAcquire(k);
       // A preemption point matters only to the simulator; the real executor would continue.
-      if (k.mode === "sim") yield* sched(`kmalloc ${label}`);
+      if (k.mode === "sim") yield* sched(pointLabel("kmalloc", label));
       const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
       if (reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0) {
         if ((yield* choose(2, "reclaim", `reclaim in kmalloc(${label})`)) === 1)
@@ -260,7 +260,7 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
 export function kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void> {
   kfree(k, obj);
   if (obj === null || obj === undefined || k.pointMask === 0) return NO_EFFECTS;
-  return preemptPoint(k, "free", `kfree ${obj.label}`);
+  return preemptPoint(k, "free", pointLabel("kfree", obj.label));
 }
 
 /**

@@ -5,7 +5,7 @@
  * stealing). That only removes schedules where a newcomer overtakes a waiter, which the
  * lifecycle bugs do not depend on.
  */
-import { type Op, sched } from "./effect.ts";
+import { type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
@@ -58,13 +58,13 @@ export function mutexInit(k: Kernel, m: Mutex): void {
 export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
   mightSleep(k, "mutex_lock()", m.name);
   // A preemption point matters only to the simulator; the real executor would continue at once.
-  if (k.mode === "sim") yield* sched(`mutex_lock ${m.name}`);
+  if (k.mode === "sim") yield* sched(pointLabel("mutex_lock", m.name));
   const t = k.task;
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {
     m.owner = t;
     traceLock(k, "mutex_lock", m.name);
-    yield* preemptPoint(k, "lock", `acquired ${m.name}`);
+    yield* preemptPoint(k, "lock", pointLabel("acquired", m.name));
     return;
   }
   m.waiters.push(t);
@@ -110,7 +110,7 @@ export function mutexUnlock(k: Kernel, m: Mutex): void {
  */
 export function* mutexUnlockAndYield(k: Kernel, m: Mutex): Op<void> {
   mutexUnlock(k, m);
-  yield* preemptPoint(k, "lock", `released ${m.name}`);
+  yield* preemptPoint(k, "lock", pointLabel("released", m.name));
 }
 
 export function mutexIsLocked(m: Mutex): boolean {

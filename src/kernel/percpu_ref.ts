@@ -20,7 +20,7 @@
  * killed and no switch in flight". The kernel detects a put below zero only once it is in
  * atomic mode; the model reports it at once.
  */
-import { type Op, sched } from "./effect.ts";
+import { type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { GFP_KERNEL, type KObj, kfree, kmalloc, use } from "./memory.ts";
 import { preemptPoint } from "./points.ts";
@@ -93,7 +93,7 @@ export function* percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
   if (ref.count > 0) {
     // The caller may be preempted right after its put; the reference it dropped may have been
     // the one that kept the object alive for a moment longer.
-    yield* preemptPoint(k, "ref", `percpu_ref_put ${ref.label}`);
+    yield* preemptPoint(k, "ref", pointLabel("percpu_ref_put", ref.label));
     return;
   }
   if (!ref.killed) {

@@ -17,7 +17,7 @@
  * Simplifications: one counter per task instead of per-CPU counters, and no rcu_sync fast path
  * (it only changes cost, not who may enter).
  */
-import { type Op, sched } from "./effect.ts";
+import { type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
@@ -59,7 +59,7 @@ export class PercpuRwsem implements Waitable {
 /** percpu_down_read(): may sleep behind a pending or holding writer. */
 export function* percpuDownRead(k: Kernel, s: PercpuRwsem): Op<void> {
   mightSleep(k, `percpu_down_read(${s.name})`);
-  yield* sched(`percpu_down_read ${s.name}`);
+  yield* sched(pointLabel("percpu_down_read", s.name));
   const t = k.task;
   lockAcquire(k, s.cls, s.name, { read: true, recursiveRead: false });
   if (s.writer === null) {

@@ -19,7 +19,9 @@ export interface Site {
 export function siteOf(k: Kernel): Site {
   const t = k.current;
   if (t === null) return { task: "(setup)", taskId: -1, cpu: -1, step: k.step, stack: [] };
-  return { task: t.name, taskId: t.id, cpu: t.cpu, step: k.step, stack: [...t.callStack] };
+  // Sites never change their stack, so they share the task's snapshot of it.
+  const stack = t.stackSnapshot ?? (t.stackSnapshot = t.callStack.slice());
+  return { task: t.name, taskId: t.id, cpu: t.cpu, step: k.step, stack };
 }
 
 /** The innermost function name, or the task name when nothing is traced. */
@@ -43,12 +45,14 @@ export function traced<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
 }
 
 function* tracedFrame<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
-  const stack = k.task.callStack;
-  stack.push(name);
+  const t = k.task;
+  t.callStack.push(name);
+  t.stackSnapshot = null;
   try {
     return yield* op;
   } finally {
     // The task may have been the only one to touch its stack; pop our frame.
-    stack.pop();
+    t.callStack.pop();
+    t.stackSnapshot = null;
   }
 }

@@ -44,6 +44,11 @@ export class Task {
   blockedOn: Waitable | null = null;
   /** Function-name stack maintained by `k.fn()` for reports (innermost last). */
   readonly callStack: string[] = [];
+  /**
+   * A copy of `callStack` that sites share until the stack changes (tracedFrame clears it):
+   * several allocations and locks in one function then cost one copy, not one each.
+   */
+  stackSnapshot: readonly string[] | null = null;
 
   constructor(
     readonly id: number,

@@ -46,9 +46,11 @@ export class SwapDevice {
     readonly storage: SwapStorage,
   ) {
     const n = storage.nrSlots;
-    this.count = new Uint8Array(n);
-    this.hasCache = new Uint8Array(n);
-    this.zeromap = new Uint8Array(n);
+    // One buffer for the three maps (the model checker swaps on a device per execution).
+    const maps = new ArrayBuffer(3 * n);
+    this.count = new Uint8Array(maps, 0, n);
+    this.hasCache = new Uint8Array(maps, n, n);
+    this.zeromap = new Uint8Array(maps, 2 * n, n);
     this.nrFree = n;
   }
 

@@ -7,14 +7,18 @@ import { Coverage, coverageLine, KNOWN_POINTS, pointOf } from "./coverage.ts";
 
 const src = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every `sched("name ...")` / sched(`name ...`) in kernel-side code, by point name. */
+/**
+ * Every `sched("name ...")` / sched(`name ...`) / `sched(pointLabel("name", ...))` in
+ * kernel-side code, by point name.
+ */
 function pointsInSources(): Set<string> {
   const found = new Set<string>();
   for (const dir of ["kernel", "mm", "zswap", "crypto"]) {
     for (const f of readdirSync(join(src, dir), { recursive: true }) as string[]) {
       if (!f.endsWith(".ts") || f.endsWith(".test.ts")) continue;
       const text = readFileSync(join(src, dir, f), "utf8");
-      for (const m of text.matchAll(/\bsched\(\s*["`]([a-z_]+)/g)) found.add(m[1] as string);
+      for (const m of text.matchAll(/\bsched\(\s*(?:pointLabel\(\s*)?["`]([a-z_]+)/g))
+        found.add(m[1] as string);
     }
   }
   return found;

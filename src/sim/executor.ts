@@ -11,7 +11,7 @@
  * Past the step bound an execution gets a fair continuation that decides whether it is a
  * liveness bug or only a long execution (see liveness.ts).
  */
-import type { ChoiceKind, Effect } from "../kernel/effect.ts";
+import { type ChoiceKind, type Effect, pointLabel } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { heldLocksLines } from "../kernel/lockdep.ts";
 import { isKernelBug, KernelBug } from "../kernel/report.ts";
@@ -215,12 +215,12 @@ export class SimExecutor {
     cur: Task | null,
     taskIds?: number[],
   ): number {
-    const ctx = {
-      currentTaskId: cur?.id ?? null,
-      step: this.step,
-      label,
-      ...(taskIds ? { taskIds } : {}),
-    };
+    const currentTaskId = cur?.id ?? null;
+    // Two literals rather than a spread: this runs at every decision.
+    const ctx =
+      taskIds === undefined
+        ? { currentTaskId, step: this.step, label }
+        : { currentTaskId, step: this.step, label, taskIds };
     // The fair continuation is deterministic: it is neither asked of the strategy nor logged.
     if (this.fair !== null) return this.fair.choose(kind, ctx);
     const v = this.strategy.choose(n, kind, ctx);
@@ -265,7 +265,7 @@ export class SimExecutor {
     if (!t.migratable) return;
     const others = this.k.cpus.onlineList().filter((c) => c !== t.cpu);
     if (others.length === 0) return;
-    const v = this.choose(others.length + 1, "migrate", `migrate ${t.name}`, t);
+    const v = this.choose(others.length + 1, "migrate", pointLabel("migrate", t.name), t);
     if (v === 0) {
       this.trace?.choice(t, `migrate = 0: stays on cpu${t.cpu}`, "migrate", 0);
       return;

@@ -30,7 +30,7 @@ export function zsCheckPool(pool: ZsPool): string[] {
   let live = 0;
   let zspages = 0;
   for (const cls of t.classes) {
-    const at = cls * NR_CLASS_STAT_TYPES;
+    const at = pool.rowOf(cls) * NR_CLASS_STAT_TYPES;
     let inuse = 0;
     let count = 0;
     for (let fg = 0; fg < NR_FULLNESS_GROUPS; fg++) {
@@ -42,7 +42,7 @@ export function zsCheckPool(pool: ZsPool): string[] {
           `class ${cls}: group ${fg} counts ${pool.stats[at + fg]} zspages, list has ${n.zspages}`,
         );
       }
-      const bit = (pool.fullnessMask[cls]! >> fg) & 1;
+      const bit = (pool.fullnessMask[pool.rowOf(cls)]! >> fg) & 1;
       if (bit !== (n.zspages > 0 ? 1 : 0))
         bad.push(`class ${cls}: mask bit ${fg} is ${bit}, list has ${n.zspages}`);
     }
@@ -78,7 +78,11 @@ function checkList(
   let zspages = 0;
   let inuse = 0;
   let prev = -1;
-  for (let z = pool.fullnessHead[cls * NR_FULLNESS_GROUPS + fg]!; z >= 0; z = pool.zsNext[z]!) {
+  for (
+    let z = pool.fullnessHead[pool.rowOf(cls) * NR_FULLNESS_GROUPS + fg]!;
+    z >= 0;
+    z = pool.zsNext[z]!
+  ) {
     if (zspages > pool.zspagesUsed) {
       bad.push(`class ${cls}: group ${fg} list loops`);
       break;

@@ -39,7 +39,7 @@ import {
 
 /** zs_can_compact(): pages that compaction could free in class cls. */
 export function zsCanCompact(pool: ZsPool, cls: number): number {
-  const at = cls * NR_CLASS_STAT_TYPES;
+  const at = pool.rowOf(cls) * NR_CLASS_STAT_TYPES;
   const allocated = pool.stats[at + ZS_OBJS_ALLOCATED]!;
   const used = pool.stats[at + ZS_OBJS_INUSE]!;
   if (allocated <= used) return 0;
@@ -90,7 +90,7 @@ function compactClass(pool: ZsPool, cls: number): number {
 function isolateZspage(pool: ZsPool, cls: number, from: number, to: number): number {
   const step = from <= to ? 1 : -1;
   for (let fg = from; fg !== to + step; fg += step) {
-    const z = pool.fullnessHead[cls * NR_FULLNESS_GROUPS + fg]!;
+    const z = pool.fullnessHead[pool.rowOf(cls) * NR_FULLNESS_GROUPS + fg]!;
     if (z >= 0) {
       removeZspage(pool, cls, z);
       return z;

@@ -68,6 +68,9 @@ export interface ZsPoolOptions {
   readonly shouldFail?: (() => boolean) | undefined;
 }
 
+/** Handle slots a new pool starts with (the table doubles as needed). */
+const HANDLES_INITIAL = 16;
+
 export class ZsPool {
   readonly name: string;
   readonly table: SizeClassTable;
@@ -75,7 +78,7 @@ export class ZsPool {
   /** See ZsPoolOptions.shouldFail. */
   shouldFail: (() => boolean) | null = null;
   arena: PageArena = new PageArena();
-  handles: HandleTable = new HandleTable();
+  handles: HandleTable = new HandleTable(HANDLES_INITIAL);
   destroyed = false;
 
   /** pool->pages_allocated: what zs_get_total_pages() reports. */
@@ -104,19 +107,26 @@ export class ZsPool {
   /** Head of the free id chain (through zsNext), -1 when empty. */
   zspageFreeHead = -1;
 
-  // struct size_class, per class index
-  /** class->fullness_list[fg] heads, at class * NR_FULLNESS_GROUPS + fg (-1: empty). */
-  readonly fullnessHead: Int32Array;
-  /** Bit fg set: fullness_list[fg] is not empty (lets zs_malloc skip empty groups). */
-  readonly fullnessMask: Uint16Array;
-  /** class->stats.objs[], at class * NR_CLASS_STAT_TYPES + type. */
-  readonly stats: Float64Array;
+  // struct size_class, per class: a row of the arrays below, given to a class when its first
+  // zspage is listed (rowFor). Row 0 is shared by the classes that never had one: all lists
+  // empty, all counts 0, never written. A pool uses a few of its 255 classes, and the model
+  // checker creates a pool per execution: full-size arrays were a tenth of its boot.
+  /** Per class index: its row, 0 while it has none. */
+  private readonly classRow: number[];
+  private rows = 1;
+  /** class->fullness_list[fg] heads, at row * NR_FULLNESS_GROUPS + fg (-1: empty). */
+  fullnessHead: Int32Array;
+  /** Per row: bit fg set when fullness_list[fg] is not empty (lets zs_malloc skip empty groups). */
+  fullnessMask: Uint16Array;
+  /** class->stats.objs[], at row * NR_CLASS_STAT_TYPES + type. */
+  stats: Float64Array;
 
   constructor(name: string, table: SizeClassTable, maxPages: number) {
     this.name = name;
     this.table = table;
     this.maxPages = maxPages;
-    const cap = 64;
+    // Small and doubling: the model checker creates a pool per execution and uses a few zspages.
+    const cap = 8;
     this.zsClass = new Uint8Array(cap);
     this.zsFullness = new Uint8Array(cap);
     this.zsInuse = new Uint16Array(cap);
@@ -124,9 +134,37 @@ export class ZsPool {
     this.zsPrev = new Int32Array(cap);
     this.zsNext = new Int32Array(cap);
     this.zsFirstPage = new Int32Array(cap);
-    this.fullnessHead = new Int32Array(table.nrClasses * NR_FULLNESS_GROUPS).fill(-1);
-    this.fullnessMask = new Uint16Array(table.nrClasses);
-    this.stats = new Float64Array(table.nrClasses * NR_CLASS_STAT_TYPES);
+    this.classRow = new Array<number>(table.nrClasses).fill(0);
+    this.fullnessHead = new Int32Array(2 * NR_FULLNESS_GROUPS).fill(-1);
+    this.fullnessMask = new Uint16Array(2);
+    this.stats = new Float64Array(2 * NR_CLASS_STAT_TYPES);
+  }
+
+  /** The row of class `cls` in the per-class arrays (0, the empty row, if it never had a zspage). */
+  rowOf(cls: number): number {
+    return this.classRow[cls]!;
+  }
+
+  /** The row of class `cls`, given it now if it has none (before its first zspage is listed). */
+  rowFor(cls: number): number {
+    const row = this.classRow[cls]!;
+    if (row !== 0) return row;
+    if (this.rows === this.fullnessMask.length) this.growRows();
+    this.classRow[cls] = this.rows;
+    return this.rows++;
+  }
+
+  private growRows(): void {
+    const cap = this.rows * 2;
+    const heads = new Int32Array(cap * NR_FULLNESS_GROUPS).fill(-1);
+    heads.set(this.fullnessHead);
+    this.fullnessHead = heads;
+    const mask = new Uint16Array(cap);
+    mask.set(this.fullnessMask);
+    this.fullnessMask = mask;
+    const stats = new Float64Array(cap * NR_CLASS_STAT_TYPES);
+    stats.set(this.stats);
+    this.stats = stats;
   }
 
   /** cache_alloc_zspage(): a zspage id, fields to be set by the caller. */

@@ -51,7 +51,7 @@ export interface ZsPoolStats {
 export function zsClassStats(pool: ZsPool): ZsClassStats[] {
   const t = pool.table;
   return t.classes.map((cls) => {
-    const at = cls * NR_CLASS_STAT_TYPES;
+    const at = pool.rowOf(cls) * NR_CLASS_STAT_TYPES;
     const inuseRatio: number[] = [];
     for (let fg = ZS_INUSE_RATIO_10; fg < NR_FULLNESS_GROUPS; fg++)
       inuseRatio.push(pool.stats[at + fg]!);

@@ -78,7 +78,7 @@ export function zsDestroyPool(pool: ZsPool): string[] {
   const t = pool.table;
   for (const cls of t.classes) {
     for (let fg = 0; fg < NR_FULLNESS_GROUPS; fg++) {
-      if (pool.fullnessHead[cls * NR_FULLNESS_GROUPS + fg]! >= 0) {
+      if (pool.fullnessHead[pool.rowOf(cls) * NR_FULLNESS_GROUPS + fg]! >= 0) {
         complaints.push(`Class-${t.size[cls]} fullness group ${fg} is not empty`);
       }
     }
@@ -120,9 +120,9 @@ export function zsMalloc(pool: ZsPool, size: number, failZspageAlloc = false): n
     objMalloc(pool, z, slot, meta);
     insertZspage(pool, cls, z, getFullnessGroup(pool.zsInuse[z]!, t.objsPerZspage[cls]!));
     pool.pagesAllocated += t.pagesPerZspage[cls]!;
-    pool.stats[cls * NR_CLASS_STAT_TYPES + ZS_OBJS_ALLOCATED]! += t.objsPerZspage[cls]!;
+    pool.stats[pool.rowOf(cls) * NR_CLASS_STAT_TYPES + ZS_OBJS_ALLOCATED]! += t.objsPerZspage[cls]!;
   }
-  pool.stats[cls * NR_CLASS_STAT_TYPES + ZS_OBJS_INUSE]! += 1;
+  pool.stats[pool.rowOf(cls) * NR_CLASS_STAT_TYPES + ZS_OBJS_INUSE]! += 1;
   return handle;
 }
 
@@ -135,7 +135,7 @@ export function zsFree(pool: ZsPool, handle: number): void {
   const slot = liveSlot(pool, handle, "zsFree");
   const z = pool.handles.loc[slot]!;
   const cls = pool.zsClass[z]!;
-  pool.stats[cls * NR_CLASS_STAT_TYPES + ZS_OBJS_INUSE]! -= 1;
+  pool.stats[pool.rowOf(cls) * NR_CLASS_STAT_TYPES + ZS_OBJS_INUSE]! -= 1;
   objFree(pool, z, pool.handles.idx[slot]!);
   if (fixFullnessGroup(pool, cls, z) === ZS_INUSE_RATIO_0) freeZspage(pool, cls, z);
   pool.handles.free(slot);

@@ -40,21 +40,23 @@ export function getFullnessGroup(inuse: number, objsPerZspage: number): number {
 
 /** insert_zspage(): list_add() at the head of fullness_list[fg], and count it. */
 export function insertZspage(pool: ZsPool, cls: number, z: number, fg: number): void {
-  pool.stats[cls * NR_CLASS_STAT_TYPES + fg]! += 1;
-  const at = cls * NR_FULLNESS_GROUPS + fg;
+  const row = pool.rowFor(cls);
+  pool.stats[row * NR_CLASS_STAT_TYPES + fg]! += 1;
+  const at = row * NR_FULLNESS_GROUPS + fg;
   const head = pool.fullnessHead[at]!;
   pool.zsPrev[z] = -1;
   pool.zsNext[z] = head;
   if (head >= 0) pool.zsPrev[head] = z;
   pool.fullnessHead[at] = z;
   pool.zsFullness[z] = fg;
-  pool.fullnessMask[cls]! |= 1 << fg;
+  pool.fullnessMask[row]! |= 1 << fg;
 }
 
 /** remove_zspage(): unlink from fullness_list[zspage->fullness], and uncount it. */
 export function removeZspage(pool: ZsPool, cls: number, z: number): void {
   const fg = pool.zsFullness[z]!;
-  const at = cls * NR_FULLNESS_GROUPS + fg;
+  const row = pool.rowOf(cls);
+  const at = row * NR_FULLNESS_GROUPS + fg;
   const prev = pool.zsPrev[z]!;
   const next = pool.zsNext[z]!;
   if (prev < 0 && pool.fullnessHead[at] !== z) {
@@ -65,8 +67,8 @@ export function removeZspage(pool: ZsPool, cls: number, z: number): void {
   if (next >= 0) pool.zsPrev[next] = prev;
   pool.zsPrev[z] = -1;
   pool.zsNext[z] = -1;
-  if (pool.fullnessHead[at] === -1) pool.fullnessMask[cls]! &= ~(1 << fg);
-  pool.stats[cls * NR_CLASS_STAT_TYPES + fg]! -= 1;
+  if (pool.fullnessHead[at] === -1) pool.fullnessMask[row]! &= ~(1 << fg);
+  pool.stats[row * NR_CLASS_STAT_TYPES + fg]! -= 1;
 }
 
 /** fix_fullness_group(): move the zspage to the list its usage now calls for. */
@@ -81,10 +83,11 @@ export function fixFullnessGroup(pool: ZsPool, cls: number, z: number): number {
 
 /** find_get_zspage(): the first zspage of the fullest non-full group (99% down to 0%), or -1. */
 export function findGetZspage(pool: ZsPool, cls: number): number {
-  const mask = pool.fullnessMask[cls]! & ALLOC_GROUPS_MASK;
+  const row = pool.rowOf(cls);
+  const mask = pool.fullnessMask[row]! & ALLOC_GROUPS_MASK;
   if (mask === 0) return -1;
   const fg = 31 - Math.clz32(mask);
-  return pool.fullnessHead[cls * NR_FULLNESS_GROUPS + fg]!;
+  return pool.fullnessHead[row * NR_FULLNESS_GROUPS + fg]!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,7 +185,8 @@ export function freeZspage(pool: ZsPool, cls: number, z: number): void {
     p = next;
   }
   pool.freeZspageId(z);
-  pool.stats[cls * NR_CLASS_STAT_TYPES + ZS_OBJS_ALLOCATED]! -= pool.table.objsPerZspage[cls]!;
+  pool.stats[pool.rowOf(cls) * NR_CLASS_STAT_TYPES + ZS_OBJS_ALLOCATED]! -=
+    pool.table.objsPerZspage[cls]!;
   pool.pagesAllocated -= pool.table.pagesPerZspage[cls]!;
 }
 

@@ -22,7 +22,10 @@ describe("batching scenarios", () => {
   it("C21: per-batch locking keeps the wait within one store batch (exhaustive to bound 2)", () => {
     const r = checkCell("D7-batch", "C21");
     assert.equal(r.verdict, "verified", r.bug?.text);
-    assert.match(r.how, /verified up to bound 2: \d+ executions, exhaustive/);
+    assert.match(
+      r.how,
+      /verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive/,
+    );
   });
 
   it("C22: the driver's batch ctx survives migration and offline as posted (random hunt)", () => {
@@ -42,7 +45,10 @@ describe("batching scenarios", () => {
   it("C27: a failed second store batch fails the folio with no stale entry (exhaustive)", () => {
     const r = checkCell("D7-batch", "C27");
     assert.equal(r.verdict, "verified", r.bug?.text);
-    assert.match(r.how, /verified up to bound 2: \d+ executions, exhaustive/);
+    assert.match(
+      r.how,
+      /verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive/,
+    );
   });
 
   it("does not apply to designs without the batching store path", () => {

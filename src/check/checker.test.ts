@@ -34,7 +34,7 @@ describe("the design x scenario matrix", () => {
     for (const r of results.filter((x) => x.verdict === "verified")) {
       assert.match(
         r.how,
-        /verified up to bound 2: \d+ executions, exhaustive/,
+        /verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive/,
         `${r.design} x ${r.scenario}: ${r.how}`,
       );
       assert.equal(r.stepBoundHits, 0, `${r.design} x ${r.scenario} hit the step bound`);

@@ -16,7 +16,7 @@ import { Coverage, type CoverageSummary } from "../sim/coverage.ts";
 import type { ExecutionResult } from "../sim/executor.ts";
 import { type ExploreResult, explore } from "../sim/explore.ts";
 import type { ExplorationStrategy } from "../sim/strategy.ts";
-import { dfs } from "../sim/strategy_dfs.ts";
+import { dfs, dfsName } from "../sim/strategy_dfs.ts";
 import { pct } from "../sim/strategy_pct.ts";
 import { random } from "../sim/strategy_random.ts";
 import type { AcompCtxDesign } from "../zswap/acomp_ctx/design.ts";
@@ -39,6 +39,11 @@ export interface CheckOptions {
   readonly bound?: number;
   /** Cap on dfs executions (default 100,000; `--dfs-executions`). */
   readonly dfsExecutionsMax?: number;
+  /**
+   * Partial-order reduction in the exhaustive search and shrinking (default on; `--no-por`):
+   * src/sim/footprint.ts. The hunt is not affected.
+   */
+  readonly por?: boolean;
   readonly pctDepth?: number;
   readonly stepsMax?: number;
   /** Shrink a failure (default true). */
@@ -132,7 +137,8 @@ function shrink(
 ): ExploreResult | null {
   const { shrinkBoundMax, shrinkExecutionsMax } = CHECK_DEFAULTS;
   for (let b = 0; b <= shrinkBoundMax; b++) {
-    const r = hunt(design, scenario, dfs(b), shrinkExecutionsMax, o, `shrink(bound ${b})`);
+    const d = dfs(b, { por: porOf(o) });
+    const r = hunt(design, scenario, d, shrinkExecutionsMax, o, `shrink(bound ${b})`);
     if (r.verdict === "bug" && r.failing?.bug && bugClass(r.failing.bug.kind) === cls) return r;
   }
   return null;
@@ -221,12 +227,16 @@ function huntPhase(
 /** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
 export function verifyPhase(run: CellRun): PhaseResult {
   const { design, scenario, o, s } = run;
-  const d = dfs(o.bound ?? CHECK_DEFAULTS.bound);
+  const d = dfs(o.bound ?? CHECK_DEFAULTS.bound, { por: porOf(o) });
   return verifyResult(o, hunt(design, scenario, d, dfsCap(o), o, d.name, s.coverage), s.how);
 }
 
 export function dfsCap(o: CheckOptions): number {
   return o.dfsExecutionsMax ?? CHECK_DEFAULTS.dfsExecutionsMax;
+}
+
+export function porOf(o: CheckOptions): boolean {
+  return o.por ?? CHECK_DEFAULTS.por;
 }
 
 /**
@@ -239,7 +249,10 @@ export function verifyResult(
   huntHow: string,
 ): PhaseResult {
   const bound = o.bound ?? CHECK_DEFAULTS.bound;
-  const name = dfs(bound).name;
+  const por = porOf(o);
+  const name = dfsName(bound, { por });
+  // What the search was: the reduction is named, so the verdict never claims more.
+  const upTo = `up to bound ${bound}${por ? " with partial-order reduction" : ""}`;
   const cap = dfsCap(o);
   const counts = { executions: r.executions, stepBoundHits: r.stepBoundHits };
   const before = huntHow ? ` (+ ${huntHow})` : "";
@@ -248,13 +261,13 @@ export function verifyResult(
     return { ...counts, found: r as ExploreResult, how, inconclusive: [] };
   }
   if (r.verdict === "exhausted") {
-    const how = `searched up to bound ${bound}: ${r.executions} executions, exhaustive${before}`;
+    const how = `searched ${upTo}: ${r.executions} executions, exhaustive${before}`;
     return { ...counts, found: null, how, inconclusive: [] };
   }
   return {
     ...counts,
     found: null,
-    how: `searched up to bound ${bound}: stopped at the cap of ${cap} executions${before}`,
+    how: `searched ${upTo}: stopped at the cap of ${cap} executions${before}`,
     inconclusive: [
       {
         bound: "dfs-executions",

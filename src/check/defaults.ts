@@ -33,6 +33,12 @@ export interface CheckDefaults {
   readonly accelerator: boolean;
   /** --points: the preemption points level (src/kernel/points.ts). */
   readonly points: PointsLevel;
+  /**
+   * --no-por: partial-order reduction in the exhaustive search and shrinking (src/sim/footprint.ts).
+   * On: scripts/por_equivalence.ts showed the same verdict and bug classes with and without it
+   * on every cell (docs/checking.md, "Partial-order reduction").
+   */
+  readonly por: boolean;
 }
 
 export const CHECK_DEFAULTS: CheckDefaults = Object.freeze({
@@ -49,4 +55,5 @@ export const CHECK_DEFAULTS: CheckDefaults = Object.freeze({
   lockdep: true,
   accelerator: false,
   points: DEFAULT_POINTS,
+  por: true,
 });

@@ -47,6 +47,8 @@ const CELLS: Array<[string, string, CheckOptions]> = [
   ["D7", "C9", { strategy: "dfs", dfsExecutionsMax: 40 }],
   ["D7", "C1", { strategy: "dfs", stepsMax: 20 }],
   ["D7", "C6", { strategy: "dfs", bound: 1 }],
+  ["D7", "C4", { strategy: "dfs", por: false }],
+  ["D1", "C4", { strategy: "dfs", por: false }],
 ];
 
 describe("a split exhaustive search (check --jobs N, --shard i/N + merge)", () => {

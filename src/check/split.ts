@@ -57,6 +57,8 @@ export interface PartOptions {
   readonly bound: number;
   readonly cap: number;
   readonly stepsMax?: number;
+  /** Partial-order reduction (src/sim/footprint.ts): it decides per execution, so units compose. */
+  readonly por?: boolean;
 }
 
 /** Runs part `index` of `count` of the dfs search of `program`. */
@@ -111,7 +113,7 @@ function runUnit(
 ): { result: UnitResult } {
   const lockdep = new LockdepGraph();
   const coverage = new Coverage();
-  const ex = dfsUnit(o.bound, plain, unit);
+  const ex = dfsUnit(o.bound, plain, unit, { por: o.por === true });
   const r = explore({ ...program, config: { ...program.config, lockdep } }, ex, {
     executionsMax: o.cap,
     coverage,

@@ -16,6 +16,7 @@ import {
   dfsCap,
   type InconclusiveReason,
   type PhaseResult,
+  porOf,
   programOptions,
   type Search,
   verifyPhase,
@@ -33,6 +34,7 @@ export function partOptions(o: CheckOptions): PartOptions {
   return {
     bound: o.bound ?? CHECK_DEFAULTS.bound,
     cap: dfsCap(o),
+    por: porOf(o),
     ...(o.stepsMax !== undefined ? { stepsMax: o.stepsMax } : {}),
   };
 }
@@ -111,6 +113,7 @@ export function searchFromJson(j: SearchJson, program: Program, o: CheckOptions)
       failing,
       token: j.found.token,
       stepBoundHits: j.found.stepBoundHits,
+      pruned: 0,
       message: failing.message,
     };
   }

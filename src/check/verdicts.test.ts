@@ -69,7 +69,7 @@ describe("verdicts: never more than the search showed", () => {
     for (const p of KNOWN_POINTS) assert.ok(all.has(p), p);
     assert.match(
       formatCell(r, null),
-      /^zswap-ts check: D7 x C1: verified up to bound 2: \d+ executions, exhaustive.*\ncoverage: /,
+      /^zswap-ts check: D7 x C1: verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive.*\ncoverage: /,
     );
   });
 });

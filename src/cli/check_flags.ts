@@ -17,6 +17,7 @@ export interface CheckFlags {
   executions: string;
   bound: string;
   dfsExecutions: string;
+  por?: boolean;
   stepsMax: string;
   shrink: boolean;
   lockdep: boolean;
@@ -61,6 +62,7 @@ export function options(f: CheckFlags, progress: CheckOptions["onProgress"]): Ch
     executions: int("executions", f.executions, 1),
     bound: int("bound", f.bound, 0, 64),
     dfsExecutionsMax: int("dfs-executions", f.dfsExecutions, 1),
+    ...(f.por !== undefined ? { por: f.por } : {}),
     stepsMax: int("steps-max", f.stepsMax, 10),
     shrink: f.shrink,
     lockdep: f.lockdep,

@@ -80,7 +80,10 @@ describe("zswap-ts check and replay", () => {
       coverage: { executions: number; distinctSchedules: number; pointsUnreached: string[] };
     };
     assert.equal(j.verdict, "verified");
-    assert.match(j.how, /^verified up to bound 2: \d+ executions, exhaustive/);
+    assert.match(
+      j.how,
+      /^verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive/,
+    );
     assert.equal(j.token, null);
     assert.ok(j.coverage.executions > 0 && j.coverage.distinctSchedules > 0);
     assert.ok(Array.isArray(j.coverage.pointsUnreached));

@@ -234,6 +234,11 @@ export function checkCommand(): Command {
       String(CHECK_DEFAULTS.dfsExecutionsMax),
     )
     .option(
+      "--por",
+      "partial-order reduction in dfs (the default): skip executions whose migrations nothing observes, each has an equivalent cheaper one",
+    )
+    .option("--no-por", "dfs without reduction: every execution within the bound")
+    .option(
       "--steps-max <n>",
       "steps the strategy decides per execution; then a fair continuation tells a livelock from a long execution (hit: inconclusive)",
       String(CHECK_DEFAULTS.stepsMax),

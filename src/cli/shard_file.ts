@@ -8,7 +8,7 @@
  * refuses a truncated or edited file.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import type { CheckOptions, StrategyName } from "../check/checker.ts";
+import { type CheckOptions, porOf, type StrategyName } from "../check/checker.ts";
 import { CHECK_DEFAULTS } from "../check/defaults.ts";
 import type { PartResult } from "../check/split.ts";
 import type { SearchJson } from "../check/split_cell.ts";
@@ -33,6 +33,8 @@ export interface ShardSearch {
   readonly lockdep: boolean;
   readonly accelerator: boolean;
   readonly points: PointsLevel;
+  /** Partial-order reduction in the exhaustive search. */
+  readonly por: boolean;
 }
 
 export interface ShardBody {
@@ -63,6 +65,7 @@ export function searchOf(design: string, scenario: string, o: CheckOptions): Sha
     lockdep: o.lockdep ?? CHECK_DEFAULTS.lockdep,
     accelerator: o.accelerator ?? CHECK_DEFAULTS.accelerator,
     points: o.points ?? CHECK_DEFAULTS.points,
+    por: porOf(o),
   };
 }
 
@@ -77,6 +80,7 @@ export function optionsOf(s: ShardSearch): CheckOptions {
     lockdep: s.lockdep,
     accelerator: s.accelerator,
     points: s.points,
+    por: s.por,
     ...(s.claim !== null ? { claim: s.claim } : {}),
   };
 }

@@ -416,6 +416,7 @@ function* takeDown(k: Kernel, hp: Cpuhp, cpu: number): Op<void> {
 function* migrateTasksOff(k: Kernel, cpu: number): Op<void> {
   const targets = k.cpus.onlineList();
   for (const t of k.tasks) {
+    if (t.state !== "done") t.cpuReads++;
     if (t.cpu !== cpu) continue;
     if (t.state === "done") {
       t.cpu = targets[0] as number;

@@ -136,7 +136,9 @@ export class Kernel {
 
   /** smp_processor_id(): the CPU the current task is on right now. */
   get cpu(): number {
-    return this.task.cpu;
+    const t = this.task;
+    t.cpuReads++;
+    return t.cpu;
   }
 
   /**

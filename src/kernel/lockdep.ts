@@ -51,6 +51,18 @@ export class LockdepGraph {
     this.paths.clear();
   }
 
+  /**
+   * Drops the edges execution `execution` added (the explorer's partial-order reduction cut it
+   * short: an equivalent execution that runs to the end adds the same edges).
+   */
+  forget(execution: number): void {
+    if (!this.contributing.delete(execution)) return;
+    for (const [from, m] of this.edges) {
+      for (const [to, w] of m) if (w.execution === execution) m.delete(to);
+      if (m.size === 0) this.edges.delete(from);
+    }
+  }
+
   /** Every edge as [from, to] (a split search compares the graphs of its parts). */
   edgeList(): Array<[string, string]> {
     const out: Array<[string, string]> = [];

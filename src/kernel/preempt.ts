@@ -52,12 +52,16 @@ export function migrateEnable(k: Kernel): void {
     ]);
   }
   t.migrateDisableDepth--;
-  if (t.migrateDisableDepth === 0) wakeUnpinWaiters(k, t.cpu);
+  if (t.migrateDisableDepth === 0) wakeUnpinWaiters(k, k.cpu);
 }
 
 /** Tasks pinned (migration disabled) on `cpu` that have not exited. */
 export function pinnedTasks(k: Kernel, cpu: number): Task[] {
-  return k.tasks.filter((t) => t.cpu === cpu && t.migrateDisableDepth > 0 && t.state !== "done");
+  return k.tasks.filter((t) => {
+    if (t.migrateDisableDepth === 0 || t.state === "done") return false;
+    t.cpuReads++;
+    return t.cpu === cpu;
+  });
 }
 
 interface UnpinWaiter {

@@ -93,10 +93,10 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
  * (the lowest online CPU at setup), with preemption disabled as in softirq context.
  */
 export function callRcu(k: Kernel, fn: (k: Kernel) => Op<void>): void {
+  const cur = k.current;
+  if (cur !== null) cur.cpuReads++;
   const cpu =
-    k.current !== null && k.cpus.isOnline(k.current.cpu)
-      ? k.current.cpu
-      : (k.cpus.onlineList()[0] as number);
+    cur !== null && k.cpus.isOnline(cur.cpu) ? cur.cpu : (k.cpus.onlineList()[0] as number);
   k.note("call_rcu");
   k.spawn("rcu_callback", cpu, rcuCallback(k, fn));
 }

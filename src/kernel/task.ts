@@ -49,6 +49,12 @@ export class Task {
    * several allocations and locks in one function then cost one copy, not one each.
    */
   stackSnapshot: readonly string[] | null = null;
+  /**
+   * Reads of `cpu` that can change what happens (smp_processor_id(), raw_cpu_ptr(), hotplug
+   * moving tasks off a dying CPU, ...); reports and traces do not count. The partial-order
+   * reduction (src/sim/footprint.ts) skips migrations that nothing reads before the next one.
+   */
+  cpuReads = 0;
 
   constructor(
     readonly id: number,

@@ -18,11 +18,13 @@ import { isKernelBug, KernelBug } from "../kernel/report.ts";
 import type { Task } from "../kernel/task.ts";
 import type { Coverage } from "./coverage.ts";
 import { DecisionLog } from "./decisions.ts";
+import { MigrationWindows, PrunedExecution } from "./footprint.ts";
 import { FairContinuation, SOFTLOCKUP_STEPS, softLockup, stallReport } from "./liveness.ts";
-import type { Strategy } from "./strategy.ts";
+import type { ChoiceContext, Strategy } from "./strategy.ts";
 import { Trace } from "./trace.ts";
 
-export type Outcome = "ok" | "bug" | "step-bound";
+/** "pruned": stopped early by the partial-order reduction, as redundant (src/sim/footprint.ts). */
+export type Outcome = "ok" | "bug" | "step-bound" | "pruned";
 
 export interface ExecutionResult {
   readonly outcome: Outcome;
@@ -52,6 +54,8 @@ export interface ExecutorOptions {
   readonly trace?: boolean;
   /** Accumulates the points reached and the decisions taken (explorations pass one). */
   readonly coverage?: Coverage;
+  /** Partial-order reduction (src/sim/footprint.ts): skip executions with unobserved migrations. */
+  readonly por?: boolean;
 }
 
 export const STEPS_MAX_DEFAULT = 100_000;
@@ -76,6 +80,8 @@ export class SimExecutor {
   /** The task running with preemption disabled, and for how many steps in a row. */
   private streakTask: Task | null = null;
   private streak = 0;
+  /** With partial-order reduction: the migrations not yet observed (null once the fair part runs). */
+  private windows: MigrationWindows | null;
 
   constructor(
     private readonly k: Kernel,
@@ -85,6 +91,7 @@ export class SimExecutor {
     this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
     this.coverage = options.coverage ?? null;
     this.trace = options.trace ? new Trace() : null;
+    this.windows = options.por ? new MigrationWindows() : null;
     k.trace = this.trace;
     k.stepOpsMax = STEP_OPS_MAX;
   }
@@ -108,6 +115,7 @@ export class SimExecutor {
         return this.result("bug", e, e.title);
       }
       if (e instanceof StepBoundError) return this.result("step-bound", null, e.message);
+      if (e instanceof PrunedExecution) return this.result("pruned", null, e.message);
       throw e;
     }
   }
@@ -139,6 +147,9 @@ export class SimExecutor {
       const r = cur.body.next(value);
       if (r.done) {
         cur.state = "done";
+        if (this.windows?.endsUnobserved(cur)) {
+          throw new PrunedExecution(`${cur.name} ended on a CPU nothing read since it migrated`);
+        }
         this.trace?.add(cur, "done", "");
         this.fair?.record(cur, "done", false);
         cur = this.pickNext(null);
@@ -161,6 +172,7 @@ export class SimExecutor {
   private pastBound(): void {
     if (this.fair === null) {
       this.fair = new FairContinuation(this.step);
+      this.windows = null;
       return;
     }
     if (!this.fair.over(this.step)) return;
@@ -214,13 +226,16 @@ export class SimExecutor {
     label: string,
     cur: Task | null,
     taskIds?: number[],
+    redundant = false,
   ): number {
     const currentTaskId = cur?.id ?? null;
-    // Two literals rather than a spread: this runs at every decision.
-    const ctx =
+    // Literals rather than spreads: this runs at every decision.
+    let ctx: ChoiceContext =
       taskIds === undefined
         ? { currentTaskId, step: this.step, label }
         : { currentTaskId, step: this.step, label, taskIds };
+    // Rare (a migration nothing reads the CPU after): the spread costs nothing measurable.
+    if (redundant) ctx = { ...ctx, redundant };
     // The fair continuation is deterministic: it is neither asked of the strategy nor logged.
     if (this.fair !== null) return this.fair.choose(kind, ctx);
     const v = this.strategy.choose(n, kind, ctx);
@@ -265,7 +280,15 @@ export class SimExecutor {
     if (!t.migratable) return;
     const others = this.k.cpus.onlineList().filter((c) => c !== t.cpu);
     if (others.length === 0) return;
-    const v = this.choose(others.length + 1, "migrate", pointLabel("migrate", t.name), t);
+    const redundant = this.windows?.redundantMove(t) ?? false;
+    const v = this.choose(
+      others.length + 1,
+      "migrate",
+      pointLabel("migrate", t.name),
+      t,
+      undefined,
+      redundant,
+    );
     if (v === 0) {
       this.trace?.choice(t, `migrate = 0: stays on cpu${t.cpu}`, "migrate", 0);
       return;
@@ -276,6 +299,7 @@ export class SimExecutor {
       value: v,
     });
     t.cpu = to;
+    this.windows?.moved(t);
   }
 
   /** The scheduler's choice, joined to the scheduling point it answers (see Trace.choice). */

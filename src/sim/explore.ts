@@ -39,6 +39,11 @@ export interface ExploreResult {
    */
   readonly stepBoundHits: number;
   /**
+   * Executions the partial-order reduction stopped early as redundant (src/sim/footprint.ts);
+   * they are counted in `executions` too.
+   */
+  readonly pruned: number;
+  /**
    * The lockdep graph shared by the executions. A circular-locking report can depend on edges
    * from earlier executions (`lockdep.contributing`): replay the token with this graph in the
    * program's config to reproduce it.
@@ -76,6 +81,8 @@ export function explore(
   const lockdep = program.config.lockdep ?? new LockdepGraph();
   const config: KernelConfig = { ...program.config, lockdep };
   let stepBoundHits = 0;
+  let pruned = 0;
+  const por = exploration.por === true;
   // Tokens of the executions that added lock-order edges: a circular-locking report may rest on
   // them, and its replay runs them first (see replayComposite).
   const contributed = new Map<number, string>();
@@ -90,14 +97,20 @@ export function explore(
         failing: null,
         token: null,
         stepBoundHits,
+        pruned,
         message: `verified: ${cover}`,
       };
     }
     lockdep.execution = i;
-    const r = runWithConfig(program, config, strategy, { ...options, trace: false });
+    const r = runWithConfig(program, config, strategy, { ...options, trace: false, por });
     exploration.done?.(r.log, r.steps);
     options.coverage?.execution(r.log.values);
     if (r.outcome === "step-bound") stepBoundHits++;
+    if (r.outcome === "pruned") {
+      // Its twin adds the same lock-order edges; a report must not cite a cut-short execution.
+      pruned++;
+      lockdep.forget(i);
+    }
     if (lockdep.contributing.has(i) && r.outcome !== "bug") contributed.set(i, r.log.token());
     if (r.outcome === "bug") {
       const prior = r.bug?.kind === "circular-locking" ? [...contributed.values()] : [];
@@ -108,6 +121,7 @@ export function explore(
         failing: r,
         token,
         stepBoundHits,
+        pruned,
         message: r.message,
         lockdep,
       };
@@ -120,6 +134,7 @@ export function explore(
     failing: null,
     token: null,
     stepBoundHits,
+    pruned,
     message: `Execution bound hit: ${executionsMax} executions of ${program.name} under ${exploration.name} found no bug`,
   };
 }

@@ -18,6 +18,11 @@ export interface ChoiceContext {
   readonly step: number;
   /** What the decision is about, for traces. */
   readonly label: string;
+  /**
+   * For "migrate", with partial-order reduction (src/sim/footprint.ts): a non-zero answer
+   * is redundant (an equivalent, cheaper execution is searched anyway).
+   */
+  readonly redundant?: boolean;
 }
 
 export interface Strategy {
@@ -32,6 +37,8 @@ export interface Strategy {
  */
 export interface ExplorationStrategy {
   readonly name: string;
+  /** Whether executions run with partial-order reduction (src/sim/footprint.ts). */
+  readonly por?: boolean;
   next(executionIndex: number): Strategy | null;
   /** Called after each execution with its decision log and step count. */
   done?(log: DecisionLogView, steps: number): void;

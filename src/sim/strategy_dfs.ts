@@ -10,8 +10,11 @@
  * blocked or finished is free. With bound k, every execution with at most k such departures is
  * run exactly once; when the tree is exhausted the result is "verified up to bound k".
  *
- * Not implemented: partial-order reduction (sleep sets, DPOR). Executions that differ only in
- * the order of independent steps are all run; the bound keeps their number finite.
+ * Partial-order reduction (`dfs(bound, { por: true })`, src/sim/footprint.ts): a migration that
+ * nothing observes before the task's next migration or end has a cheaper twin execution, so the
+ * search never answers a migrate decision with a move while the task's last move is unobserved,
+ * and the executor stops an execution whose task ends with one. Scheduling decisions are not
+ * reduced (see docs/checking.md, "Partial-order reduction", for why).
  *
  * Units (for splitting the search across workers and machines, src/check/split.ts): the tree
  * falls into contiguous blocks of the dfs order. Unit 0 is the plain execution (all zeros);
@@ -30,6 +33,13 @@ export interface DfsNode {
   readonly kind: ChoiceKind;
   /** Whether a non-zero answer here is a departure (costs 1). */
   readonly costly: boolean;
+  /** With reduction: a non-zero answer here is redundant, never tried. */
+  readonly redundant: boolean;
+}
+
+export interface DfsOptions {
+  /** Partial-order reduction (src/sim/footprint.ts; default false). */
+  readonly por?: boolean;
 }
 
 export class NondeterminismError extends Error {
@@ -56,7 +66,7 @@ class DfsRun implements Strategy {
       }
       value = p.value;
     }
-    this.nodes.push({ value, n, kind, costly });
+    this.nodes.push({ value, n, kind, costly, redundant: ctx.redundant === true });
     return value;
   }
 }
@@ -78,6 +88,7 @@ function backtrack(nodes: readonly DfsNode[], bound: number, floor = -1): DfsNod
   }
   for (let i = nodes.length - 1; i > floor; i--) {
     const node = nodes[i] as DfsNode;
+    if (node.redundant) continue;
     for (let v = node.value + 1; v < node.n; v++) {
       if ((spent[i] as number) + cost(node, v) <= bound) {
         const prefix = nodes.slice(0, i).map((x) => ({ ...x }));
@@ -96,9 +107,17 @@ export interface DfsExploration extends ExplorationStrategy {
   lastNodes(): readonly DfsNode[];
 }
 
-/** `dfs(bound)`: every execution with at most `bound` departures, each once. */
-export function dfs(bound: number): DfsExploration {
-  return dfsFrom(bound, [], -1, `dfs(preemption bound ${bound})`);
+/**
+ * `dfs(bound)`: every execution with at most `bound` departures, each once; with `por`, only
+ * those without an unobserved migration (each of the others has a twin among them).
+ */
+export function dfs(bound: number, o: DfsOptions = {}): DfsExploration {
+  return dfsFrom(bound, [], -1, o);
+}
+
+/** The exploration's name, which reports print. */
+export function dfsName(bound: number, o: DfsOptions = {}): string {
+  return `dfs(preemption bound ${bound}${o.por ? ", partial-order reduction" : ""})`;
 }
 
 /** One block of the dfs order: see "Units" above. */
@@ -113,6 +132,7 @@ export function dfsUnits(plain: readonly DfsNode[], bound: number): DfsUnit[] {
   const units: DfsUnit[] = [{ position: -1, value: 0 }];
   for (let p = plain.length - 1; p >= 0; p--) {
     const node = plain[p] as DfsNode;
+    if (node.redundant) continue;
     for (let v = 1; v < node.n; v++)
       if (cost(node, v) <= bound) units.push({ position: p, value: v });
   }
@@ -120,21 +140,28 @@ export function dfsUnits(plain: readonly DfsNode[], bound: number): DfsUnit[] {
 }
 
 /** The executions of one unit, in the order `dfs(bound)` runs them. */
-export function dfsUnit(bound: number, plain: readonly DfsNode[], unit: DfsUnit): DfsExploration {
+export function dfsUnit(
+  bound: number,
+  plain: readonly DfsNode[],
+  unit: DfsUnit,
+  o: DfsOptions = {},
+): DfsExploration {
   const p = unit.position;
-  if (p < 0) return dfsFrom(bound, [], Number.POSITIVE_INFINITY, `dfs(preemption bound ${bound})`);
+  if (p < 0) return dfsFrom(bound, [], Number.POSITIVE_INFINITY, o);
   const start = plain.slice(0, p).map((x) => ({ ...x }));
   start.push({ ...(plain[p] as DfsNode), value: unit.value });
-  return dfsFrom(bound, start, p, `dfs(preemption bound ${bound})`);
+  return dfsFrom(bound, start, p, o);
 }
 
-function dfsFrom(bound: number, start: DfsNode[], floor: number, name: string): DfsExploration {
+function dfsFrom(bound: number, start: DfsNode[], floor: number, o: DfsOptions): DfsExploration {
   if (!Number.isInteger(bound) || bound < 0)
     throw new RangeError(`dfs bound: expected an integer >= 0, got ${bound}`);
   let last: DfsRun | null = null;
   let exhausted = false;
+  const por = o.por === true;
   const self: DfsExploration = {
-    name,
+    name: dfsName(bound, o),
+    por,
     bound,
     executions: 0,
     next(i: number): Strategy | null {
@@ -155,7 +182,7 @@ function dfsFrom(bound: number, start: DfsNode[], floor: number, name: string): 
     },
     lastNodes: () => last?.nodes ?? [],
     coverage: () =>
-      `verified up to bound ${bound}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
+      `verified up to bound ${bound}${por ? " with partial-order reduction" : ""}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
   };
   return self;
 }

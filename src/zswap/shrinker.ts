@@ -79,7 +79,7 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
   // The folio lock passes to the bio: whoever wants the folio now waits for the write to end.
   folio.owner = k.spawn(
     `swap_writepage ${swp.type}:${swp.offset}`,
-    k.task.cpu,
+    k.cpu,
     writeEndIo(k, dev, folio),
   );
   return 0;

@@ -9,6 +9,7 @@ import { benchExecutor } from "./executor.bench.ts";
 import { benchJobs } from "./jobs.bench.ts";
 import { benchParallel } from "./parallel.bench.ts";
 import { benchPoints } from "./points.bench.ts";
+import { benchPor } from "./por.bench.ts";
 import { benchRun } from "./run.bench.ts";
 import { benchZsmalloc } from "./zsmalloc.bench.ts";
 
@@ -16,6 +17,7 @@ const groups: Record<string, () => Promise<void>> = {
   executor: benchExecutor,
   check: benchCheck,
   points: benchPoints,
+  por: benchPor,
   jobs: benchJobs,
   zsmalloc: benchZsmalloc,
   crypto: benchCrypto,
@@ -34,8 +36,8 @@ for (const name of wanted) {
   }
 }
 for (const [name, fn] of Object.entries(groups)) {
-  // The points and jobs groups run the matrix several times, parallel runs the run job 40 times
-  // (minutes each): only when asked for by name.
-  const slow = name === "points" || name === "jobs" || name === "parallel";
+  // The points, jobs and por groups run the matrix or large cells several times, parallel runs
+  // the run job 40 times (minutes each): only when asked for by name.
+  const slow = name === "points" || name === "jobs" || name === "parallel" || name === "por";
   if (wanted.length === 0 ? !slow : wanted.includes(name)) await fn();
 }

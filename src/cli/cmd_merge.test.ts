@@ -74,6 +74,9 @@ describe("check --jobs, check --shard and zswap-ts merge", () => {
     const bound = rewritten(files[1] as string, "bound", (j) => {
       (j.search as Record<string, unknown>).bound = 3;
     });
+    const unreduced = rewritten(files[1] as string, "por", (j) => {
+      (j.search as Record<string, unknown>).por = false;
+    });
     const cases: Array<[string[], RegExp]> = [
       [["check", "-d", "D7", "-s", "C1", "--jobs", "0"], /Invalid --jobs/],
       [["check", "-d", "D7", "-s", "C1", "--shard", "3/2"], /Invalid --shard/],
@@ -83,6 +86,7 @@ describe("check --jobs, check --shard and zswap-ts merge", () => {
       [["merge", files[0] as string, tampered], /checksum mismatch/],
       [["merge", files[0] as string, version], /different zswap-ts versions/],
       [["merge", files[0] as string, bound], /different searches \(bound differ\)/],
+      [["merge", files[0] as string, unreduced], /different searches \(por differ\)/],
       [["merge", files[0] as string], /missing shard\(s\) 1\/2/],
       [["merge", files[0] as string, files[0] as string], /given twice/],
     ];

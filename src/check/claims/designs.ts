@@ -194,7 +194,7 @@ export const D7_OPTION2: AcompCtxDesign = {
  */
 function* onCpu<T>(k: Kernel, cpu: number, body: Op<T>): Op<T> {
   const t = k.task;
-  const from = t.cpu;
+  const from = k.cpu; // a read of the task's CPU (it comes back here): partial-order reduction
   migrateDisable(k);
   t.cpu = cpu;
   k.note(`cpuhp/${cpu}: callback runs on cpu${cpu}`);

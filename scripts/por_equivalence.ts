@@ -47,7 +47,7 @@ function cells(family: Family | undefined): Cell[] {
 function row(r: CellCompare): string {
   const w = r.without;
   const p = r.with;
-  const factor = (w.executions / Math.max(1, p.executions)).toFixed(2);
+  const factor = (w.executions / Math.max(1, p.executions)).toFixed(3);
   const classes = w.classes.length === 0 ? "-" : w.classes.join(" ");
   return `| ${r.cell} | ${w.verdict} | ${classes} | ${w.executions} | ${p.executions} | ${p.pruned} | x${factor} | ${r.ok ? "same" : "DIFFERS"} |`;
 }

@@ -4,16 +4,15 @@
  * implements it (add_instance rollback, remove_instance, PREPARE first, migrate before dead,
  * offline waits for pinned tasks).
  */
+import { cpuDown, cpuUp } from "../kernel/cpu_updown.ts";
 import {
   CPUHP_AP_ONLINE_DYN,
   CPUHP_MM_ZSWP_POOL_PREPARE,
   type CpuhpCallback,
-  cpuDown,
   cpuhpInstances,
   cpuhpSetupStateMulti,
   cpuhpStateAddInstance,
   cpuhpStateRemoveInstance,
-  cpuUp,
 } from "../kernel/cpuhp.ts";
 import { type Op, sched } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";

@@ -3,7 +3,7 @@
  * deadlocks, hung tasks, sleeping in atomic context or in an RCU reader, mutex_init on a held
  * mutex, percpu_ref misuse.
  */
-import { cpuDown } from "../kernel/cpuhp.ts";
+import { cpuDown } from "../kernel/cpu_updown.ts";
 import { choose, type Op, sched } from "../kernel/effect.ts";
 import { GFP_ATOMIC, GFP_KERNEL, type KObj, kfree, kmalloc, use } from "../kernel/memory.ts";
 import { Mutex, mutexAssertHeld, mutexInit, mutexLock, mutexUnlock } from "../kernel/mutex.ts";

@@ -3,18 +3,17 @@ import { describe, it } from "node:test";
 import { explore, type Program, runOnce } from "../sim/explore.ts";
 import type { Strategy } from "../sim/strategy.ts";
 import { random } from "../sim/strategy_random.ts";
+import { cpuDown, cpuUp } from "./cpu_updown.ts";
 import {
   CPUHP_AP_ONLINE_DYN,
   CPUHP_MM_ZSWP_POOL_PREPARE,
   CPUHP_WORKQUEUE_PREP,
   type CpuhpCallback,
-  cpuDown,
   cpuhpInstances,
   cpuhpSetupStateMulti,
   cpuhpState,
   cpuhpStateAddInstance,
   cpuhpStateRemoveInstance,
-  cpuUp,
 } from "./cpuhp.ts";
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";

@@ -1,5 +1,5 @@
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
-import { cpuDown, cpuUp } from "../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../kernel/cpu_updown.ts";
 import type { Op } from "../kernel/effect.ts";
 import { faultInject } from "../kernel/fault_inject.ts";
 import { Kernel } from "../kernel/kernel.ts";

@@ -21,7 +21,7 @@ import { checkEngineInvariants } from "../check/scenarios/engine.ts";
 import { setCryptoAlgorithms } from "../crypto/acomp.ts";
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { simCompressorFactory } from "../crypto/algorithms/sim.ts";
-import { cpuDown, cpuUp } from "../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../kernel/cpu_updown.ts";
 import type { Op } from "../kernel/effect.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";

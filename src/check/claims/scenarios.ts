@@ -2,7 +2,7 @@
  * Scenarios the claims ledger needs beyond C1-C26, registered as hidden scenarios (found by
  * id for `check --scenario` and replay tokens, left out of the matrix).
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import {

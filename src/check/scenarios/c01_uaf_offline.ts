@@ -3,7 +3,7 @@
  * T stores and loads pages (compress and decompress take the current CPU's ctx); H takes CPU 0
  * offline. Nothing scripts the migration: the explorer decides when T moves.
  */
-import { cpuDown } from "../../kernel/cpuhp.ts";
+import { cpuDown } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 

@@ -2,7 +2,7 @@
  * C2. Mutex re-initialized while held: T uses ctx(A) while H takes A offline and back online;
  * a design whose prepare calls mutex_init() on every online can re-initialize a held mutex.
  */
-import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 

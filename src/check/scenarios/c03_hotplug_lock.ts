@@ -2,7 +2,7 @@
  * C3. cpus_read_lock in the store path: kswapd reclaims (holding fs_reclaim) into zswap while
  * H brings a CPU up, which allocates under cpu_hotplug_lock (workqueue_prepare_cpu).
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { directReclaim } from "../../kernel/memory.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { reclaimIntoZswap } from "./common.ts";

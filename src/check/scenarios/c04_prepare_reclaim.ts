@@ -3,7 +3,7 @@
  * zswap_store, which takes a ctx mutex. A design that allocates under its ctx mutex gives
  * lockdep the chain ctx mutex -> fs_reclaim -> ctx mutex (one lock class).
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
 

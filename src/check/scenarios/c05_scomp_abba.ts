@@ -3,7 +3,7 @@
  * mutex (crypto_free_acomp takes scomp_lock), while scomp_lock is held around an allocation
  * that may reclaim into zswap and take a ctx mutex.
  */
-import { cpuDown } from "../../kernel/cpuhp.ts";
+import { cpuDown } from "../../kernel/cpu_updown.ts";
 import { directReclaim } from "../../kernel/memory.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { reclaimIntoZswap } from "./common.ts";

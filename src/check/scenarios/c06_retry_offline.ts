@@ -2,7 +2,7 @@
  * C6. The retry loop at offline: a task that locked ctx(A) after A died must move on to its
  * current CPU's ctx and finish (liveness); the step bound catches a loop that never ends.
  */
-import { cpuDown } from "../../kernel/cpuhp.ts";
+import { cpuDown } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 

@@ -3,7 +3,7 @@
  * released by a worker while H brings a CPU up. Freeing the ctxs before removing the cpuhp
  * instance lets prepare allocate into a pool that is being destroyed.
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { switchCompressor } from "./common.ts";
 

@@ -3,7 +3,7 @@
  * migrating, T2 uses ctx(B), A goes down and comes back. Nothing may be freed or re-initialized
  * under a user, and mutual exclusion on each ctx must hold.
  */
-import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 

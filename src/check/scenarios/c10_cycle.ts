@@ -2,7 +2,7 @@
  * C10. Online-offline-online cycles while a task stores: every online runs prepare again.
  * Designs must neither leak the first allocation nor re-initialize a mutex in use.
  */
-import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 

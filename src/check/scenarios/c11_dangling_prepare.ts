@@ -4,7 +4,7 @@
  * routine that leaves freed pointers behind makes the second prepare skip allocation, and the
  * destroy free them again.
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { memory } from "../../kernel/memory.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { testPage } from "../oracle.ts";

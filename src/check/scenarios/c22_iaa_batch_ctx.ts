@@ -9,7 +9,7 @@
  * C1 use-after-free again, in the driver.
  */
 import { iaaCryptoFreeAtOffline } from "../../crypto/iaa_crypto.ts";
-import { cpuDown, cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuDown, cpuUp } from "../../kernel/cpu_updown.ts";
 import type { Op } from "../../kernel/effect.ts";
 import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { Scenario } from "../harness.ts";

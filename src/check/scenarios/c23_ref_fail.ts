@@ -2,7 +2,7 @@
  * C23. Creation failure after registration: percpu_ref_init fails after the cpuhp instance was
  * added, while H brings a CPU up. The instance must be removed before the ctxs are freed.
  */
-import { cpuUp } from "../../kernel/cpuhp.ts";
+import { cpuUp } from "../../kernel/cpu_updown.ts";
 import { actor, type Scenario } from "../harness.ts";
 import { faultable, switchCompressor } from "./common.ts";
 

@@ -15,8 +15,8 @@
 import { parseArgs } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import { PAGE_SIZE } from "../src/kernel/page.ts";
-import { SwapSlot } from "../src/real/types.ts";
-import { createZswap } from "../src/real/zswap_instance.ts";
+import { createZswap } from "../src/real/create_zswap.ts";
+import { SwapSlot } from "../src/real/swap_slot.ts";
 
 const { values } = parseArgs({
   options: { pages: { type: "string", default: "1000000" }, compressor: { type: "string" } },

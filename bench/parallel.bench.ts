@@ -19,7 +19,8 @@ import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
 import { runJob } from "../src/cli/run_job.ts";
 import { InFlight } from "../src/cli/run_window.ts";
 import { PAGE_SIZE } from "../src/kernel/page.ts";
-import { createZswap, type SwapSlot } from "../src/real/zswap_instance.ts";
+import { createZswap } from "../src/real/create_zswap.ts";
+import type { SwapSlot } from "../src/real/zswap_instance.ts";
 import { DEFAULT_MIX, generateCorpus } from "../src/workload/corpus.ts";
 import { rows } from "./harness.ts";
 

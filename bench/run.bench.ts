@@ -14,7 +14,8 @@
  */
 import { createNativeCompressorRegistry } from "../src/crypto/algorithms/native/index.ts";
 import { PAGE_SIZE } from "../src/kernel/page.ts";
-import { createZswap, type SwapSlot, type ZswapInstance } from "../src/real/zswap_instance.ts";
+import { createZswap } from "../src/real/create_zswap.ts";
+import type { SwapSlot, ZswapInstance } from "../src/real/zswap_instance.ts";
 import { DEFAULT_MIX, generateCorpus } from "../src/workload/corpus.ts";
 import { fmtNs, rows } from "./harness.ts";
 

@@ -7,7 +7,8 @@
  */
 
 import { PAGE_SIZE } from "../../src/kernel/page.ts";
-import { createZswap, type SwapSlot } from "../../src/real/zswap_instance.ts";
+import { createZswap } from "../../src/real/create_zswap.ts";
+import type { SwapSlot } from "../../src/real/zswap_instance.ts";
 import { DEFAULT_MIX, generateCorpus } from "../../src/workload/corpus.ts";
 
 const NR_PAGES = 2048;

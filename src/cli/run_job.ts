@@ -9,8 +9,8 @@
 
 import { createHash } from "node:crypto";
 import { PAGE_SIZE } from "../kernel/page.ts";
+import { createZswap } from "../real/create_zswap.ts";
 import {
-  createZswap,
   FOLIO_PAGES_MAX,
   type SwapSlot,
   ZswapError,

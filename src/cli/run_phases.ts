@@ -6,6 +6,7 @@
 
 import { faultInject } from "../kernel/fault_inject.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
+import { SwapFileIoError } from "../real/errors.ts";
 import { digestEquals, pageDigest } from "../real/page_hash.ts";
 import {
   type SwapSlot,
@@ -237,7 +238,7 @@ async function settleOrNull(p: Promise<SwapSlot>): Promise<SwapSlot | null> {
  * it), or a page zswap refused whose memcg has memory.zswap.writeback 0 (EAGAIN).
  */
 function isDiskError(e: ZswapError): boolean {
-  return e.code === "EAGAIN" || /^Cannot swap out: writing swap file/.test(e.message);
+  return e.code === "EAGAIN" || (e.cause instanceof SwapFileIoError && e.cause.op === "write");
 }
 
 /** Bound on the retries of one swap-in that keeps failing by injected faults. */

@@ -12,7 +12,8 @@
  */
 import { cpuUsage } from "node:process";
 import type { IaaSyncMode } from "../crypto/iaa_crypto.ts";
-import { createZswap, PAGE_SIZE, type ZswapInstance } from "../real/zswap_instance.ts";
+import { createZswap } from "../real/create_zswap.ts";
+import { PAGE_SIZE, type ZswapInstance } from "../real/zswap_instance.ts";
 import type { Corpus } from "../workload/corpus.ts";
 import type { Profile } from "../zswap/params.ts";
 

@@ -15,7 +15,7 @@
  */
 
 import { Completion, complete, waitForCompletion } from "../kernel/completion.ts";
-import { type Op, sched } from "../kernel/effect.ts";
+import { type Op, returned, sched } from "../kernel/effect.ts";
 import { ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import {
@@ -166,7 +166,7 @@ export function acompRequestFree(k: Kernel, req: Req | null): void {
  * negative errno (-ENOSPC when it does not fit). The wait is a scheduling point, and the
  * caller reads req->dlen after it, which is where the historical UAF struck.
  */
-export function* acompCompress(
+export function acompCompress(
   k: Kernel,
   req: Req,
   src: Uint8Array,
@@ -181,7 +181,32 @@ export function* acompCompress(
     dlenLimit < dst.length && !IGNORES_DLEN.has(tfm.name) ? dst.subarray(0, dlenLimit) : dst;
   let ret = tfm.backend.compress(src, out);
   if (ret === -ENOSPC) ret = tfm.noSpaceErrno;
-  if (k.mode === "sim") yield* cryptoWaitReq(k, tfm, "compress");
+  return acompWait(k, req, tfm, ret, "compress");
+}
+
+/**
+ * crypto_wait_req() after the backend ran, then req->dlen. Only the simulator waits (a
+ * preemption point, or an accelerator's completion); in real mode the work is done, so the
+ * result comes back without a generator.
+ */
+function acompWait(k: Kernel, req: Req, tfm: CryptoAcomp, ret: number, what: string): Op<number> {
+  if (k.mode === "sim") return acompWaitSim(k, req, tfm, ret, what);
+  return returned(acompDlen(k, req, ret));
+}
+
+function* acompWaitSim(
+  k: Kernel,
+  req: Req,
+  tfm: CryptoAcomp,
+  ret: number,
+  what: string,
+): Op<number> {
+  yield* cryptoWaitReq(k, tfm, what);
+  return acompDlen(k, req, ret);
+}
+
+/** Sets req->dlen from the backend's return; the length, or a negative errno. */
+function acompDlen(k: Kernel, req: Req, ret: number): number {
   const done = use(k, req, "read req->dlen");
   done.dlen = Math.max(ret, 0);
   return ret < 0 ? ret : done.dlen;
@@ -210,17 +235,9 @@ function* deviceCompletes(k: Kernel, done: Completion): Op<void> {
 }
 
 /** crypto_wait_req(crypto_acomp_decompress(req)): returns dlen or a negative errno. */
-export function* acompDecompress(
-  k: Kernel,
-  req: Req,
-  src: Uint8Array,
-  dst: Uint8Array,
-): Op<number> {
+export function acompDecompress(k: Kernel, req: Req, src: Uint8Array, dst: Uint8Array): Op<number> {
   const r = use(k, req, "write req->src/dst");
   const tfm = use(k, r.tfm, "read tfm->decompress");
   const ret = tfm.backend.decompress(src, dst);
-  if (k.mode === "sim") yield* cryptoWaitReq(k, tfm, "decompress");
-  const done = use(k, req, "read req->dlen");
-  done.dlen = Math.max(ret, 0);
-  return ret < 0 ? ret : done.dlen;
+  return acompWait(k, req, tfm, ret, "decompress");
 }

@@ -72,6 +72,33 @@ export const NO_EFFECTS: Op<undefined> = {
   },
 } as unknown as Op<undefined>;
 
+/**
+ * An operation that yields nothing and returns `value`: what a function on a hot path hands back
+ * instead of a generator when it finished without an effect (an uncontended mutex in real mode).
+ * The object is its own iterator and its own result, so it is one small allocation where a
+ * generator would be two larger ones; `yield*` sees it finished at once, with `value`.
+ */
+export function returned<T>(value: T): Op<T> {
+  return new Returned(value) as unknown as Op<T>;
+}
+
+class Returned<T> {
+  readonly done = true;
+  constructor(readonly value: T) {}
+  next(): this {
+    return this;
+  }
+  return(value?: unknown): IteratorReturnResult<unknown> {
+    return { done: true, value };
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
 /** A yield point that does nothing else: the scheduler may preempt or migrate here. */
 export function* sched(label: string): Op<void> {
   yield schedEffect(label);

@@ -13,7 +13,7 @@
  * allocations are eligible is set by the scenario (`faultable`, `reclaimable`), so the
  * explorer spends its decisions where the scenario says failures matter.
  */
-import { choose, NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
+import { choose, NO_EFFECTS, type Op, pointLabel, returned, sched } from "./effect.ts";
 import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
 import { kmsanReport, UninitValue } from "./kmsan.ts";
 import { FS_RECLAIM, fsReclaimMightAcquire, lockAcquire, lockRelease } from "./lockdep.ts";
@@ -176,8 +176,48 @@ function slabCacheName(sizeBytes: number): string {
 /**
  * kmalloc(size, gfp): returns a new object holding `init()`, or null when the allocation fails.
  * A sleeping allocation is a preemption point and may fail or reclaim if the policy allows.
+ *
+ * Not a generator: in real mode, where the point is off, an allocation the policy offers no
+ * choice about (no fault, no reclaim) is made at the call, where `yield*` would start it, and
+ * handed back without a generator.
  */
-export function* kmalloc<T>(
+export function kmalloc<T>(
+  k: Kernel,
+  label: string,
+  sizeBytes: number,
+  gfp: Gfp,
+  init: () => T,
+): Op<KObj<T> | null> {
+  if (k.mode === "sim" || kmallocHasChoice(k, label, gfp))
+    return kmallocChoosing(k, label, sizeBytes, gfp, init);
+  if (gfpMaySleep(gfp)) kmallocMightSleep(k, memory(k), label);
+  return returned(kmallocNew(k, label, sizeBytes, init));
+}
+
+/** Whether the policy may fail this allocation or send it into direct reclaim. */
+function kmallocHasChoice(k: Kernel, label: string, gfp: Gfp): boolean {
+  if (k.current === null) return false;
+  const mem = memory(k);
+  if (mem.policy.faultable.has(label)) return true;
+  return gfpMaySleep(gfp) && kmallocMayReclaim(k, mem, label);
+}
+
+/** Whether a sleeping allocation by the current task may enter direct reclaim (a choice). */
+function kmallocMayReclaim(k: Kernel, mem: Memory, label: string): boolean {
+  const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
+  return reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0;
+}
+
+/** might_sleep() and lockdep's might_alloc annotation of a sleeping allocation. */
+function kmallocMightSleep(k: Kernel, mem: Memory, label: string): void {
+  mightSleep(k, "kmalloc()", label);
+  // Inside reclaim (PF_MEMALLOC) an allocation never recurses into reclaim, so lockdep's
+  // might_alloc annotation skips it (__need_reclaim() is false).
+  if (k.current !== null && k.instrumented && !mem.inReclaim.has(k.task.id))
+    fsReclaimMightAcquire(k);
+}
+
+function* kmallocChoosing<T>(
   k: Kernel,
   label: string,
   sizeBytes: number,
@@ -186,15 +226,11 @@ export function* kmalloc<T>(
 ): Op<KObj<T> | null> {
   const mem = memory(k);
   if (gfpMaySleep(gfp)) {
-    mightSleep(k, "kmalloc()", label);
+    kmallocMightSleep(k, mem, label);
     if (k.current !== null) {
-      // Inside reclaim (PF_MEMALLOC) an allocation never recurses into reclaim, so lockdep's
-      // might_alloc annotation skips it (__need_reclaim() is false).
-      if (k.instrumented && !mem.inReclaim.has(k.task.id)) fsReclaimMightAcquire(k);
       // A preemption point matters only to the simulator; the real executor would continue.
       if (k.mode === "sim") yield* sched(pointLabel("kmalloc", label));
-      const reclaimOk = mem.policy.reclaimAll || mem.policy.reclaimable.has(label);
-      if (reclaimOk && !mem.inReclaim.has(k.task.id) && mem.reclaimHooks.length > 0) {
+      if (kmallocMayReclaim(k, mem, label)) {
         if ((yield* choose(2, "reclaim", `reclaim in kmalloc(${label})`)) === 1)
           yield* directReclaim(k);
       }
@@ -208,7 +244,11 @@ export function* kmalloc<T>(
   } else if (k.current !== null && mem.policy.faultable.has(label)) {
     if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
   }
-  const obj = mem.newObj(k, label, sizeBytes, init());
+  return kmallocNew(k, label, sizeBytes, init);
+}
+
+function kmallocNew<T>(k: Kernel, label: string, sizeBytes: number, init: () => T): KObj<T> {
+  const obj = memory(k).newObj(k, label, sizeBytes, init());
   if (k.trace !== null) traceObj(k, "alloc", `kmalloc ${label}#${obj.id}`, obj.id);
   return obj;
 }

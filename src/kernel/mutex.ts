@@ -55,16 +55,29 @@ export function mutexInit(k: Kernel, m: Mutex): void {
  * free mutex is followed by a "lock" point; a waiter handed the lock needs none, because being
  * picked to run after the wakeup already was a scheduling decision.
  */
-export function* mutexLock(k: Kernel, m: Mutex): Op<void> {
+export function mutexLock(k: Kernel, m: Mutex): Op<void> {
   mightSleep(k, "mutex_lock()", m.name);
   // A preemption point matters only to the simulator; the real executor would continue at once.
+  // So in real mode a free mutex is taken here, at the call (where `yield*` would start a
+  // generator), and no generator is made.
+  if (k.mode === "sim" || m.owner !== null) return mutexLockSlow(k, m);
+  lockAcquire(k, m.cls, m.name);
+  return mutexTakeFree(k, m);
+}
+
+/** A free mutex becomes the current task's; then the "lock" point. */
+function mutexTakeFree(k: Kernel, m: Mutex): Op<void> {
+  m.owner = k.task;
+  traceLock(k, "mutex_lock", m.name);
+  return preemptPoint(k, "lock", pointLabel("acquired", m.name));
+}
+
+function* mutexLockSlow(k: Kernel, m: Mutex): Op<void> {
   if (k.mode === "sim") yield* sched(pointLabel("mutex_lock", m.name));
   const t = k.task;
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {
-    m.owner = t;
-    traceLock(k, "mutex_lock", m.name);
-    yield* preemptPoint(k, "lock", pointLabel("acquired", m.name));
+    yield* mutexTakeFree(k, m);
     return;
   }
   m.waiters.push(t);

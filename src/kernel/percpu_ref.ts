@@ -85,17 +85,21 @@ export function percpuRefTrygetLive(k: Kernel, ref: PercpuRef): boolean {
 }
 
 /** percpu_ref_put(): the put that drops the count to zero calls `release` on this task. */
-export function* percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
+export function percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
+  // Not a generator: the common put (the count stays above zero) runs at the call, which is
+  // where `yield*` would start it, and hands back only its preemption point (none in real mode).
   use(k, ref.data, "percpu_ref_put");
   if (ref.count <= 0)
     throw refBug(k, ref, `percpu ref (${ref.label}) <= 0 (${ref.count - 1}) after put`);
   ref.count--;
-  if (ref.count > 0) {
-    // The caller may be preempted right after its put; the reference it dropped may have been
-    // the one that kept the object alive for a moment longer.
-    yield* preemptPoint(k, "ref", pointLabel("percpu_ref_put", ref.label));
-    return;
-  }
+  // The caller may be preempted right after its put; the reference it dropped may have been
+  // the one that kept the object alive for a moment longer.
+  if (ref.count > 0) return preemptPoint(k, "ref", pointLabel("percpu_ref_put", ref.label));
+  return percpuRefLastPut(k, ref);
+}
+
+/** The put that dropped the count to zero. */
+function* percpuRefLastPut(k: Kernel, ref: PercpuRef): Op<void> {
   if (!ref.killed) {
     // The initial reference is still owed: more puts than gets.
     throw refBug(k, ref, `percpu ref (${ref.label}) dropped to 0 before percpu_ref_kill()`);

@@ -71,6 +71,11 @@ export function pointMask(level: PointsLevel): number {
   return mask;
 }
 
+/** Whether points of `kind` are on (never in real mode, where the mask is 0). */
+export function pointOn(k: Kernel, kind: PointKind): boolean {
+  return (k.pointMask & KIND_BIT[kind]) !== 0;
+}
+
 /**
  * A preemption point of `kind`: yields to the scheduler when the kernel's points level has the
  * kind on and the current task can be preempted here.

@@ -57,11 +57,33 @@ export class Task {
   cpuReads = 0;
 
   constructor(
-    readonly id: number,
-    readonly name: string,
+    /** Set again only by `reuse`. */
+    public id: number,
+    public name: string,
     public cpu: number,
-    readonly body: Op<unknown>,
+    public body: Op<unknown>,
   ) {}
+
+  /**
+   * For an executor that recycles the Task of an operation that finished cleanly (the real
+   * executor's synchronous path, one operation per page): the task holds nothing then, so it
+   * starts over as a new one.
+   */
+  reuse(id: number, name: string, cpu: number, body: Op<unknown>): void {
+    if (this.heldLocks.length !== 0 || this.callStack.length !== 0 || this.blockedOn !== null) {
+      throw new Error(`Task.reuse: task ${this.name} still holds locks or frames`);
+    }
+    this.id = id;
+    this.name = name;
+    this.cpu = cpu;
+    this.body = body;
+    this.state = "runnable";
+    this.preemptDisableDepth = 0;
+    this.migrateDisableDepth = 0;
+    this.rcuReadDepth = 0;
+    this.waitingFor = null;
+    this.resumeValue = undefined;
+  }
 
   get preemptible(): boolean {
     return this.preemptDisableDepth === 0;

@@ -124,13 +124,18 @@ function isZeroFilled(data: Uint8Array): boolean {
   return true;
 }
 
-/** Releases a slot once neither a page table nor the swapcache references it. */
-function* maybeReleaseSlot(k: Kernel, dev: SwapDevice, offset: number): Op<void> {
-  if (dev.inUse(offset)) return;
+/**
+ * Releases a slot once neither a page table nor the swapcache references it. Not a generator:
+ * the release is done at the call, and only zswap_invalidate() can have effects (`swp`: the
+ * slot's entry when the caller has it, so none is made).
+ */
+function maybeReleaseSlot(k: Kernel, dev: SwapDevice, offset: number, swp?: SwpEntry): Op<void> {
+  if (dev.inUse(offset)) return NO_EFFECTS;
   dev.zeromap[offset] = 0;
   dev.nrFree++;
   const hooks = swapState(k).hooks;
-  if (hooks !== null) yield* hooks.invalidate(k, swpEntry(dev.type, offset));
+  if (hooks === null) return NO_EFFECTS;
+  return hooks.invalidate(k, swp ?? swpEntry(dev.type, offset));
 }
 
 /** Adds a new locked folio to the swapcache for `swp` (SWAP_HAS_CACHE). */
@@ -300,7 +305,10 @@ export function* swapIn(
     folioUnlock(k, cached);
     // A folio whose writeback failed has no other owner: the swap-in takes it out of the cache.
     if (cached.writebackFailed && cached.owner === null) yield* swapcacheDelete(k, dev, cached);
-    if (done) return yield* finishSwapIn(k, swp, bytes);
+    if (done) {
+      yield* swapFreeNow(k, swp);
+      return bytes;
+    }
   }
   if (!dev.inUse(swp.offset)) return -ENOENT;
   const folio = new Folio(swp, 1, memcg, dst);
@@ -327,17 +335,13 @@ export function* swapIn(
   const bytes = dst === undefined ? folio.data.slice() : folio.data;
   yield* swapcacheDelete(k, dev, folio);
   if (ret < 0 || !folio.uptodate) return ret < 0 ? ret : -EIO;
-  return yield* finishSwapIn(k, swp, bytes);
+  yield* swapFreeNow(k, swp);
+  return bytes;
 }
 
 function copyPage(dst: Uint8Array, src: Uint8Array): Uint8Array {
   dst.set(src);
   return dst;
-}
-
-function* finishSwapIn(k: Kernel, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Array> {
-  yield* swapFree(k, swp);
-  return bytes;
 }
 
 /**
@@ -346,13 +350,21 @@ function* finishSwapIn(k: Kernel, swp: SwpEntry, bytes: Uint8Array): Op<Uint8Arr
  * reclaims a swap cache folio nobody holds once the last reference goes).
  */
 export function* swapFree(k: Kernel, swp: SwpEntry): Op<void> {
+  yield* swapFreeNow(k, swp);
+}
+
+/**
+ * swapFree() done at the call, for `yield*` in kernel code (where a generator would start at
+ * the same moment): no generator, and only the release of the slot (zswap_invalidate()) can
+ * have effects. A task body must be swapFree(), which starts when the task first runs.
+ */
+function swapFreeNow(k: Kernel, swp: SwpEntry): Op<void> {
   const dev = swapDevice(k, swp.type);
-  if (dev.count[swp.offset] === 0) return;
+  if (dev.count[swp.offset] === 0) return NO_EFFECTS;
   dev.count[swp.offset] = 0;
   const cached = dev.swapcache.get(swp.offset);
-  if (cached?.writebackFailed === true && cached.owner === null) {
-    yield* swapcacheDelete(k, dev, cached); // releases the slot: nothing references it now
-    return;
-  }
-  yield* maybeReleaseSlot(k, dev, swp.offset);
+  // Releases the slot: nothing references it now.
+  if (cached?.writebackFailed === true && cached.owner === null)
+    return swapcacheDelete(k, dev, cached);
+  return maybeReleaseSlot(k, dev, swp.offset, swp);
 }

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createZswap, PAGE_SIZE } from "./zswap_instance.ts";
+import { createZswap } from "./create_zswap.ts";
+import { PAGE_SIZE } from "./zswap_instance.ts";
 
 function textPage(seed: number): Uint8Array {
   const p = new Uint8Array(PAGE_SIZE);

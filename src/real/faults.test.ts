@@ -4,10 +4,10 @@ import { faultInject } from "../kernel/fault_inject.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { zswapState } from "../zswap/state.ts";
+import { createZswap } from "./create_zswap.ts";
 import { checkFaults, type FaultKind, type FaultOptions, parseFailSpec } from "./faults.ts";
 import {
   type CreateZswapOptions,
-  createZswap,
   type SwapSlot,
   ZswapError,
   type ZswapInstance,

@@ -12,7 +12,8 @@ import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { IAA_SYNC_MODES, type IaaSyncMode, iaaCompressorFactory } from "../crypto/iaa_crypto.ts";
 import type { Profile } from "../zswap/params.ts";
 import { EngineIaaDevice } from "./engines/iaa_device.ts";
-import { type CreateZswapOptions, describe, ZswapError } from "./types.ts";
+import { ZswapError } from "./errors.ts";
+import { type CreateZswapOptions, describe } from "./types.ts";
 
 export interface IaaOptions {
   /** 0: batches compress on the calling thread (no worker threads). */

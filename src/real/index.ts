@@ -14,6 +14,7 @@
 export type { VmEvents } from "../mm/vmstat.ts";
 export type { Profile } from "../zswap/params.ts";
 export type { ZswapDebugfs } from "../zswap/stats.ts";
+export { createZswap } from "./create_zswap.ts";
 export {
   RealExecutor,
   type RealExecutorOptions,
@@ -24,7 +25,6 @@ export { FAULT_KINDS, type FaultCounts, type FaultKind, type FaultOptions } from
 export { FileStorage, type FileStorageOptions, SwapFileError } from "./file_storage.ts";
 export {
   type CreateZswapOptions,
-  createZswap,
   type DerivedStats,
   FOLIO_PAGES_MAX,
   PAGE_SIZE,

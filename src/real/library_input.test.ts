@@ -8,12 +8,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
-import {
-  type CreateZswapOptions,
-  createZswap,
-  type SwapSlot,
-  ZswapError,
-} from "./zswap_instance.ts";
+import { createZswap } from "./create_zswap.ts";
+import { type CreateZswapOptions, type SwapSlot, ZswapError } from "./zswap_instance.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-library-input-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
-import { createZswap, type SwapSlot, ZswapError } from "./zswap_instance.ts";
+import { createZswap } from "./create_zswap.ts";
+import { type SwapSlot, ZswapError } from "./zswap_instance.ts";
 
 const corpus = generateCorpus({ sizeBytes: 128 * PAGE_SIZE, seed: 3, mix: DEFAULT_MIX });
 /** The corpus's text pages: compressible, never zero-filled. */

@@ -8,8 +8,9 @@
  */
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { Memcg } from "../mm/memcg.ts";
+import { ZswapError } from "./errors.ts";
 import type { CheckedOptions } from "./options.ts";
-import { type MemcgStats, type MemcgZswapStat, ZswapError } from "./types.ts";
+import type { MemcgStats, MemcgZswapStat } from "./types.ts";
 
 /** The files, by their names under /sys/fs/cgroup/<group>/. */
 export const MEMCG_FILES = [

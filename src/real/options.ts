@@ -10,14 +10,9 @@ import {
 import { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { checkProfile, type Profile, UINT_MAX } from "../zswap/params.ts";
+import { ZswapError } from "./errors.ts";
 import { type CheckedFaults, checkFaults, FaultSpecError } from "./faults.ts";
-import {
-  type CreateZswapOptions,
-  describe,
-  PARAM_NAMES,
-  type ParamValue,
-  ZswapError,
-} from "./types.ts";
+import { type CreateZswapOptions, describe, PARAM_NAMES, type ParamValue } from "./types.ts";
 
 const DEFAULT_SWAP_SIZE_BYTES = 2 ** 30;
 

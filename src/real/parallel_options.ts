@@ -5,9 +5,9 @@
 import type { CompressorRegistry } from "../crypto/algorithms/registry.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { CpuWorkerError, CpuWorkers } from "./engines/cpu_workers.ts";
+import { ZswapError } from "./errors.ts";
 import type { CheckedOptions } from "./options.ts";
 import { ParallelSwap } from "./parallel_swap.ts";
-import { ZswapError } from "./types.ts";
 
 /**
  * @internal For tests: the handler module the workers load, and whether the calling thread

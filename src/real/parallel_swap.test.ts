@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
+import { createZswap } from "./create_zswap.ts";
 import { cpuWorkerTestHooks } from "./parallel_options.ts";
 import {
   type CreateZswapOptions,
-  createZswap,
   type SwapSlot,
   ZswapError,
   type ZswapInstance,

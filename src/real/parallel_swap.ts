@@ -23,7 +23,8 @@ import { entryStoredRaw } from "../zswap/entry.ts";
 import { zswapState } from "../zswap/state.ts";
 import { codecOp } from "./engines/codec_engine.ts";
 import { CpuWorkerError, type CpuWorkers } from "./engines/cpu_workers.ts";
-import { PAGE_SIZE, ZswapError, ZswapWouldBlockError } from "./types.ts";
+import { ZswapError, ZswapWouldBlockError } from "./errors.ts";
+import { PAGE_SIZE } from "./types.ts";
 
 /** How long one turn of the queue may sleep waiting for a worker before the event loop runs. */
 const WAIT_BUDGET_MS = 50;

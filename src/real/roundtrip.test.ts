@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { createNativeCompressorRegistry } from "../crypto/algorithms/native/index.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { PROFILES, type Profile } from "../zswap/params.ts";
-import { createZswap } from "./zswap_instance.ts";
+import { createZswap } from "./create_zswap.ts";
 
 const COMPRESSORS = ["lz4", "lz4hc", "zstd", "lzo", "deflate"] as const;
 const REGISTRY = createNativeCompressorRegistry();

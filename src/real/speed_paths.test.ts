@@ -12,7 +12,7 @@ import { PAGE_SIZE } from "../kernel/page.ts";
 import { preemptPoint } from "../kernel/points.ts";
 import { Task } from "../kernel/task.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
-import { createZswap } from "./zswap_instance.ts";
+import { createZswap } from "./create_zswap.ts";
 
 const corpus = generateCorpus({ sizeBytes: 64 * PAGE_SIZE, seed: 3, mix: DEFAULT_MIX });
 const pages = Array.from({ length: 64 }, (_, i) =>

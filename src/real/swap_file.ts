@@ -2,7 +2,6 @@
  * The swap device's storage as the library uses it: a FileStorage that also counts what failed,
  * so a full disk can be told apart from a full swap file, and reported (stats().swapFile).
  */
-import { getSystemErrorName } from "node:util";
 import type { SwapStorage } from "../mm/swap_storage.ts";
 import type { FileStorage } from "./file_storage.ts";
 import { describeReadProblem } from "./slot_check.ts";
@@ -56,32 +55,4 @@ export class SwapFile implements SwapStorage {
     }
     return ret;
   }
-}
-
-/** "ENOSPC" for 28. */
-export function errnoName(errno: number): string {
-  try {
-    return getSystemErrorName(-Math.abs(errno));
-  } catch {
-    return `errno ${errno}`;
-  }
-}
-
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOSPC: "no space left on device",
-  EIO: "input/output error",
-  EFBIG: "file too large",
-  EROFS: "read-only file system",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EDQUOT: "disk quota exceeded",
-  ENOMEM: "out of memory",
-  EINVAL: "invalid argument",
-};
-
-/** "ENOSPC: no space left on device" for 28. */
-export function describeErrno(errno: number): string {
-  const name = errnoName(errno);
-  const text = ERRNO_TEXT[name];
-  return text === undefined ? name : `${name}: ${text}`;
 }

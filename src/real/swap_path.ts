@@ -7,6 +7,7 @@
  * mkswap would ask too.
  */
 import * as fs from "node:fs";
+import { getSystemErrorMap } from "node:util";
 import { PAGE_SIZE } from "../kernel/page.ts";
 
 /** The swap file cannot be created, opened or sized; the message is one line, for the CLI. */
@@ -115,8 +116,13 @@ function openBlockDevice(path: string, nrSlots: number): number {
   return fd;
 }
 
-/** "ENOENT: no such file or directory" from a Node fs error (without the ", open '...'" tail). */
+/**
+ * "ENOENT: no such file or directory" for a Node fs error, from its errno (not its message,
+ * which also names the call and the path); any other error's message as it is.
+ */
 export function describeFsError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  return e.message.replace(/, \w+ '.*'$/, "");
+  const errno = (e as NodeJS.ErrnoException).errno;
+  const known = errno === undefined ? undefined : getSystemErrorMap().get(errno);
+  return known === undefined ? e.message : `${known[0]}: ${known[1]}`;
 }

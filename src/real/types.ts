@@ -1,5 +1,5 @@
 /**
- * The library's public types: options, errors, swap slots and statistics.
+ * The library's public types: options and statistics.
  */
 import type { IaaSyncMode } from "../crypto/iaa_crypto.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
@@ -9,7 +9,6 @@ import type { ZswapState } from "../zswap/state.ts";
 import type { ZswapDebugfs } from "../zswap/stats.ts";
 import type { FaultCounts, FaultOptions } from "./faults.ts";
 import type { FileIo } from "./file_storage.ts";
-import type { ZswapInstance } from "./zswap_instance.ts";
 
 /** The page size, as the library's API names it (its home is src/kernel/page.ts). */
 export { PAGE_SIZE };
@@ -17,7 +16,7 @@ export { PAGE_SIZE };
 export const FOLIO_PAGES_MAX = 512;
 
 // ---------------------------------------------------------------------------------------------
-// Options, errors, slots
+// Options (errors: errors.ts; slots: swap_slot.ts)
 // ---------------------------------------------------------------------------------------------
 
 export interface CreateZswapOptions {
@@ -126,84 +125,6 @@ export interface CreateZswapOptions {
    * See docs/multicore.md.
    */
   readonly parallel?: boolean;
-}
-
-/**
- * A library call failed. `code` is an errno name: EINVAL (bad input), ENOSPC (swap file full
- * or no free slot), EIO (a read or decompression failed), EBUSY (the last online CPU),
- * ESHUTDOWN (closed), EBUG (a kernel bug report: the message is its title, `cause` the report).
- */
-export class ZswapError extends Error {
-  override name = "ZswapError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/**
- * A *Sync call met a lock held by an asynchronous operation still in flight (writeback, or an
- * un-awaited swapOut): it goes on asynchronously, and `pending` settles with its result.
- */
-export class ZswapWouldBlockError<T> extends ZswapError {
-  override name = "ZswapWouldBlockError";
-  constructor(
-    message: string,
-    readonly pending: Promise<T>,
-  ) {
-    super("EWOULDBLOCK", message);
-  }
-}
-
-/** Where a swapped-out page (or large folio) is: swap slots offset .. offset + nrPages - 1. */
-export class SwapSlot {
-  readonly #owner: ZswapInstance;
-  /** True until it is swapped in or freed. */
-  #live = true;
-
-  /** @internal Created by ZswapInstance.swapOut. */
-  constructor(
-    owner: ZswapInstance,
-    readonly offset: number,
-    readonly nrPages: number,
-  ) {
-    this.#owner = owner;
-  }
-
-  get live(): boolean {
-    return this.#live;
-  }
-
-  /** @internal */
-  static check(slot: unknown, owner: ZswapInstance, what: string): SwapSlot {
-    if (!(slot instanceof SwapSlot)) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what}: expected a SwapSlot from swapOut, got ${describe(slot)}`,
-      );
-    }
-    if (slot.#owner !== owner) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what} slot ${slot.offset}: it belongs to another zswap instance`,
-      );
-    }
-    if (!slot.#live) {
-      throw new ZswapError(
-        "EINVAL",
-        `Cannot ${what} slot ${slot.offset}: it was already swapped in or freed`,
-      );
-    }
-    return slot;
-  }
-
-  /** @internal */
-  static release(slot: SwapSlot): void {
-    slot.#live = false;
-  }
 }
 
 /** What stats() returns. */

@@ -6,8 +6,9 @@ import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { zsGetTotalPages } from "../zsmalloc/zsmalloc.ts";
 import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapState } from "../zswap/state.ts";
+import { createZswap } from "./create_zswap.ts";
 import { type FileIo, nodeFileIo } from "./file_storage.ts";
-import { createZswap, type SwapSlot, ZswapError, type ZswapInstance } from "./zswap_instance.ts";
+import { type SwapSlot, ZswapError, type ZswapInstance } from "./zswap_instance.ts";
 
 const corpus = generateCorpus({ sizeBytes: 256 * PAGE_SIZE, seed: 7, mix: DEFAULT_MIX });
 const pages = Array.from({ length: 256 }, (_, i) =>

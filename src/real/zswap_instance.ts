@@ -1,144 +1,49 @@
-import { setCryptoAlgorithms } from "../crypto/acomp.ts";
+/**
+ * ZswapInstance: the library's facade over one booted zswap (createZswap() in create_zswap.ts
+ * makes it). Every call runs its kernel operation through runOp (run_op.ts), synchronously when
+ * it can; errors are mapped in errors.ts.
+ */
 import { cpuDown, cpuUp } from "../kernel/cpu_updown.ts";
 import type { Op } from "../kernel/effect.ts";
+import { EBUSY, EIO } from "../kernel/errno.ts";
 import { faultInject } from "../kernel/fault_inject.ts";
-import { Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { memory } from "../kernel/memory.ts";
-import { KernelBug } from "../kernel/report.ts";
 import type { Memcg } from "../mm/memcg.ts";
-import { type SwapDevice, swapFree, swapIn, swapOut, swapon, swapState } from "../mm/swap.ts";
+import { type SwapDevice, swapFree, swapIn, swapOut, swapState } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import { zsStatsText } from "../zsmalloc/stats.ts";
-import { profileDesign } from "../zswap/acomp_ctx/profile_design.ts";
 import { ParamError } from "../zswap/params.ts";
 import { zswapTotalPages } from "../zswap/pool.ts";
 import { zswapShrinkerCount, zswapShrinkerScan } from "../zswap/shrinker.ts";
 import type { ZswapState } from "../zswap/state.ts";
-import { zswapDebugfsForProfile, zswapInit, zswapParamSet, zswapSetup } from "../zswap/zswap.ts";
-import { CompressorClock, type CompressorTime } from "./compressor_clock.ts";
-import { RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
-import { checkIaaOptions, iaaRegistry } from "./iaa_options.ts";
-import { childMemcg, memcgStats, readMemcgFile, writeMemcgFile } from "./memcg_files.ts";
-import { checkOptions, paramText, realCompressorRegistry, unknownCompressor } from "./options.ts";
-import { startParallel } from "./parallel_options.ts";
-import type { ParallelSwap } from "./parallel_swap.ts";
-import {
-  type CreateZswapOptions,
-  describe,
-  FOLIO_PAGES_MAX,
-  PAGE_SIZE,
-  type ParamValue,
-  SwapSlot,
-  ZswapError,
-  type ZswapStats,
-  ZswapWouldBlockError,
-} from "./types.ts";
-
-export { realCompressorRegistry } from "./options.ts";
-export * from "./types.ts";
-
-import { EAGAIN, EBUSY, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
+import { zswapDebugfsForProfile, zswapParamSet } from "../zswap/zswap.ts";
+import type { CompressorClock, CompressorTime } from "./compressor_clock.ts";
 import type { CpuWorkerStats } from "./engines/cpu_workers.ts";
-import { FaultySwapStorage, faultCounts, faultyRegistry, installFaults } from "./faults.ts";
-import { FileStorage, SwapFileError } from "./file_storage.ts";
-import { describeErrno, errnoName, SwapFile } from "./swap_file.ts";
+import {
+  asZswapError,
+  closedError,
+  errnoName,
+  swapInError,
+  swapOutError,
+  wouldBlockError,
+  ZswapError,
+} from "./errors.ts";
+import type { RealExecutor } from "./executor.ts";
+import { faultCounts } from "./faults.ts";
+import { memcgStats, readMemcgFile, writeMemcgFile } from "./memcg_files.ts";
+import { paramText } from "./options.ts";
+import type { ParallelSwap } from "./parallel_swap.ts";
+import { Pending, runOp } from "./run_op.ts";
+import type { SwapFile } from "./swap_file.ts";
+import { SwapSlot } from "./swap_slot.ts";
+import { describe, FOLIO_PAGES_MAX, PAGE_SIZE, type ParamValue, type ZswapStats } from "./types.ts";
 
-// ---------------------------------------------------------------------------------------------
-// Creation
-// ---------------------------------------------------------------------------------------------
-
-const SYNC_IO: RunSyncOptions = { syncIo: true };
-const ASYNC_IO: RunSyncOptions = { syncIo: false };
-
-/** Boots zswap on real pages; see CreateZswapOptions for the defaults. Throws ZswapError. */
-export function createZswap(options: CreateZswapOptions = {}): ZswapInstance {
-  const o = checkOptions(options);
-  const k = new Kernel({ nrCpus: o.cpus, mode: "real", instrumented: o.instrumented });
-  // kmemleak's set of live objects only when instrumented (docs/library.md "Memory").
-  memory(k).trackLive = o.instrumented;
-  const answerChoice = o.faults === null ? undefined : installFaults(k, o.faults);
-  const known = realCompressorRegistry(o.profile);
-  if (!known.has(o.compressor)) throw unknownCompressor(known, o.compressor);
-  const iaa = iaaRegistry(checkIaaOptions(options), o.profile);
-  const device = iaa.device;
-  const clock = o.timeCompressor ? new CompressorClock() : null;
-  // Multi-core mode: the compressors' results may come from the CPU workers (docs/multicore.md).
-  const par = o.parallel ? startParallel(k, o, iaa.registry, device) : null;
-  const base = par?.registry ?? iaa.registry;
-  const timed = clock === null ? base : clock.wrap(base);
-  const registry = o.faults === null ? timed : faultyRegistry(k, timed);
-  // scomp_lock is the 6.13-6.14 model (scenario C5); neither profile here has it.
-  setCryptoAlgorithms(k, registry).scompLockModel = false;
-  const z = zswapInit(k, {
-    design: profileDesign(o.profile),
-    profile: o.profile,
-    bootOff: o.bootOff,
-    params: {
-      enabled: o.enabled,
-      compressor: o.compressor,
-      max_pool_percent: o.maxPoolPercent,
-      accept_threshold_percent: o.acceptThresholdPercent,
-      shrinker_enabled: o.shrinkerEnabled,
-    },
-  });
-  memory(k).totalramPages = Math.floor(o.totalRamBytes / PAGE_SIZE);
-  let file: FileStorage;
-  try {
-    file = FileStorage.open({
-      nrSlots: o.swapSizeBytes / PAGE_SIZE,
-      ...(o.swapFile !== undefined ? { path: o.swapFile } : {}),
-      overwrite: o.overwrite,
-      checksums: o.checksums,
-      ...(options.swapFileIo !== undefined ? { io: options.swapFileIo } : {}),
-    });
-  } catch (e) {
-    void device?.close();
-    void par?.swap.workers.close();
-    if (e instanceof SwapFileError) throw new ZswapError("EINVAL", e.message, { cause: e });
-    throw e;
-  }
-  const swap = new SwapFile(file);
-  const dev = swapon(k, o.faults === null ? swap : new FaultySwapStorage(k, swap));
-  const ex = new RealExecutor(k, {
-    ...(answerChoice === undefined ? {} : { answerChoice }),
-    shareCpu: o.shareCpu,
-  });
-  let ret: number;
-  try {
-    ret = ex.runSync("zswap_setup", 0, zswapSetup(k));
-  } catch (e) {
-    swap.close();
-    void device?.close();
-    void par?.swap.workers.close();
-    throw asZswapError(e, "set up zswap");
-  }
-  if (ret !== 0) {
-    swap.close();
-    void device?.close();
-    void par?.swap.workers.close();
-    throw new ZswapError(
-      "ENOMEM",
-      `Cannot set up zswap: creating the ${o.compressor} pool failed (${ret})`,
-    );
-  }
-  const instance = new ZswapInstance(
-    k,
-    ex,
-    z,
-    swap,
-    dev,
-    device === null && par === null
-      ? null
-      : async () => {
-          await device?.close();
-          await par?.swap.workers.close();
-        },
-    clock,
-    par?.swap ?? null,
-  );
-  instance.memcg = childMemcg(z.rootMemcg, o);
-  return instance;
-}
+// What the CLI and older importers take from here (createZswap itself: create_zswap.ts).
+export { ZswapError, ZswapWouldBlockError } from "./errors.ts";
+export { realCompressorRegistry } from "./options.ts";
+export { SwapSlot } from "./swap_slot.ts";
+export * from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The instance
@@ -236,23 +141,8 @@ export class ZswapInstance {
     }
     const nr = this.checkPage(page);
     const writeErrors = this.writeFailures();
-    let ret: unknown;
-    try {
-      ret = this.ex.runSync(
-        "swapout",
-        this.nextCpu(),
-        swapOut(this.kernel, this.dev.type, page, this.memcg, false),
-        ASYNC_IO,
-      );
-    } catch (e) {
-      if (!(e instanceof WouldBlockError)) throw asZswapError(e, "swap out");
-      try {
-        ret = await e.pending;
-      } catch (e2) {
-        throw asZswapError(e2, "swap out");
-      }
-    }
-    return this.slotOf(ret, nr, writeErrors);
+    const r = this.swapOutOp(page, false);
+    return this.slotOf(r instanceof Pending ? await r.promise : r, nr, writeErrors);
   }
 
   /**
@@ -263,24 +153,18 @@ export class ZswapInstance {
   swapOutSync(page: Uint8Array): SwapSlot {
     const nr = this.checkPage(page);
     const writeErrors = this.writeFailures();
-    let ret: unknown;
-    try {
-      ret = this.ex.runSync(
-        "swapout",
-        this.nextCpu(),
-        swapOut(this.kernel, this.dev.type, page, this.memcg, false),
-        SYNC_IO,
-      );
-    } catch (e) {
-      if (e instanceof WouldBlockError) {
-        const pending = (e.pending as Promise<unknown>).then((r) =>
-          this.slotOf(r, nr, writeErrors),
-        );
-        throw new ZswapWouldBlockError<SwapSlot>(wouldBlockMessage("swapOutSync", e), pending);
-      }
-      throw asZswapError(e, "swap out");
-    }
-    return this.slotOf(ret, nr, writeErrors);
+    const r = this.swapOutOp(page, true);
+    if (!(r instanceof Pending)) return this.slotOf(r, nr, writeErrors);
+    const slot = r.promise.then((ret) => this.slotOf(ret, nr, writeErrors));
+    throw wouldBlockError("swapOutSync", r.blocked, slot);
+  }
+
+  private swapOutOp(
+    page: Uint8Array,
+    syncIo: boolean,
+  ): SwpEntry | number | Pending<SwpEntry | number> {
+    const op = swapOut(this.kernel, this.dev.type, page, this.memcg, false);
+    return runOp(this.ex, "swapout", this.nextCpu(), op, syncIo, "swap out");
   }
 
   // --- swap-in --------------------------------------------------------------------------------
@@ -298,13 +182,8 @@ export class ZswapInstance {
     for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
       const decompressFailBefore = this.z.stats.decompress_fail;
       try {
-        let ret: unknown;
-        try {
-          ret = this.ex.runSync("swapin", this.nextCpu(), this.swapInOp(s, i, out), ASYNC_IO);
-        } catch (e) {
-          if (!(e instanceof WouldBlockError)) throw e;
-          ret = await e.pending;
-        }
+        const r = this.swapInOp(s, i, out, false);
+        const ret = r instanceof Pending ? await r.promise : r;
         this.checkSwapInResult(s, i, ret, decompressFailBefore);
       } catch (e) {
         throw this.swapInFailed(s, i, out, e);
@@ -319,20 +198,16 @@ export class ZswapInstance {
     const out = this.checkDst(s, dst);
     for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
       const decompressFailBefore = this.z.stats.decompress_fail;
-      let ret: unknown;
+      let r: Uint8Array | number | Pending<Uint8Array | number>;
       try {
-        ret = this.ex.runSync("swapin", this.nextCpu(), this.swapInOp(s, i, out), SYNC_IO);
+        r = this.swapInOp(s, i, out, true);
+        if (!(r instanceof Pending)) this.checkSwapInResult(s, i, r, decompressFailBefore);
       } catch (e) {
-        if (e instanceof WouldBlockError) {
-          const rest = this.swapInRest(s, i, out, e.pending, decompressFailBefore);
-          throw new ZswapWouldBlockError<Uint8Array>(wouldBlockMessage("swapInSync", e), rest);
-        }
         throw this.swapInFailed(s, i, out, e);
       }
-      try {
-        this.checkSwapInResult(s, i, ret, decompressFailBefore);
-      } catch (e) {
-        throw this.swapInFailed(s, i, out, e);
+      if (r instanceof Pending) {
+        const rest = this.swapInRest(s, i, out, r.promise, decompressFailBefore);
+        throw wouldBlockError("swapInSync", r.blocked, rest);
       }
     }
     return this.swapInDone(s, out);
@@ -351,8 +226,8 @@ export class ZswapInstance {
       this.checkSwapInResult(s, i, await pending, decompressFailBefore);
       for (j = i + 1; j < s.nrPages; j++) {
         const before = this.z.stats.decompress_fail;
-        const ret = await this.ex.run("swapin", this.nextCpu(), this.swapInOp(s, j, out));
-        this.checkSwapInResult(s, j, ret, before);
+        const r = this.swapInOp(s, j, out, false);
+        this.checkSwapInResult(s, j, r instanceof Pending ? await r.promise : r, before);
       }
     } catch (e) {
       throw this.swapInFailed(s, j, out, e);
@@ -399,17 +274,10 @@ export class ZswapInstance {
     const first = this.partialSwapIns.get(s)?.pagesIn ?? 0;
     this.partialSwapIns.delete(s);
     for (let i = first; i < s.nrPages; i++) {
+      const op = swapFree(this.kernel, swpEntry(this.dev.type, s.offset + i));
       // swap_free() takes no lock that an in-flight operation could hold, so it never blocks.
-      try {
-        this.ex.runSync(
-          "swap_free",
-          this.nextCpu(),
-          swapFree(this.kernel, swpEntry(this.dev.type, s.offset + i)),
-          SYNC_IO,
-        );
-      } catch (e) {
-        throw asZswapError(e, "free");
-      }
+      if (runOp(this.ex, "swap_free", this.nextCpu(), op, true, "free") instanceof Pending)
+        throw new Error("free: swap_free blocked, which it never does");
     }
     SwapSlot.release(s);
   }
@@ -430,8 +298,8 @@ export class ZswapInstance {
     try {
       ret = await this.exec(`set ${name}`, zswapParamSet(this.kernel, name, text));
     } catch (e) {
-      if (e instanceof ParamError) throw new ZswapError("EINVAL", e.message);
-      throw asZswapError(e, `set ${name}`);
+      if (e instanceof ParamError) throw new ZswapError("EINVAL", e.message, { cause: e });
+      throw e;
     }
     if (ret === 0) return;
     if (name === "enabled") {
@@ -612,14 +480,10 @@ export class ZswapInstance {
     return this.online.find((c) => c !== cpu) ?? (this.online[0] as number);
   }
 
-  /** Runs `op` without a promise when it can, else awaits it. */
+  /** Runs `op` without a promise when it can, else awaits it (errors: ZswapError). */
   private async exec<T>(name: string, op: Op<T>, cpu = this.nextCpu()): Promise<T> {
-    try {
-      return this.ex.runSync(name, cpu, op, ASYNC_IO);
-    } catch (e) {
-      if (e instanceof WouldBlockError) return (await e.pending) as T;
-      throw e;
-    }
+    const r = runOp(this.ex, name, cpu, op, false, name);
+    return r instanceof Pending ? await r.promise : r;
   }
 
   private checkOpen(): void {
@@ -665,9 +529,16 @@ export class ZswapInstance {
     }
   }
 
-  private swapInOp(s: SwapSlot, i: number, out: Uint8Array): Op<Uint8Array | number> {
+  /** Swaps in page `i` of `s` into its place in `out` (errors thrown: ZswapError). */
+  private swapInOp(
+    s: SwapSlot,
+    i: number,
+    out: Uint8Array,
+    syncIo: boolean,
+  ): Uint8Array | number | Pending<Uint8Array | number> {
     const dst = s.nrPages === 1 ? out : out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    return swapIn(this.kernel, swpEntry(this.dev.type, s.offset + i), this.memcg, dst);
+    const op = swapIn(this.kernel, swpEntry(this.dev.type, s.offset + i), this.memcg, dst);
+    return runOp(this.ex, "swapin", this.nextCpu(), op, syncIo, "swap in");
   }
 
   private checkSwapInResult(
@@ -677,21 +548,15 @@ export class ZswapInstance {
     decompressFailBefore: number,
   ): void {
     if (typeof ret !== "number") return;
-    const where = `slot ${s.offset + i}`;
-    if (ret === -ENOENT)
-      throw new ZswapError("EIO", `Cannot swap in ${where}: the slot is not in use (a lost page)`);
-    // The swap file's own check says why it refused this slot, if it did (slot_check.ts).
-    const why = ret === -EIO ? this.swap.lastReadProblem(s.offset + i) : null;
-    if (ret === -EIO && why === null && this.z.stats.decompress_fail > decompressFailBefore) {
-      throw new ZswapError(
-        "EIO",
-        `Cannot swap in ${where}: decompression failed (decompress_fail ${this.z.stats.decompress_fail})`,
-      );
-    }
-    throw new ZswapError(
-      "EIO",
-      `Cannot swap in ${where}: reading swap file ${this.swap.file.path} failed (${describeErrno(-ret)}${why === null ? "" : `: ${why}`})`,
-    );
+    const slot = s.offset + i;
+    const failed = this.z.stats.decompress_fail;
+    throw swapInError(ret, {
+      slot,
+      path: this.swap.file.path,
+      // The swap file's own check says why it refused this slot, if it did (slot_check.ts).
+      readProblem: ret === -EIO ? this.swap.lastReadProblem(slot) : null,
+      decompressFail: failed > decompressFailBefore ? failed : null,
+    });
   }
 
   /** Failed swap file writes: real ones and those injected (swap_write). */
@@ -701,50 +566,13 @@ export class ZswapInstance {
 
   private slotOf(ret: unknown, nr: number, writeErrorsBefore: number): SwapSlot {
     if (typeof ret !== "number") return new SwapSlot(this, (ret as SwpEntry).offset, nr);
-    const path = this.swap.file.path;
-    if (this.writeFailures() > writeErrorsBefore) {
-      const injected = this.swap.writeErrors === 0 ? ", an injected fault (swap_write)" : "";
-      throw new ZswapError(
-        errnoName(-ret),
-        `Cannot swap out: writing swap file ${path} failed (${describeErrno(-ret)}${injected}); the page was not swapped out`,
-      );
-    }
-    if (ret === -ENOSPC) {
-      throw new ZswapError(
-        "ENOSPC",
-        `Cannot swap out: no ${nr === 1 ? "free slot" : `${nr} free contiguous slots`} in swap file ${path} (${this.dev.nrSlots} slots, ${this.dev.nrFree} free); swap pages in, free slots, or use a bigger swapSizeBytes`,
-      );
-    }
-    if (ret === -EAGAIN) {
-      // swap_writeout()'s AOP_WRITEPAGE_ACTIVATE: the folio is redirtied and stays in memory.
-      throw new ZswapError(
-        "EAGAIN",
-        "Cannot swap out: zswap refused the page and memory.zswap.writeback is 0, which keeps it off the swap file; the page was not swapped out",
-      );
-    }
-    throw new ZswapError(
-      errnoName(-ret),
-      `Cannot swap out: swap_writeout returned ${describeErrno(-ret)}`,
-    );
+    throw swapOutError(ret, {
+      path: this.swap.file.path,
+      nrPages: nr,
+      nrSlots: this.dev.nrSlots,
+      nrFree: this.dev.nrFree,
+      writeFailed: this.writeFailures() > writeErrorsBefore,
+      injected: this.swap.writeErrors === 0,
+    });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors and formatting
-// ---------------------------------------------------------------------------------------------
-
-function closedError(): ZswapError {
-  return new ZswapError("ESHUTDOWN", "Cannot use zswap: the instance is closed");
-}
-
-function wouldBlockMessage(call: string, e: WouldBlockError): string {
-  return `${call}: ${e.message.replace(/^runSync: /, "")}; it goes on asynchronously: await the error's pending promise, or use the async call`;
-}
-
-/** A ZswapError for anything a library call throws (KernelBug reports become EBUG). */
-function asZswapError(e: unknown, what: string): unknown {
-  if (e instanceof ZswapError) return e;
-  if (e instanceof KernelBug)
-    return new ZswapError("EBUG", `Cannot ${what}: kernel bug: ${e.title}`, { cause: e });
-  return e;
 }

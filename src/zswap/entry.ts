@@ -2,7 +2,7 @@
  * zswap entries: allocation from the entry cache, freeing (which unlinks the LRU, frees the
  * zsmalloc object, uncharges the memcg and drops the pool reference), and the LRU helpers.
  */
-import type { Op } from "../kernel/effect.ts";
+import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { GFP_KERNEL, kfreeAndYield, kmalloc, use } from "../kernel/memory.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
@@ -15,8 +15,8 @@ import { zswapState } from "./state.ts";
 import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
 
 /** zswap_entry_cache_alloc(). */
-export function* zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
-  return yield* kmalloc<ZswapEntry>(k, "zswap_entry", ZSWAP_ENTRY_BYTES, GFP_KERNEL, () =>
+export function zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
+  return kmalloc<ZswapEntry>(k, "zswap_entry", ZSWAP_ENTRY_BYTES, GFP_KERNEL, () =>
     newZswapEntry(swpentry),
   );
 }
@@ -67,8 +67,12 @@ export function zswapLruDel(k: Kernel, entry: EntryObj): void {
   z.lru.del(k, lruMemcg(k, entry.data.memcg), entry);
 }
 
-/** zswap_entry_free(): the caller owns `entry` (it erased it from the tree). */
-export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
+/**
+ * zswap_entry_free(): the caller owns `entry` (it erased it from the tree). Not a generator:
+ * it runs at the call, where `yield*` would start it; only the points after kfree and the pool
+ * put can have effects, and in real mode neither has.
+ */
+export function zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   const z = zswapState(k);
   const e = use(k, entry, "read entry");
   zswapLruDel(k, entry);
@@ -78,25 +82,55 @@ export function* zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
   z.compressedBytes -= e.length;
   z.stats.stored_pages--;
   if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
-  yield* kfreeAndYield(k, entry);
+  const freed = kfreeAndYield(k, entry);
+  // The put comes after the kfree point: only once that point is passed when it has effects.
+  if (freed === NO_EFFECTS) return zswapPoolPut(k, pool);
+  return poolPutAfter(k, freed, pool);
+}
+
+function* poolPutAfter(k: Kernel, freed: Op<void>, pool: PoolObj): Op<void> {
+  yield* freed;
   yield* zswapPoolPut(k, pool);
 }
 
-/** The rest of zswap_store_page() once `entry` holds the compressed page: xa_store and publish. */
-export function* zswapStoreEntry(
+/**
+ * The rest of zswap_store_page() once `entry` holds the compressed page: xa_store and publish.
+ * Not a generator: done at the call, where `yield*` would start it, unless freeing a stale
+ * entry for the slot has effects; then the publishing waits for it.
+ */
+export function zswapStoreEntry(
   k: Kernel,
   entry: EntryObj,
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<void> {
   const z = zswapState(k);
-  const e = entry.data;
-  const swp = e.swpentry;
+  const swp = entry.data.swpentry;
   // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
   const tree = z.tree(swp.type);
   const old = tree.get(swp.offset);
   tree.set(swp.offset, entry);
-  if (old !== undefined) yield* zswapEntryFree(k, old);
+  const freed = old === undefined ? NO_EFFECTS : zswapEntryFree(k, old);
+  if (freed !== NO_EFFECTS) return publishAfter(k, freed, entry, memcg, pool);
+  zswapEntryPublish(k, entry, memcg, pool);
+  return NO_EFFECTS;
+}
+
+function* publishAfter(
+  k: Kernel,
+  freed: Op<void>,
+  entry: EntryObj,
+  memcg: Memcg | null,
+  pool: PoolObj,
+): Op<void> {
+  yield* freed;
+  zswapEntryPublish(k, entry, memcg, pool);
+}
+
+/** Accounting, then the LRU: the entry becomes visible to writeback last. */
+function zswapEntryPublish(k: Kernel, entry: EntryObj, memcg: Memcg | null, pool: PoolObj): void {
+  const z = zswapState(k);
+  const e = entry.data;
   zswapPoolGet(k, pool);
   if (memcg !== null) memcg.charge(e.length);
   z.compressedBytes += e.length;

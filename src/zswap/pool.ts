@@ -5,7 +5,7 @@
  */
 import { cryptoHasAcomp } from "../crypto/acomp.ts";
 import { CPUHP_MM_ZSWP_POOL_PREPARE, cpuhpStateAddInstance } from "../kernel/cpuhp.ts";
-import type { Op } from "../kernel/effect.ts";
+import { type Op, returned } from "../kernel/effect.ts";
 import { EINVAL, ENODEV, ENOENT } from "../kernel/errno.ts";
 import { faultHook } from "../kernel/fault_inject.ts";
 import type { Kernel } from "../kernel/kernel.ts";
@@ -21,7 +21,7 @@ import {
   percpuRefResurrect,
   percpuRefTryget,
 } from "../kernel/percpu_ref.ts";
-import { preemptPoint } from "../kernel/points.ts";
+import { pointOn, preemptPoint } from "../kernel/points.ts";
 import { rcuReadLock, rcuReadUnlock, synchronizeRcu } from "../kernel/rcu.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { traced } from "../kernel/site.ts";
@@ -149,8 +149,8 @@ export function zswapPoolGet(k: Kernel, pool: PoolObj): void {
   percpuRefGet(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
 }
 
-export function* zswapPoolPut(k: Kernel, pool: PoolObj): Op<void> {
-  yield* percpuRefPut(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
+export function zswapPoolPut(k: Kernel, pool: PoolObj): Op<void> {
+  return percpuRefPut(k, use(k, pool, "read pool->ref").ref as NonNullable<ZswapPool["ref"]>);
 }
 
 /**
@@ -159,7 +159,20 @@ export function* zswapPoolPut(k: Kernel, pool: PoolObj): Op<void> {
  * pool it saw must stay allocated until it leaves.
  */
 export function zswapPoolCurrentGet(k: Kernel): Op<PoolObj | null> {
+  // With neither point on (real mode) the reader has no effect: done at the call, where
+  // `yield*` would start it, without a generator (uninstrumented: no frame to record).
+  if (!k.instrumented && !pointOn(k, "rcu") && !pointOn(k, "ref"))
+    return returned(poolCurrentGetNow(k));
   return traced(k, "zswap_pool_current_get", poolCurrentGet(k));
+}
+
+/** poolCurrentGet() without its preemption points. */
+function poolCurrentGetNow(k: Kernel): PoolObj | null {
+  rcuReadLock(k);
+  const pool = zswapState(k).pools[0];
+  const ok = zswapPoolTryget(k, pool);
+  rcuReadUnlock(k);
+  return ok ? (pool as PoolObj) : null;
 }
 
 function* poolCurrentGet(k: Kernel): Op<PoolObj | null> {
@@ -204,6 +217,8 @@ export function zswapTotalPages(k: Kernel): number {
  * __zswap_pool_release() is for.
  */
 export function zswapTotalPagesRcu(k: Kernel): Op<number> {
+  // Without the "rcu" point (real mode) the walk is zswapTotalPages(): done at the call.
+  if (!k.instrumented && !pointOn(k, "rcu")) return returned(zswapTotalPages(k));
   return traced(k, "zswap_total_pages", totalPagesRcu(k));
 }
 

@@ -11,8 +11,8 @@ import { DeflateIaaCodec } from "../../crypto/algorithms/native/deflate_iaa.ts";
 import { mixedPages, randomPage, zeroPage } from "../../crypto/algorithms/pages_test_util.ts";
 import { IAA_SYNC_MODES } from "../../crypto/iaa_crypto.ts";
 import { PAGE_SIZE } from "../../kernel/page.ts";
+import { createZswap } from "../create_zswap.ts";
 import type { CreateZswapOptions } from "../types.ts";
-import { createZswap } from "../zswap_instance.ts";
 import { OP_COMPRESS } from "./deflate_iaa_engine.ts";
 import { EngineIaaDevice } from "./iaa_device.ts";
 

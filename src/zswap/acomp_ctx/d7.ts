@@ -10,7 +10,7 @@
  * - create error paths: ref_fail removes the instance first; both free every possible CPU.
  * - destroy: cpuhp_state_remove_instance() before freeing (I9).
  */
-import type { Op } from "../../kernel/effect.ts";
+import { NO_EFFECTS, type Op, returned } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { kmsanUse } from "../../kernel/kmsan.ts";
 import { use } from "../../kernel/memory.ts";
@@ -82,12 +82,29 @@ function* prepare(k: Kernel, pool: PoolObj, cpu: number, resetNull: boolean): Op
   return 0;
 }
 
-export function* acquire(k: Kernel, pool: PoolObj): Op<AcompCtx> {
+/**
+ * raw_cpu_ptr() then mutex_lock(). Not a generator: when neither step has an effect (real mode,
+ * an uncontended mutex: every store and load) it is done at the call, where `yield*` would
+ * start it, and hands back the ctx without a generator; otherwise the rest runs as one.
+ */
+export function acquire(k: Kernel, pool: PoolObj): Op<AcompCtx> {
   const area = use(k, pool, "read pool->acomp_ctx").acompCtx;
   if (area === null) throw new Error("acquire: pool has no ctx area");
   const ctx = rawCpuPtr(k, area);
-  yield* preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
+  const point = preemptPoint(k, "percpu", "raw_cpu_ptr(pool->acomp_ctx)");
+  if (point !== NO_EFFECTS) return acquireAfter(k, ctx, point);
+  const lock = mutexLock(k, ctx.mutex);
+  return lock === NO_EFFECTS ? returned(ctx) : lockedAfter(ctx, lock);
+}
+
+function* acquireAfter(k: Kernel, ctx: AcompCtx, point: Op<void>): Op<AcompCtx> {
+  yield* point;
   yield* mutexLock(k, ctx.mutex);
+  return ctx;
+}
+
+function* lockedAfter(ctx: AcompCtx, lock: Op<void>): Op<AcompCtx> {
+  yield* lock;
   return ctx;
 }
 

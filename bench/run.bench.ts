@@ -10,7 +10,10 @@
  *
  * Each figure is the median of ROUNDS timed rounds over all pages (after WARMUP rounds), the
  * four phases interleaved round by round so that they see the same machine state. Every load is
- * checked byte for byte once. Run: `npx tsx bench/index.ts run`.
+ * checked byte for byte once. On a loaded machine wall time says little (a phase shorter than
+ * a scheduler time slice runs uninterrupted more often than a longer one), so each line also
+ * gives the ratio of CPU time (process.cpuUsage summed over the rounds: not counted while the
+ * process waits for a CPU). Run: `npx tsx bench/index.ts run` (or `node dist/bench/index.js run`).
  */
 import { createNativeCompressorRegistry } from "../src/crypto/algorithms/native/index.ts";
 import { PAGE_SIZE } from "../src/kernel/page.ts";
@@ -45,6 +48,14 @@ interface Phases {
   decompress: number[];
 }
 
+type PhaseName = keyof Phases;
+
+/** CPU milliseconds of the process (user + system), all threads (the GC's helpers included). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+}
+
 async function benchOne(name: string, pages: readonly Uint8Array[]): Promise<void> {
   const backend = createNativeCompressorRegistry().get(name).create();
   const zswap = createZswap({ compressor: name, cpus: 2, totalRamBytes: 2 ** 36 });
@@ -58,34 +69,38 @@ async function benchOne(name: string, pages: readonly Uint8Array[]): Promise<voi
     return n > 0 && n < PAGE_SIZE ? buffer.slice(0, n) : null;
   });
   const t: Phases = { store: [], load: [], compress: [], decompress: [] };
+  const cpu: Record<PhaseName, number> = { store: 0, load: 0, compress: 0, decompress: 0 };
   try {
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
       const keep = r >= WARMUP;
-      let t0 = performance.now();
-      for (const p of pages) backend.compress(p, buffer);
-      if (keep) t.compress.push(performance.now() - t0);
-
-      t0 = performance.now();
-      const slots = storeAll(zswap, pages);
-      if (keep) t.store.push(performance.now() - t0);
-
-      t0 = performance.now();
-      loadAll(zswap, slots, dsts);
-      if (keep) t.load.push(performance.now() - t0);
+      const timed = <T>(phase: PhaseName, f: () => T): T => {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        const v = f();
+        if (keep) {
+          t[phase].push(performance.now() - t0);
+          cpu[phase] += cpuMs() - c0;
+        }
+        return v;
+      };
+      timed("compress", () => {
+        for (const p of pages) backend.compress(p, buffer);
+      });
+      const slots = timed("store", () => storeAll(zswap, pages));
+      timed("load", () => loadAll(zswap, slots, dsts));
       if (r === 0) verify(name, out, pages);
-
-      t0 = performance.now();
-      for (let i = 0; i < NR_PAGES; i++) {
-        const c = compressed[i];
-        if (c != null) backend.decompress(c, dsts[i] as Uint8Array);
-      }
-      if (keep) t.decompress.push(performance.now() - t0);
+      timed("decompress", () => {
+        for (let i = 0; i < NR_PAGES; i++) {
+          const c = compressed[i];
+          if (c != null) backend.decompress(c, dsts[i] as Uint8Array);
+        }
+      });
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     await zswap.close();
   }
-  report(name, t);
+  report(name, t, cpu);
 }
 
 function storeAll(zswap: ZswapInstance, pages: readonly Uint8Array[]): SwapSlot[] {
@@ -112,9 +127,16 @@ function verify(name: string, out: Uint8Array, pages: readonly Uint8Array[]): vo
   }
 }
 
-function report(name: string, t: Phases): void {
+function report(name: string, t: Phases, cpu: Record<PhaseName, number>): void {
   const bytes = NR_PAGES * PAGE_SIZE;
-  const line = (what: string, ms: number[], base: number[]): void => {
+  const cpuUs = (phase: PhaseName): number => (cpu[phase] * 1e3) / (ROUNDS * NR_PAGES);
+  const line = (
+    what: string,
+    ms: number[],
+    base: number[],
+    phase: PhaseName,
+    raw: PhaseName,
+  ): void => {
     const m = medianOf(ms);
     const b = medianOf(base);
     const perPageNs = (m * 1e6) / NR_PAGES;
@@ -124,15 +146,18 @@ function report(name: string, t: Phases): void {
       medianNs: perPageNs,
       figure: `${mbps(bytes, m)} MB/s`,
     });
+    const cpuText = `cpu ${cpuUs(phase).toFixed(2).padStart(6)} us/page`;
     process.stdout.write(
-      `run          ${`${name} ${what}`.padEnd(44)} median ${fmtNs(perPageNs).padStart(10)}/page  ${mbps(bytes, m).padStart(5)} MB/s` +
-        (base === ms ? "\n" : `  = ${((100 * b) / m).toFixed(0)}% of raw\n`),
+      `run          ${`${name} ${what}`.padEnd(44)} median ${fmtNs(perPageNs).padStart(10)}/page  ${mbps(bytes, m).padStart(5)} MB/s  ${cpuText}` +
+        (base === ms
+          ? "\n"
+          : `  = ${((100 * b) / m).toFixed(0)}% of raw (cpu ${((100 * cpuUs(raw)) / cpuUs(phase)).toFixed(0)}%)\n`),
     );
   };
-  line("raw compress", t.compress, t.compress);
-  line("store (swapOutSync)", t.store, t.compress);
-  line("raw decompress", t.decompress, t.decompress);
-  line("load (swapInSync)", t.load, t.decompress);
+  line("raw compress", t.compress, t.compress, "compress", "compress");
+  line("store (swapOutSync)", t.store, t.compress, "store", "compress");
+  line("raw decompress", t.decompress, t.decompress, "decompress", "decompress");
+  line("load (swapInSync)", t.load, t.decompress, "load", "decompress");
 }
 
 function medianOf(xs: number[]): number {

@@ -124,8 +124,16 @@ export interface AcquireOptions {
   readonly recursiveRead?: boolean;
 }
 
+/** The default options, shared: a new `{}` per call would be an allocation per lock taken. */
+const NO_OPTIONS: AcquireOptions = Object.freeze({});
+
 /** Records an acquisition of `name` (class `cls`) by the current task; reports inversions. */
-export function lockAcquire(k: Kernel, cls: string, name: string, opts: AcquireOptions = {}): void {
+export function lockAcquire(
+  k: Kernel,
+  cls: string,
+  name: string,
+  opts: AcquireOptions = NO_OPTIONS,
+): void {
   if (!k.instrumented) return; // see Kernel.instrumented
   const t = k.task;
   const read = opts.read ?? false;

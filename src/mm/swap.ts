@@ -17,6 +17,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { Folio, folioLock, folioTrylock, folioUnlock } from "./folio.ts";
 import type { Memcg } from "./memcg.ts";
+import { SlotTable } from "./slot_table.ts";
 import { type SwpEntry, swpEntry } from "./swap_entry.ts";
 import { type SwapStorage, storageRead, storageWrite } from "./swap_storage.ts";
 import { newVmEvents, type VmEvents } from "./vmstat.ts";
@@ -37,7 +38,8 @@ export class SwapDevice {
   readonly hasCache: Uint8Array;
   /** The zero-page bitmap (one byte per slot). */
   readonly zeromap: Uint8Array;
-  readonly swapcache = new Map<number, Folio>();
+  /** The swapcache: the folio of each slot that has one (SWAP_HAS_CACHE is `hasCache`). */
+  readonly swapcache: SlotTable<Folio>;
   nrFree: number;
   private cursor = 0;
 
@@ -51,6 +53,7 @@ export class SwapDevice {
     this.count = new Uint8Array(maps, 0, n);
     this.hasCache = new Uint8Array(maps, n, n);
     this.zeromap = new Uint8Array(maps, 2 * n, n);
+    this.swapcache = new SlotTable(n);
     this.nrFree = n;
   }
 

@@ -7,12 +7,16 @@ import { Spinlock } from "../kernel/spinlock.ts";
 import type { Work } from "../kernel/workqueue.ts";
 import { ListLru } from "../mm/list_lru.ts";
 import { Memcg } from "../mm/memcg.ts";
+import { SlotTable } from "../mm/slot_table.ts";
 import { swapState } from "../mm/swap.ts";
 import type { VmEvents } from "../mm/vmstat.ts";
 import type { AcompCtxDesign } from "./acomp_ctx/design.ts";
 import { defaultParams, type Profile, type ZswapParams } from "./params.ts";
 import { newDebugfs, type ZswapDebugfs } from "./stats.ts";
 import type { EntryObj, PoolObj } from "./types.ts";
+
+/** Offsets a tree takes (swp_entry_t's offset field is wider; slots here are int32). */
+const TREE_SLOTS_MAX = 2 ** 31 - 1;
 
 export type InitState = "uninit" | "succeed" | "failed";
 
@@ -42,8 +46,8 @@ export class ZswapState {
   readonly initLock = new Mutex("zswap_init_lock", "zswap_init_lock");
   initState: InitState = "uninit";
   hasPool = false;
-  /** zswap_trees: one map per swap type, indexed by offset (the xarrays). */
-  readonly trees = new Map<number, Map<number, EntryObj>>();
+  /** zswap_trees: one xarray per swap type, indexed by offset. */
+  readonly trees = new Map<number, SlotTable<EntryObj>>();
   readonly lru = new ListLru<EntryObj>();
   readonly stats: ZswapDebugfs = newDebugfs();
   readonly events: VmEvents;
@@ -72,9 +76,9 @@ export class ZswapState {
     this.events = swapState(k).events;
   }
 
-  tree(type: number): Map<number, EntryObj> {
+  tree(type: number): SlotTable<EntryObj> {
     let t = this.trees.get(type);
-    if (t === undefined) this.trees.set(type, (t = new Map()));
+    if (t === undefined) this.trees.set(type, (t = new SlotTable(TREE_SLOTS_MAX)));
     return t;
   }
 }

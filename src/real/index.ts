@@ -15,6 +15,7 @@ export type { VmEvents } from "../mm/vmstat.ts";
 export type { Profile } from "../zswap/params.ts";
 export type { ZswapDebugfs } from "../zswap/stats.ts";
 export { createZswap } from "./create_zswap.ts";
+export { SwapFileIoError } from "./errors.ts";
 export {
   RealExecutor,
   type RealExecutorOptions,

@@ -61,7 +61,7 @@ describe("run --parallel: the command and the process", () => {
 
   it("a library user that never closes the instance still exits (workers are unref'd)", async () => {
     const script = [
-      'import { createZswap } from "./src/real/zswap_instance.ts";',
+      'import { createZswap } from "./src/real/create_zswap.ts";',
       "const z = createZswap({ cpus: 2, compressor: 'zstd', parallel: true });",
       "const pages = Array.from({ length: 200 }, (_, i) => new Uint8Array(4096).fill(i % 7));",
       "const slots = await Promise.all(pages.map((p) => z.swapOut(p)));",

@@ -5,11 +5,11 @@
  *
  * Why not a Map: a swap-out adds its folio and deletes it again at once, and a V8 Map that
  * becomes empty reallocates its hash table on that delete (about 150 bytes a page in real mode,
- * measured). Here a slot is an index into chunks of CHUNK_SLOTS entries, allocated when a slot
+ * measured). Here a slot is an index into chunks of CHUNK_SLOTS (256) entries, allocated when a slot
  * in them is first set and kept: no allocation per operation, no hashing, and 4 bytes a slot
  * of a chunk in use where a Map keeps about 20 per entry.
  */
-const CHUNK_SHIFT = 12;
+const CHUNK_SHIFT = 8;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
 

@@ -28,7 +28,8 @@ const create = async (dist) =>
   (await mod(dist, "src/real/create_zswap.js").catch(() => mod(dist, "src/real/zswap_instance.js")))
     .createZswap;
 const builds = [await create(distA), await create(distB)];
-const { DEFAULT_MIX, generateCorpus, PAGE_SIZE } = await mod(distB, "src/workload/corpus.js");
+const { DEFAULT_MIX, generateCorpus } = await mod(distB, "src/workload/corpus.js");
+const PAGE_SIZE = 4096;
 const { createNativeCompressorRegistry } = await mod(
   distB,
   "src/crypto/algorithms/native/index.js",

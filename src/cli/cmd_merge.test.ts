@@ -77,6 +77,12 @@ describe("check --jobs, check --shard and zswap-ts merge", () => {
     const unreduced = rewritten(files[1] as string, "por", (j) => {
       (j.search as Record<string, unknown>).por = false;
     });
+    // A design no one registered (one from a file, loaded without --design-file).
+    const unknown = files.map((f, i) =>
+      rewritten(f, `unknown${i}`, (j) => {
+        (j.search as Record<string, unknown>).design = "D99";
+      }),
+    );
     const cases: Array<[string[], RegExp]> = [
       [["check", "-d", "D7", "-s", "C1", "--jobs", "0"], /Invalid --jobs/],
       [["check", "-d", "D7", "-s", "C1", "--shard", "3/2"], /Invalid --shard/],
@@ -89,6 +95,7 @@ describe("check --jobs, check --shard and zswap-ts merge", () => {
       [["merge", files[0] as string, unreduced], /different searches \(por differ\)/],
       [["merge", files[0] as string], /missing shard\(s\) 1\/2/],
       [["merge", files[0] as string, files[0] as string], /given twice/],
+      [["merge", ...unknown], /Unknown design 'D99'.*needs --design-file/],
     ];
     for (const [args, message] of cases) {
       const r = zswapTs(...args);

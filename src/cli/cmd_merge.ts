@@ -30,6 +30,7 @@ import {
   searchFromJson,
   searchToJson,
 } from "../check/split_cell.ts";
+import { UnknownNameError } from "../util/unknown_name_error.ts";
 import { int } from "./check_flags.ts";
 import { printCell } from "./check_output.ts";
 import { loadDesignFile } from "./design_file.ts";
@@ -135,9 +136,10 @@ async function merge(paths: readonly string[], f: MergeFlags): Promise<number> {
     }
     result = endCell(verified);
   } catch (e) {
-    if (e instanceof SplitError || e instanceof RangeError) throw new UsageError(e.message);
-    if (e instanceof Error && /Unknown design|Unknown scenario/.test(e.message))
+    // Before RangeError, which UnknownNameError is: the advice is the point of this branch.
+    if (e instanceof UnknownNameError)
       throw new UsageError(`${e.message} (a design from a file needs --design-file)`);
+    if (e instanceof SplitError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
   return printCell(f, result, o);

@@ -1,4 +1,5 @@
 /** The lifecycle scenarios (reference §4), selectable by id. */
+import { UnknownNameError } from "../../util/unknown_name_error.ts";
 import type { Scenario } from "../harness.ts";
 import { BATCHING_SCENARIOS } from "./batching.ts";
 import { C1 } from "./c01_uaf_offline.ts";
@@ -59,7 +60,9 @@ export function registerHiddenScenario(s: Scenario): void {
 export function scenarioById(id: string): Scenario {
   const s = [...ALL_SCENARIOS, ...hidden].find((x) => x.id.toLowerCase() === id.toLowerCase());
   if (s === undefined) {
-    throw new RangeError(
+    throw new UnknownNameError(
+      "scenario",
+      id,
       `Unknown scenario '${id}'; available: ${ALL_SCENARIOS.map((x) => x.id).join(", ")}`,
     );
   }

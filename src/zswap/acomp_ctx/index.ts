@@ -1,4 +1,5 @@
 /** Every lifecycle design, selectable by name. */
+import { UnknownNameError } from "../../util/unknown_name_error.ts";
 import { D0, D1 } from "./d0.ts";
 import { D2, D3, D4 } from "./d2_d4.ts";
 import { D5 } from "./d5.ts";
@@ -74,7 +75,9 @@ export function designByName(name: string): AcompCtxDesign {
   const all = allDesigns();
   const d = [...all, ...hidden].find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (d === undefined) {
-    throw new RangeError(
+    throw new UnknownNameError(
+      "design",
+      name,
       `Unknown design '${name}'; available: ${all.map((x) => x.name).join(", ")}`,
     );
   }

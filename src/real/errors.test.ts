@@ -17,8 +17,9 @@ import {
   ZswapError,
   ZswapWouldBlockError,
 } from "./errors.ts";
-import { RealExecutor, WouldBlockError } from "./executor.ts";
+import { RealExecutor } from "./executor.ts";
 import { describeFsError } from "./swap_path.ts";
+import { WouldBlockError } from "./would_block.ts";
 
 const { EIO, ENOENT, ENOSPC, EFBIG } = constants.errno;
 

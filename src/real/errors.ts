@@ -6,7 +6,7 @@
 import { constants } from "node:os";
 import { getSystemErrorName } from "node:util";
 import { KernelBug } from "../kernel/report.ts";
-import type { WouldBlockError } from "./executor.ts";
+import type { WouldBlockError } from "./would_block.ts";
 
 /**
  * A library call failed. `code` is an errno name: EINVAL (bad input), ENOSPC (swap file full

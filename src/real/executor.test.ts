@@ -6,7 +6,8 @@ import { Kernel } from "../kernel/kernel.ts";
 import { Mutex, mutexLock, mutexUnlock } from "../kernel/mutex.ts";
 import { KernelBug } from "../kernel/report.ts";
 import { queueWork, Work } from "../kernel/workqueue.ts";
-import { RealExecutor, WouldBlockError } from "./executor.ts";
+import { RealExecutor } from "./executor.ts";
+import { WouldBlockError } from "./would_block.ts";
 
 function realKernel(nrCpus = 2): Kernel {
   return new Kernel({ nrCpus, mode: "real" });

@@ -37,6 +37,7 @@
 import type { ChooseEffect, Effect, Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { Task } from "../kernel/task.ts";
+import { WouldBlockError } from "./would_block.ts";
 
 export interface RealExecutorOptions {
   /**
@@ -74,36 +75,6 @@ export interface RunSyncOptions {
 }
 
 const BACKGROUND_ERRORS_MAX = 100;
-
-/**
- * runSync met an effect it cannot answer synchronously (a wait queue or asynchronous I/O). The
- * fields say which operation and what it met, for callers that explain it in their own words.
- */
-export class WouldBlockError<T = unknown> extends Error {
-  override name = "WouldBlockError";
-  constructor(
-    /** The operation's name and CPU, as given to runSync. */
-    readonly operation: string,
-    readonly cpu: number,
-    /** "io": asynchronous I/O; "block": a wait queue (a lock another operation holds). */
-    readonly effect: "io" | "block",
-    /** The effect's label, e.g. "mutex_lock ctx(pool1,cpu0)->mutex". */
-    readonly label: string,
-    /**
-     * The operation is not abandoned (that would leave it on a wait queue, or holding locks):
-     * it goes on asynchronously, and this promise settles with its result.
-     */
-    readonly pending: Promise<T>,
-  ) {
-    const what =
-      effect === "io"
-        ? `does asynchronous I/O (${label})`
-        : `blocks (${label}, contended by another in-flight operation)`;
-    super(
-      `runSync: operation '${operation}' on CPU ${cpu} ${what}; use run() for operations that can block or await`,
-    );
-  }
-}
 
 /** An operation started by `run` (or handed over by `runSync`) that has not settled yet. */
 interface InFlight {

@@ -7,8 +7,9 @@ import { EIO, ENOSPC } from "../kernel/errno.ts";
 import { Kernel } from "../kernel/kernel.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { storageRead, storageWrite } from "../mm/swap_storage.ts";
-import { RealExecutor, WouldBlockError } from "./executor.ts";
+import { RealExecutor } from "./executor.ts";
 import { type FileIo, FileStorage, nodeFileIo, SwapFileError } from "./file_storage.ts";
+import { WouldBlockError } from "./would_block.ts";
 
 const scratch = fs.mkdtempSync(join(tmpdir(), "zswap-ts-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -16,14 +16,10 @@ export type { Profile } from "../zswap/params.ts";
 export type { ZswapDebugfs } from "../zswap/stats.ts";
 export { createZswap } from "./create_zswap.ts";
 export { SwapFileIoError } from "./errors.ts";
-export {
-  RealExecutor,
-  type RealExecutorOptions,
-  type RunSyncOptions,
-  WouldBlockError,
-} from "./executor.ts";
+export { RealExecutor, type RealExecutorOptions, type RunSyncOptions } from "./executor.ts";
 export { FAULT_KINDS, type FaultCounts, type FaultKind, type FaultOptions } from "./faults.ts";
 export { FileStorage, type FileStorageOptions, SwapFileError } from "./file_storage.ts";
+export { WouldBlockError } from "./would_block.ts";
 export {
   type CreateZswapOptions,
   type DerivedStats,

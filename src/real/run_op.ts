@@ -6,7 +6,8 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import { asZswapError } from "./errors.ts";
-import { type RealExecutor, type RunSyncOptions, WouldBlockError } from "./executor.ts";
+import type { RealExecutor, RunSyncOptions } from "./executor.ts";
+import { WouldBlockError } from "./would_block.ts";
 
 const SYNC_IO: RunSyncOptions = { syncIo: true };
 const ASYNC_IO: RunSyncOptions = { syncIo: false };

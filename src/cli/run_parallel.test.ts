@@ -12,10 +12,10 @@ import type { RunResult } from "./run_result.ts";
 
 const base: RunConfig = runConfigWith({ sizeBytes: 2 * 2 ** 20, seed: 3, zsmallocStats: true });
 
-/** What must be equal: everything but the timings and the temporary swap file's name. */
+/** What must be equal: everything but the timings, the temporary swap file's name and the mode. */
 function comparable(r: RunResult) {
   const { phases: _p, config, end, ...rest } = r;
-  const { swapFile: _f, ...cfg } = config;
+  const { swapFile: _f, parallel: _m, ...cfg } = config;
   const { path: _q, ...file } = end.swapFile;
   return { ...rest, config: cfg, end: { ...end, swapFile: file } };
 }
@@ -24,6 +24,11 @@ async function both(o: Partial<RunConfig>): Promise<RunResult> {
   const one = await runJob({ ...base, ...o });
   const par = await runJob({ ...base, ...o, parallel: true });
   assert.ok(one.verification.ok && par.verification.ok);
+  assert.deepEqual(
+    [one.config.parallel, par.config.parallel],
+    [false, true],
+    "--json says the mode",
+  );
   assert.deepEqual(comparable(par), comparable(one));
   return one;
 }

@@ -46,6 +46,8 @@ export interface RunResult {
     readonly cpus: number;
     readonly swapFile: string;
     readonly verifySwap: boolean;
+    /** --parallel: one worker thread per CPU (docs/multicore.md). */
+    readonly parallel: boolean;
   };
   readonly phases: { readonly swapOut: PhaseResult; readonly swapIn: PhaseResult };
   /** The pool as swap-out left it (every page out). */
@@ -129,6 +131,7 @@ export function runResult(config: RunConfig, m: RunMeasurements): RunResult {
       cpus: m.cpus,
       swapFile: m.swapFile,
       verifySwap: config.verifySwap,
+      parallel: config.parallel === true,
     },
     phases: {
       swapOut: phase(sizeBytes, m.swapOutSeconds, clock1 - clock0),

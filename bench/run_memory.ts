@@ -14,7 +14,7 @@
  */
 import { totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import type { RunConfig } from "../src/cli/run_config.ts";
+import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
 import { runJob } from "../src/cli/run_job.ts";
 import { parseSize } from "../src/workload/corpus.ts";
 
@@ -22,28 +22,12 @@ const PER_PAGE_BYTES = 32;
 const MiB = 2 ** 20;
 
 function config(overrides: Partial<RunConfig>): RunConfig {
-  return {
-    corpusFile: null,
+  return runConfigWith({
     sizeBytes: 4 * MiB,
-    seed: 1,
-    compressor: "lz4",
-    profile: "7.3",
-    maxPoolPercent: 20,
-    acceptThresholdPercent: 90,
-    shrinker: false,
     totalRamBytes: totalmem(),
     cpus: undefined,
-    swapFile: undefined,
-    force: false,
-    verifySwap: false,
-    memcgMaxBytes: null,
-    json: true,
-    zsmallocStats: false,
-    hotplug: false,
-    switchCompressorEvery: 0,
-    faults: null,
     ...overrides,
-  };
+  });
 }
 
 function gc(): void {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync } from "node:zlib";
-import type { RunConfig } from "../../src/cli/run_config.ts";
+import { runConfigWith } from "../../src/cli/run_config.ts";
 import { runJob } from "../../src/cli/run_job.ts";
 import type { RunResult } from "../../src/cli/run_result.ts";
 import type { Profile } from "../../src/zswap/params.ts";
@@ -94,27 +94,17 @@ export interface RunSpec {
 
 /** `zswap-ts run --json` on the corpus in one configuration (one CPU, as the VM's one vCPU). */
 export async function runSpec(corpusPath: string, s: RunSpec): Promise<RunResult> {
-  const config: RunConfig = {
+  // run's defaults (runConfigWith) but for what the VM runs set.
+  const config = runConfigWith({
     corpusFile: corpusPath,
     sizeBytes: 0,
-    seed: 1,
     compressor: s.compressor,
     profile: s.profile,
     maxPoolPercent: s.maxPoolPercent,
-    acceptThresholdPercent: 90,
-    shrinker: false,
     totalRamBytes: s.totalRamBytes,
     cpus: 1,
-    swapFile: undefined,
-    force: false,
-    verifySwap: false,
     memcgMaxBytes: s.memcgMaxBytes,
-    faults: null,
-    json: true,
-    zsmallocStats: false,
-    hotplug: false,
-    switchCompressorEvery: 0,
-  };
+  });
   return await runJob(config);
 }
 

@@ -219,7 +219,7 @@ async function swapOutPage(zswap: ZswapInstance, page: Uint8Array): Promise<Swap
   } catch (e) {
     if (e instanceof ZswapWouldBlockError)
       return await settleOrNull(e.pending as Promise<SwapSlot>);
-    if (e instanceof ZswapError && isDiskError(e)) return null;
+    if (e instanceof ZswapError && staysInMemory(e)) return null;
     throw e;
   }
 }
@@ -228,7 +228,7 @@ async function settleOrNull(p: Promise<SwapSlot>): Promise<SwapSlot | null> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof ZswapError && isDiskError(e)) return null;
+    if (e instanceof ZswapError && staysInMemory(e)) return null;
     throw e;
   }
 }
@@ -237,7 +237,7 @@ async function settleOrNull(p: Promise<SwapSlot>): Promise<SwapSlot | null> {
  * A page that stays in memory: a failed write to the swap file (as opposed to no free slot in
  * it), or a page zswap refused whose memcg has memory.zswap.writeback 0 (EAGAIN).
  */
-function isDiskError(e: ZswapError): boolean {
+function staysInMemory(e: ZswapError): boolean {
   return e.code === "EAGAIN" || (e.cause instanceof SwapFileIoError && e.cause.op === "write");
 }
 

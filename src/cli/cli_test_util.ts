@@ -1,6 +1,6 @@
 // Running a subcommand in process, or the real binary, for the CLI tests.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
@@ -53,6 +53,14 @@ export interface Ran {
 /** Runs the real binary, `zswap-ts ...args`, as a child process (bin/zswap-ts.js; ZSWAP_TS_BIN overrides it). */
 export function zswapTs(...args: string[]): Promise<Ran> {
   return nodeProcess([bin, ...args]);
+}
+
+/**
+ * Runs the real binary synchronously, in `cwd` (the repository unless given): for tests that
+ * drive it step by step and read `status`, `stdout` and `stderr`.
+ */
+export function zswapTsSync(args: readonly string[], cwd = repo): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
 }
 
 /** Runs `node ...args` in the repository, with `env` added to this process's environment. */

@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { zswapTsSync } from "./cli_test_util.ts";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = fileURLToPath(new URL("../../bin/zswap-ts.js", import.meta.url));
 
-function zswapTs(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: "utf8" });
-}
+const zswapTs = (...args: string[]) => zswapTsSync(args);
 
 describe("zswap-ts check and replay", () => {
   it("reports the 6.12 use-after-free in the kernel's format, exits 1, and replays it exactly", () => {

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { cyrb53 } from "../sim/trace.ts";
+import { zswapTsSync } from "./cli_test_util.ts";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const bin = fileURLToPath(new URL("../../bin/zswap-ts.js", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "zswap-merge-"));
 
-function zswapTs(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: "utf8" });
-}
+const zswapTs = (...args: string[]) => zswapTsSync(args);
 
 /** The report without its timing ("in 12 ms", "12 ms"). */
 const untimed = (s: string) => s.replace(/,? (in )?\d+ ms/g, "").replace(/"timeMs": \d+/g, "");

@@ -3,20 +3,16 @@
  * `zswap-ts/design`, in every module flavour a project may use, through the real binary.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { zswapTsSync } from "./cli_test_util.ts";
 
-const bin = fileURLToPath(new URL("../../bin/zswap-ts.js", import.meta.url));
 /** A folder outside the repository, with no package.json: a plain CommonJS context. */
 const dir = mkdtempSync(join(tmpdir(), "zswap-ts-design-"));
 
-function zswapTs(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8" });
-}
+const zswapTs = (...args: string[]) => zswapTsSync(args, dir);
 
 const D0_COPIES: Record<string, string> = {
   "esm.mjs": `import { D0, defineDesign } from "zswap-ts/design";\nexport default defineDesign({ ...D0, name: "EsmD0" });\n`,

@@ -31,11 +31,15 @@ export const EXACT = [
   "swpout_zero",
 ] as const;
 
-/** Relative tolerance of compressed bytes, per compressor (the issue's bounds). */
+/**
+ * Relative tolerance of compressed bytes, per compressor: the issue's bounds, except lzo, whose
+ * compressor is the kernel's own LZO1X-1 ported (lzo1x_kernel.ts), so its bytes are exact (the
+ * issue allowed 0.5%; the minilzo binding was 0.25% short).
+ */
 export const BYTES_TOLERANCE: Readonly<Record<string, number>> = {
   lz4: 0.001,
   zstd: 0.001,
-  lzo: 0.005,
+  lzo: 0,
   deflate: 0.005,
 };
 export const POOL_TOLERANCE = 0.01;

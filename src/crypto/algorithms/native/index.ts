@@ -51,7 +51,8 @@ export function nativeCompressorFactoriesFor(kernel: CryptoKernel): readonly Com
 
 /** Kernel compressors zswap accepts that no binding here implements. */
 export const unavailableCompressors: Readonly<Record<string, string>> = {
-  "lzo-rle": "no decompressor here reads its zero runs (the lzo binding, minilzo 2.09, has no run-length variant); not emulated",
+  "lzo-rle":
+    "no decompressor here reads its zero runs (the lzo binding, minilzo 2.09, has no run-length variant); not emulated",
   "842": "no binding",
 };
 

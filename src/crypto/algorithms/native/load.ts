@@ -134,6 +134,17 @@ export const loadZstd = loadOnce<ZstdBinding>(
   () => require("zstd-napi/binding") as ZstdBinding,
 );
 
+/**
+ * zstd 1.5.6 (zstd-napi 0.0.8, installed under the alias `zstd-napi-1.5.6`), for the 6.12
+ * profile: Debian's 6.12.117 compresses with an older lib/zstd than 7.3.4's 1.5.7, and at
+ * 6.12's parameters 1.5.7 finds other matches on a few pages (docs/compressors.md).
+ */
+export const loadZstd156 = loadOnce<ZstdBinding>(
+  "zstd (6.12: zstd 1.5.6)",
+  "zstd-napi-1.5.6",
+  () => require("zstd-napi-1.5.6/binding") as ZstdBinding,
+);
+
 /** node:zlib, for deflate. */
 export const zlib: typeof nodeZlib = nodeZlib;
 

@@ -1,5 +1,5 @@
 /**
- * zstd (crypto/zstd.c) over zstd-napi's low-level binding.
+ * zstd (crypto/zstd.c) over zstd-napi's low-level binding (zstd 1.5.7; the 6.12 profile: 1.5.6).
  *
  * The kernel compresses a one-segment request (a page into one buffer) with
  *   zstd_compress_cctx(cctx, dst, dlen, src, slen, &params),
@@ -22,6 +22,7 @@ import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
 import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import {
   loadZstd,
+  loadZstd156,
   ZSTD_DST_SIZE_TOO_SMALL,
   type ZstdBinding,
   type ZstdCCtx,
@@ -52,10 +53,13 @@ export const ZSTD_KERNEL_PARAMS = {
 /**
  * 6.12's crypto/zstd.c: zstd_get_params(ZSTD_DEF_LEVEL, 0), the level-3 row for an unknown
  * source size (clevels.h "default" table), given to zstd_compress_cctx. Shrunk to a page as
- * ZSTD_compress2 does, it differs from the later row only in minMatch (5, not 4): measured on
- * the public corpus, 10,123,568 bytes against the kernel's 10,125,882 (-0.02%); the unshrunk
- * tables (hashLog 17, chainLog 16) give 10,102,737 (-0.23%), so the kernel's zstd shrinks too.
- * The workspace (zstd_cctx_workspace_bound of these parameters) decides no output byte.
+ * ZSTD_compress2 does, it differs from the later row only in minMatch (5, not 4). 6.12's
+ * lib/zstd predates zstd 1.5.7 (the version 7.3.4 carries and zstd-napi 0.0.13 bundles), and
+ * at these parameters 1.5.7 finds other matches: on the public corpus zstd 1.5.7 gives
+ * 10,123,568 bytes, zstd 1.5.6 and 1.5.5 give 10,125,882, the 6.12 kernel's figure to the byte,
+ * so this profile compresses with zstd 1.5.6 (zstd-napi 0.0.8 under the alias zstd-napi-1.5.6).
+ * The unshrunk tables (hashLog 17, chainLog 16) gave 10,102,737 (-0.23%), so the kernel's zstd
+ * shrinks too. The workspace (zstd_cctx_workspace_bound of these parameters) decides no byte.
  */
 export const ZSTD_KERNEL_PARAMS_6_12 = {
   ...ZSTD_KERNEL_PARAMS,
@@ -117,7 +121,7 @@ export const zstdCompressorFactory: CompressorFactory = {
 export const zstd612CompressorFactory: CompressorFactory = {
   name: "zstd",
   kernelParams:
-    "6.12: ZSTD_DEF_LEVEL 3; zstd_get_params(3, 0) = dfast wlog 21 clog 16 hlog 17 slog 1 mml 5; content size on, checksum off",
+    "6.12: ZSTD_DEF_LEVEL 3; zstd_get_params(3, 0) = dfast wlog 21 clog 16 hlog 17 slog 1 mml 5; content size on, checksum off; zstd 1.5.6",
   kernelNoSpaceErrno: -EINVAL,
-  create: () => new ZstdBackend(loadZstd(), ZSTD_KERNEL_PARAMS_6_12),
+  create: () => new ZstdBackend(loadZstd156(), ZSTD_KERNEL_PARAMS_6_12),
 };

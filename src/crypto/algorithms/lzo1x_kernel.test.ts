@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { LZO_E_OUTPUT_OVERRUN, lzo1xCompressSafe, lzo1xWorkMemory } from "./lzo1x_kernel.ts";
 import { loadLzo } from "./native/load.ts";
+import { compressorInputs as inputs } from "./pages_test_util.ts";
 
 const lzo = loadLzo();
 const wrkmem = lzo1xWorkMemory();
@@ -18,22 +19,6 @@ function decompress(c: Uint8Array, n: number): Uint8Array {
   assert.equal(r.len, n);
   return out;
 }
-
-/** Inputs lzo meets: random bytes, repeated phrases, zero and byte runs, of any length. */
-const inputs = fc.oneof(
-  fc.uint8Array({ maxLength: 5000 }),
-  fc
-    .tuple(
-      fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }),
-      fc.array(fc.nat(7), { maxLength: 4000 }),
-    )
-    .map(([words, picks]) =>
-      Uint8Array.from(picks.flatMap((i) => [...(words[i % words.length] as Uint8Array)])),
-    ),
-  fc
-    .array(fc.tuple(fc.nat(255), fc.integer({ min: 1, max: 600 })), { maxLength: 40 })
-    .map((runs) => Uint8Array.from(runs.flatMap(([b, n]) => new Array<number>(n).fill(b)))),
-);
 
 describe("lzo1x_kernel: the kernel's LZO1X-1 compressor", () => {
   test("every output decompresses to its input (minilzo's decoder), lengths 0 and up", () => {

@@ -3,6 +3,7 @@
  * machine, from a fixed-seed PRNG written here (mulberry32), so pinned compressed lengths mean
  * something in CI.
  */
+import fc from "fast-check";
 
 export const PAGE_SIZE = 4096;
 
@@ -274,3 +275,22 @@ export function mixedPages(count: number, seed = 42): Uint8Array[] {
   }
   return pages;
 }
+
+/**
+ * Inputs a compressor meets, for property tests: random bytes, repeated phrases, and runs of
+ * one byte, of any length up to a few KiB.
+ */
+export const compressorInputs = fc.oneof(
+  fc.uint8Array({ maxLength: 5000 }),
+  fc
+    .tuple(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.nat(7), { maxLength: 4000 }),
+    )
+    .map(([words, picks]) =>
+      Uint8Array.from(picks.flatMap((i) => [...(words[i % words.length] as Uint8Array)])),
+    ),
+  fc
+    .array(fc.tuple(fc.nat(255), fc.integer({ min: 1, max: 600 })), { maxLength: 40 })
+    .map((runs) => Uint8Array.from(runs.flatMap(([b, n]) => new Array<number>(n).fill(b)))),
+);

@@ -85,7 +85,9 @@ describe("zswap-ts claims", () => {
   it("--only NAME --json prints that row with its computed verdict", async () => {
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+    // Only the command's text: the test runner's own events (binary) still go out.
+    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) =>
+      typeof s === "string" ? out.push(s) > 0 : write(s, ...rest)) as typeof process.stdout.write;
     try {
       assert.equal(await main(["node", "zswap-ts", "claims", "--only", "zero-init", "--json"]), 0);
     } finally {
@@ -101,7 +103,8 @@ describe("zswap-ts claims", () => {
   it("--only with an unknown name lists the names and exits 2", async () => {
     const err: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
+    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) =>
+      typeof s === "string" ? err.push(s) > 0 : write(s, ...rest)) as typeof process.stderr.write;
     try {
       assert.equal(await main(["node", "zswap-ts", "claims", "--only", "nope"]), 2);
     } finally {

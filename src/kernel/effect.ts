@@ -79,6 +79,13 @@ export const NO_EFFECTS: Op<undefined> = {
  * generator would be two larger ones; `yield*` sees it finished at once, with `value`.
  */
 export function returned<T>(value: T): Op<T> {
+  // Returned is immutable, so the common results are shared (no allocation on the hot paths).
+  if (value === true) return RETURNED_TRUE as unknown as Op<T>;
+  if (value === false) return RETURNED_FALSE as unknown as Op<T>;
+  if (typeof value === "number" && value >= 0 && value <= RETURNED_INTS_MAX && value % 1 === 0) {
+    const shared = (RETURNED_INTS[value] ??= new Returned(value));
+    return shared as unknown as Op<T>;
+  }
   return new Returned(value) as unknown as Op<T>;
 }
 
@@ -97,6 +104,102 @@ class Returned<T> {
   [Symbol.iterator](): this {
     return this;
   }
+}
+
+const RETURNED_TRUE = new Returned(true);
+const RETURNED_FALSE = new Returned(false);
+/** Small non-negative integers (lengths up to a page, page counts) are shared too, made on first use. */
+const RETURNED_INTS_MAX = 4096;
+const RETURNED_INTS: (Returned<number> | undefined)[] = new Array(RETURNED_INTS_MAX + 1);
+
+/**
+ * `op`, then the operation `rest(value, a, b, c, d, e)` builds from op's result: how a function
+ * that is not a generator calls an operation in its middle. `op` is started here, which is where
+ * `yield* op` would start it. When it finishes without an effect (on the real hot path it always
+ * does), `rest` runs at once and its operation is the result: no generator is made. Otherwise a
+ * generator yields op's remaining effects and then rest's, exactly as `yield*` would have.
+ *
+ * `rest` gets what it needs as arguments rather than by closure, so that the fast path allocates
+ * nothing (a closure and its context cost as much as the generator they replace).
+ *
+ * @example
+ * // function* f(k) { const ctx = yield* acquire(k); return yield* work(k, ctx); }  becomes
+ * function f(k: Kernel): Op<number> { return andThen(acquire(k), afterAcquire, k); }
+ * function afterAcquire(ctx: Ctx, k: Kernel): Op<number> { return work(k, ctx); }
+ */
+export function andThen<T, U, A, B, C, D, E, F, G>(
+  op: Op<T>,
+  rest: Rest<T, U, A, B, C, D, E, F, G>,
+  a?: A,
+  b?: B,
+  c?: C,
+  d?: D,
+  e?: E,
+  f?: F,
+  g?: G,
+): Op<U> {
+  const r = op.next();
+  if (r.done === true) return rest(r.value, a as A, b as B, c as C, d as D, e as E, f as F, g as G);
+  return andThenSlow(op, r, rest, a, b, c, d, e, f, g);
+}
+
+/** For andThen: after the operation, return `value` (what the operation returned is dropped). */
+export function returnedAfter<T>(_: unknown, value: T): Op<T> {
+  return returned(value);
+}
+
+/** What andThen calls with op's result and its own arguments. */
+type Rest<T, U, A, B, C, D, E, F, G> = (
+  value: T,
+  a: A,
+  b: B,
+  c: C,
+  d: D,
+  e: E,
+  f: F,
+  g: G,
+) => Op<U>;
+
+function* andThenSlow<T, U, A, B, C, D, E, F, G>(
+  op: Op<T>,
+  first: IteratorResult<Effect, T>,
+  rest: Rest<T, U, A, B, C, D, E, F, G>,
+  ...args: [A?, B?, C?, D?, E?, F?, G?]
+): Op<U> {
+  const [a, b, c, d, e, f, g] = args;
+  return yield* rest(
+    yield* resumeOp(op, first),
+    a as A,
+    b as B,
+    c as C,
+    d as D,
+    e as E,
+    f as F,
+    g as G,
+  );
+}
+
+/**
+ * The rest of `op` after it yielded `first`: what `yield*` does from there on (answers go in,
+ * thrown errors go in through op.throw, and an early return of the caller returns op too).
+ */
+export function* resumeOp<T>(op: Op<T>, first: IteratorResult<Effect, T>): Op<T> {
+  let r = first;
+  try {
+    while (r.done !== true) {
+      let input: unknown;
+      try {
+        input = yield r.value;
+      } catch (e) {
+        r = op.throw(e);
+        continue;
+      }
+      r = op.next(input);
+    }
+  } finally {
+    if (r.done !== true) op.return(undefined as T);
+  }
+  return r.value;
 }
 
 /** A yield point that does nothing else: the scheduler may preempt or migrate here. */

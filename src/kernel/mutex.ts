@@ -5,7 +5,7 @@
  * stealing). That only removes schedules where a newcomer overtakes a waiter, which the
  * lifecycle bugs do not depend on.
  */
-import { type Op, pointLabel, sched } from "./effect.ts";
+import { NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { mightSleep } from "./memory.ts";
@@ -69,7 +69,8 @@ export function mutexLock(k: Kernel, m: Mutex): Op<void> {
 function mutexTakeFree(k: Kernel, m: Mutex): Op<void> {
   m.owner = k.task;
   traceLock(k, "mutex_lock", m.name);
-  return preemptPoint(k, "lock", pointLabel("acquired", m.name));
+  // The label is looked up only when some point is on (never in real mode).
+  return k.pointMask === 0 ? NO_EFFECTS : preemptPoint(k, "lock", pointLabel("acquired", m.name));
 }
 
 function* mutexLockSlow(k: Kernel, m: Mutex): Op<void> {

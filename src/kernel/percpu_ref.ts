@@ -20,7 +20,7 @@
  * killed and no switch in flight". The kernel detects a put below zero only once it is in
  * atomic mode; the model reports it at once.
  */
-import { type Op, pointLabel, sched } from "./effect.ts";
+import { NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { GFP_KERNEL, type KObj, kfree, kmalloc, use } from "./memory.ts";
 import { preemptPoint } from "./points.ts";
@@ -94,7 +94,10 @@ export function percpuRefPut(k: Kernel, ref: PercpuRef): Op<void> {
   ref.count--;
   // The caller may be preempted right after its put; the reference it dropped may have been
   // the one that kept the object alive for a moment longer.
-  if (ref.count > 0) return preemptPoint(k, "ref", pointLabel("percpu_ref_put", ref.label));
+  if (ref.count > 0)
+    return k.pointMask === 0
+      ? NO_EFFECTS
+      : preemptPoint(k, "ref", pointLabel("percpu_ref_put", ref.label));
   return percpuRefLastPut(k, ref);
 }
 

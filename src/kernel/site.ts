@@ -44,6 +44,46 @@ export function traced<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
   return k.instrumented ? tracedFrame(k, name, op) : op;
 }
 
+/** An operation written as a plain function that returns an Op, with up to four arguments. */
+export type OpCall<T, A, B, C, D> = (k: Kernel, a: A, b: B, c: C, d: D) => Op<T>;
+
+/**
+ * traced() for a body that is a plain function returning an Op (it does its work up to its
+ * first effect at the call): instrumented, the body is called inside the frame, as a generator
+ * body would start there; otherwise it is called at once, and no frame and no generator are made.
+ */
+export function tracedCall<A, B, C, D, T>(
+  k: Kernel,
+  name: string,
+  body: OpCall<T, A, B, C, D>,
+  a: A,
+  b: B,
+  c: C,
+  d: D,
+): Op<T> {
+  return k.instrumented ? tracedBody(k, name, body, a, b, c, d) : body(k, a, b, c, d);
+}
+
+function* tracedBody<A, B, C, D, T>(
+  k: Kernel,
+  name: string,
+  body: OpCall<T, A, B, C, D>,
+  a: A,
+  b: B,
+  c: C,
+  d: D,
+): Op<T> {
+  const t = k.task;
+  t.callStack.push(name);
+  t.stackSnapshot = null;
+  try {
+    return yield* body(k, a, b, c, d);
+  } finally {
+    t.callStack.pop();
+    t.stackSnapshot = null;
+  }
+}
+
 function* tracedFrame<T>(k: Kernel, name: string, op: Op<T>): Op<T> {
   const t = k.task;
   t.callStack.push(name);

@@ -11,7 +11,7 @@
  * zswap sits above this layer (imports flow downward), so the swap layer calls it through
  * `SwapHooks`, which zswap registers at setup.
  */
-import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
+import { andThen, NO_EFFECTS, type Op, returned, returnedAfter } from "../kernel/effect.ts";
 import { EAGAIN, EEXIST, EIO, ENOENT, ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
@@ -191,7 +191,8 @@ export function swapCacheAllocFolio(k: Kernel, swp: SwpEntry, memcg: Memcg | nul
  * swap_writeout() of a locked swapcache folio: zero pages go to the bitmap, otherwise zswap,
  * otherwise the device. Returns 0 or a negative errno (the folio then stays dirty in memory).
  */
-export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
+export function swapWriteout(k: Kernel, folio: Folio): Op<number> {
+  // Not a generator (see andThen): on the real hot path every step finishes at the call.
   const s = swapState(k);
   const dev = swapDevice(k, folio.swap.type);
   const off = folio.swap.offset;
@@ -200,13 +201,35 @@ export function* swapWriteout(k: Kernel, folio: Folio): Op<number> {
     s.events.swpout_zero += folio.nrPages;
     // A stale zswap copy must not survive a zero write (the kernel invalidates via zswap_store's
     // disabled path only when it is called; the zero path skips it, so drop stale copies here).
-    if (s.hooks !== null)
-      for (let i = 0; i < folio.nrPages; i++)
-        yield* s.hooks.invalidate(k, swpEntry(dev.type, off + i));
-    return 0;
+    if (s.hooks === null) return returned(0);
+    if (folio.nrPages === 1)
+      return andThen(s.hooks.invalidate(k, swpEntry(dev.type, off)), returnedAfter, 0);
+    return invalidateZeroFolio(k, s.hooks, dev, folio);
   }
   for (let i = 0; i < folio.nrPages; i++) dev.zeromap[off + i] = 0;
-  if (s.hooks !== null && (yield* s.hooks.store(k, folio))) return 0;
+  if (s.hooks === null) return writeoutToDevice(k, dev, folio);
+  return andThen(s.hooks.store(k, folio), zswapStored, k, dev, folio);
+}
+
+function zswapStored(stored: boolean, k: Kernel, dev: SwapDevice, folio: Folio): Op<number> {
+  return stored ? returned(0) : writeoutToDevice(k, dev, folio);
+}
+
+function* invalidateZeroFolio(
+  k: Kernel,
+  hooks: SwapHooks,
+  dev: SwapDevice,
+  folio: Folio,
+): Op<number> {
+  for (let i = 0; i < folio.nrPages; i++)
+    yield* hooks.invalidate(k, swpEntry(dev.type, folio.swap.offset + i));
+  return 0;
+}
+
+/** swap_writeout()'s last resort: the folio's pages are written to the swap device. */
+function* writeoutToDevice(k: Kernel, dev: SwapDevice, folio: Folio): Op<number> {
+  const s = swapState(k);
+  const off = folio.swap.offset;
   // memory.zswap.writeback=0 also forbids swapping to the device after a rejected store: the
   // folio stays in memory, dirty (AOP_WRITEPAGE_ACTIVATE).
   if (folio.memcg !== null && !folio.memcg.writebackEnabled()) return -EAGAIN;
@@ -232,27 +255,43 @@ export function* swapOut(
   memcg: Memcg | null,
   copy = true,
 ): Op<SwpEntry | number> {
+  return yield* swapOutCall(k, type, data, memcg, copy);
+}
+
+/**
+ * swapOut's body as a plain function that returns an Op (see andThen): what runs before its
+ * first effect runs at the call. For an executor that calls it once the task is current
+ * (RealExecutor.runSyncCall), so that a page swapped out makes no generator at all.
+ */
+export function swapOutCall(
+  k: Kernel,
+  type: number,
+  data: Uint8Array,
+  memcg: Memcg | null,
+  copy: boolean,
+): Op<SwpEntry | number> {
   const dev = swapDevice(k, type);
   const nr = data.length / PAGE_SIZE;
   if (!Number.isInteger(nr) || nr < 1)
     throw new RangeError(`swapOut: expected a multiple of ${PAGE_SIZE} bytes, got ${data.length}`);
   const start = dev.allocRange(nr);
-  if (start < 0) return -ENOSPC;
+  if (start < 0) return returned(-ENOSPC);
   for (let i = 0; i < nr; i++) dev.count[start + i] = 1;
   dev.nrFree -= nr;
   const folio = new Folio(swpEntry(type, start), nr, memcg, copy ? data.slice() : data);
   folio.dirty = true;
   swapcacheAdd(k, dev, folio);
-  const ret = yield* swapWriteout(k, folio);
+  return andThen(swapWriteout(k, folio), writtenOut, k, dev, folio);
+}
+
+function writtenOut(ret: number, k: Kernel, dev: SwapDevice, folio: Folio): Op<SwpEntry | number> {
   folioUnlock(k, folio);
   if (ret < 0) {
     // The data could not be written: release the slots, the caller keeps the page.
-    for (let i = 0; i < nr; i++) dev.count[start + i] = 0;
-    yield* swapcacheDelete(k, dev, folio);
-    return ret;
+    for (let i = 0; i < folio.nrPages; i++) dev.count[folio.swap.offset + i] = 0;
+    return andThen(swapcacheDelete(k, dev, folio), returnedAfter, ret);
   }
-  yield* swapcacheDelete(k, dev, folio);
-  return folio.swap;
+  return andThen(swapcacheDelete(k, dev, folio), returnedAfter, folio.swap);
 }
 
 /**
@@ -295,8 +334,32 @@ export function* swapIn(
   memcg: Memcg | null,
   dst?: Uint8Array,
 ): Op<Uint8Array | number> {
-  const s = swapState(k);
+  return yield* swapInCall(k, swp, memcg, dst);
+}
+
+/**
+ * swapIn's body as a plain function that returns an Op (see andThen and swapOutCall): a page
+ * swapped in from zswap makes no generator.
+ */
+export function swapInCall(
+  k: Kernel,
+  swp: SwpEntry,
+  memcg: Memcg | null,
+  dst: Uint8Array | undefined,
+): Op<Uint8Array | number> {
   const dev = swapDevice(k, swp.type);
+  if (dev.swapcache.get(swp.offset) !== undefined) return swapInCached(k, dev, swp, memcg, dst);
+  return swapInNew(k, dev, swp, memcg, dst);
+}
+
+/** The slot has a swapcache folio: wait for it, and take the page from it if it is uptodate. */
+function* swapInCached(
+  k: Kernel,
+  dev: SwapDevice,
+  swp: SwpEntry,
+  memcg: Memcg | null,
+  dst: Uint8Array | undefined,
+): Op<Uint8Array | number> {
   for (;;) {
     const cached = dev.swapcache.get(swp.offset);
     if (cached === undefined) break;
@@ -313,33 +376,83 @@ export function* swapIn(
       return bytes;
     }
   }
-  if (!dev.inUse(swp.offset)) return -ENOENT;
+  return yield* swapInNew(k, dev, swp, memcg, dst);
+}
+
+/** No swapcache folio: a new one, filled from the zero bitmap, zswap or the device. */
+function swapInNew(
+  k: Kernel,
+  dev: SwapDevice,
+  swp: SwpEntry,
+  memcg: Memcg | null,
+  dst: Uint8Array | undefined,
+): Op<Uint8Array | number> {
+  const s = swapState(k);
+  if (!dev.inUse(swp.offset)) return returned(-ENOENT);
   const folio = new Folio(swp, 1, memcg, dst);
   swapcacheAdd(k, dev, folio);
-  let ret = 0;
   if (dev.zeromap[swp.offset]) {
     s.events.swpin_zero++;
     // folio_zero_range(): a new folio's page is zeroed already, a caller's `dst` is not.
     if (dst !== undefined) dst.fill(0);
     folio.uptodate = true;
-  } else {
-    ret = s.hooks !== null ? yield* s.hooks.load(k, folio) : -ENOENT;
-    if (ret === -ENOENT) {
-      ret = yield* storageRead(dev.storage, swp.offset, folio.page(0));
-      if (ret === 0) {
-        s.events.pswpin++;
-        if (memcg !== null) memcg.nrDiskSwapins++;
-        folio.uptodate = true;
-      }
-    }
+    return swapInFilled(0, k, dev, folio, dst);
   }
+  if (s.hooks === null) return zswapLoaded(-ENOENT, k, dev, folio, memcg, dst);
+  return andThen(s.hooks.load(k, folio), zswapLoaded, k, dev, folio, memcg, dst);
+}
+
+/** zswap_load() returned `ret`: -ENOENT means the page is on the device. */
+function zswapLoaded(
+  ret: number,
+  k: Kernel,
+  dev: SwapDevice,
+  folio: Folio,
+  memcg: Memcg | null,
+  dst: Uint8Array | undefined,
+): Op<Uint8Array | number> {
+  if (ret !== -ENOENT) return swapInFilled(ret, k, dev, folio, dst);
+  return andThen(readFromDevice(k, dev, folio, memcg), swapInFilled, k, dev, folio, dst);
+}
+
+function* readFromDevice(
+  k: Kernel,
+  dev: SwapDevice,
+  folio: Folio,
+  memcg: Memcg | null,
+): Op<number> {
+  const ret = yield* storageRead(dev.storage, folio.swap.offset, folio.page(0));
+  if (ret === 0) {
+    swapState(k).events.pswpin++;
+    if (memcg !== null) memcg.nrDiskSwapins++;
+    folio.uptodate = true;
+  }
+  return ret;
+}
+
+/** The folio was filled (ret 0) or not: out of the swapcache, then the slot is freed. */
+function swapInFilled(
+  ret: number,
+  k: Kernel,
+  dev: SwapDevice,
+  folio: Folio,
+  dst: Uint8Array | undefined,
+): Op<Uint8Array | number> {
   // zswap_load unlocks the folio itself on every outcome but -ENOENT; we unlock here for all.
   if (folio.owner === k.task) folioUnlock(k, folio);
   const bytes = dst === undefined ? folio.data.slice() : folio.data;
-  yield* swapcacheDelete(k, dev, folio);
-  if (ret < 0 || !folio.uptodate) return ret < 0 ? ret : -EIO;
-  yield* swapFreeNow(k, swp);
-  return bytes;
+  return andThen(swapcacheDelete(k, dev, folio), swapInDone, k, folio, ret, bytes);
+}
+
+function swapInDone(
+  _: unknown,
+  k: Kernel,
+  folio: Folio,
+  ret: number,
+  bytes: Uint8Array,
+): Op<Uint8Array | number> {
+  if (ret < 0 || !folio.uptodate) return returned(ret < 0 ? ret : -EIO);
+  return andThen(swapFreeNow(k, folio.swap), returnedAfter, bytes);
 }
 
 function copyPage(dst: Uint8Array, src: Uint8Array): Uint8Array {

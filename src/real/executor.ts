@@ -34,8 +34,9 @@
  * const n = ex.runSync("store", 0, zswapStore(k, pool, page)); // hot path: no promise
  * const m = await ex.run("writeback", 1, zswapWritebackEntry(k, pool, entry)); // may await I/O
  */
-import type { ChooseEffect, Effect, Op } from "../kernel/effect.ts";
+import { type ChooseEffect, type Effect, NO_EFFECTS, type Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { OpCall } from "../kernel/site.ts";
 import { Task } from "../kernel/task.ts";
 import { WouldBlockError } from "./would_block.ts";
 
@@ -167,15 +168,37 @@ export class RealExecutor {
    * so callers that can block should use `run`, or fall back to `await e.pending`.
    */
   runSync<T>(name: string, cpu: number, op: Op<T>, options?: RunSyncOptions): T {
+    return this.runSyncCall(name, cpu, opItself, op, undefined, undefined, undefined, options);
+  }
+
+  /**
+   * runSync of the operation `start(k, a, b, c, d)` returns, called once the new task is current:
+   * for an operation written as a plain function that returns an Op (it does its work up to
+   * its first effect at the call, see andThen in kernel/effect.ts), which must run on its task.
+   * On the real hot path (swap out, swap in) it then makes no generator at all.
+   */
+  runSyncCall<T, A, B, C, D>(
+    name: string,
+    cpu: number,
+    start: OpCall<T, A, B, C, D>,
+    a: A,
+    b: B,
+    c: C,
+    d: D,
+    options?: RunSyncOptions,
+  ): T {
     const k = this.k;
-    const task = this.newTask(name, cpu, op, this.spare);
+    const task = this.newTask(name, cpu, NO_EFFECTS, this.spare);
     this.spare = null;
     const syncIo = options?.syncIo === true;
     const prev = k.current;
     let r: IteratorResult<Effect, T>;
+    let op: Op<T> = NO_EFFECTS as Op<T>;
     let steps = 0;
     k.current = task;
     try {
+      op = start(k, a, b, c, d);
+      task.body = op;
       r = op.next();
       while (!r.done) {
         const e = r.value;
@@ -398,6 +421,11 @@ export class RealExecutor {
       `RealExecutor: operation '${t.name}' exceeded ${this.stepsMax} effects without finishing (a livelock, or raise stepsMax)`,
     );
   }
+}
+
+/** runSync's `start`: the operation was made by the caller. */
+function opItself<T>(_k: Kernel, op: Op<T>): Op<T> {
+  return op;
 }
 
 /** Answers an io effect with its synchronous side; what that throws is thrown into the op. */

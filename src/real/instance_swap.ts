@@ -5,11 +5,11 @@
  */
 import { EIO } from "../kernel/errno.ts";
 import { faultInject } from "../kernel/fault_inject.ts";
-import { swapFree, swapIn, swapOut } from "../mm/swap.ts";
+import { swapFree, swapInCall, swapOutCall } from "../mm/swap.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
 import { asZswapError, swapInError, swapOutError, wouldBlockError, ZswapError } from "./errors.ts";
 import type { InstanceCore } from "./instance_core.ts";
-import { Pending, runOp } from "./run_op.ts";
+import { Pending, runOp, runOpCall } from "./run_op.ts";
 import { SwapSlot } from "./swap_slot.ts";
 import { describe, FOLIO_PAGES_MAX, PAGE_SIZE } from "./types.ts";
 import type { ZswapInstance } from "./zswap_instance.ts";
@@ -58,8 +58,19 @@ export class InstanceSwap {
     syncIo: boolean,
   ): SwpEntry | number | Pending<SwpEntry | number> {
     const c = this.c;
-    const op = swapOut(c.kernel, c.dev.type, page, c.memcg, false);
-    return runOp(c.ex, "swapout", c.nextCpu(), op, syncIo, "swap out");
+    const cpu = c.nextCpu();
+    return runOpCall(
+      c.ex,
+      "swapout",
+      cpu,
+      swapOutCall,
+      c.dev.type,
+      page,
+      c.memcg,
+      false,
+      syncIo,
+      "swap out",
+    );
   }
 
   private checkPage(page: Uint8Array): number {
@@ -210,8 +221,19 @@ export class InstanceSwap {
   ): Uint8Array | number | Pending<Uint8Array | number> {
     const c = this.c;
     const dst = s.nrPages === 1 ? out : out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-    const op = swapIn(c.kernel, swpEntry(c.dev.type, s.offset + i), c.memcg, dst);
-    return runOp(c.ex, "swapin", c.nextCpu(), op, syncIo, "swap in");
+    const swp = swpEntry(c.dev.type, s.offset + i);
+    return runOpCall(
+      c.ex,
+      "swapin",
+      c.nextCpu(),
+      swapInCall,
+      swp,
+      c.memcg,
+      dst,
+      undefined,
+      syncIo,
+      "swap in",
+    );
   }
 
   private checkSwapInResult(

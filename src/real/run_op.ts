@@ -5,6 +5,8 @@
  * ZswapWouldBlockError (*Sync calls). What the operation throws becomes a ZswapError.
  */
 import type { Op } from "../kernel/effect.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import type { OpCall } from "../kernel/site.ts";
 import { asZswapError } from "./errors.ts";
 import type { RealExecutor, RunSyncOptions } from "./executor.ts";
 import { WouldBlockError } from "./would_block.ts";
@@ -34,8 +36,27 @@ export function runOp<T>(
   syncIo: boolean,
   what: string,
 ): T | Pending<T> {
+  return runOpCall(ex, name, cpu, opItself, op, undefined, undefined, undefined, syncIo, what);
+}
+
+/**
+ * runOp of the operation `start(k, a, b, c, d)` returns, called on the operation's task
+ * (RealExecutor.runSyncCall): for the hot paths, whose operations are plain functions.
+ */
+export function runOpCall<T, A, B, C, D>(
+  ex: RealExecutor,
+  name: string,
+  cpu: number,
+  start: OpCall<T, A, B, C, D>,
+  a: A,
+  b: B,
+  c: C,
+  d: D,
+  syncIo: boolean,
+  what: string,
+): T | Pending<T> {
   try {
-    return ex.runSync(name, cpu, op, syncIo ? SYNC_IO : ASYNC_IO);
+    return ex.runSyncCall(name, cpu, start, a, b, c, d, syncIo ? SYNC_IO : ASYNC_IO);
   } catch (e) {
     if (!(e instanceof WouldBlockError)) throw asZswapError(e, what);
     const promise = (e.pending as Promise<T>).catch((e2: unknown) => {
@@ -43,4 +64,8 @@ export function runOp<T>(
     });
     return new Pending(promise, e);
   }
+}
+
+function opItself<T>(_k: Kernel, op: Op<T>): Op<T> {
+  return op;
 }

@@ -5,8 +5,8 @@
  * pages and links them into zspages itself. A page number p lives in chunk p >> CHUNK_SHIFT at
  * byte (p & CHUNK_MASK) << PAGE_SHIFT. Allocation prefers the lowest-numbered chunk with a free
  * page, so a shrinking pool drains its high chunks, and a chunk whose pages are all free is given
- * back (its ArrayBuffer dropped) once a second one is free too: the arena's footprint follows
- * the pool's page count, with at most one spare chunk of slack.
+ * back (its ArrayBuffer dropped) once SPARE_CHUNKS_MAX others are free too: the arena's
+ * footprint follows the pool's page count, with at most SPARE_CHUNKS_MAX spare chunks of slack.
  *
  * @example
  * const a = new PageArena();
@@ -26,6 +26,14 @@ export const CHUNK_MASK = CHUNK_PAGES - 1;
  * Pages are popped in ascending order from a fresh chunk, so growth is by appending.
  */
 const CHUNK_INITIAL_PAGES = 8;
+/**
+ * Empty chunks kept for reuse (4 MiB at most). The buddy allocator hands a freed page out again
+ * at no cost; a dropped chunk costs a new zero-filled ArrayBuffer, its page faults and the
+ * garbage collector's external-memory work when the pool grows back. A pool that empties and
+ * refills (the run bench's 2,048 pages, about 3 chunks, every round) paid that on every page
+ * it stored with one spare chunk kept (issue 17).
+ */
+export const SPARE_CHUNKS_MAX = 4;
 /** Page numbers fit an int32 with room to spare: 2^31 pages would be 8 TiB. */
 const CHUNKS_MAX = 1 << (31 - CHUNK_SHIFT);
 
@@ -43,8 +51,8 @@ export class PageArena {
   private freeStack: Uint8Array = new Uint8Array(CHUNK_PAGES);
   /** Bit c set: chunk c is present and has a free page. */
   private hasFree: Int32Array = new Int32Array(1);
-  /** A present chunk whose pages are all free, kept to absorb alloc/free jitter; -1 if none. */
-  private spare = -1;
+  /** Present chunks whose pages are all free, kept to absorb alloc/free jitter. */
+  private spares = 0;
   /** Per chunk: pages its buffer holds now (CHUNK_INITIAL_PAGES .. CHUNK_PAGES). */
   private capacity: Int32Array = new Int32Array(1);
 
@@ -66,7 +74,7 @@ export class PageArena {
     const n = this.freeCount[c]! - 1;
     this.freeCount[c] = n;
     if (n === 0) this.hasFree[c >>> 5]! &= ~(1 << (c & 31));
-    if (c === this.spare) this.spare = -1;
+    if (n === CHUNK_PAGES - 1) this.spares--;
     this.pagesInUse++;
     const i = this.freeStack[(c << CHUNK_SHIFT) + n]!;
     if (i >= this.capacity[c]!) this.growChunk(c, i + 1);
@@ -98,7 +106,7 @@ export class PageArena {
     this.freeStack = new Uint8Array(0);
     this.hasFree = new Int32Array(0);
     this.pagesInUse = 0;
-    this.spare = -1;
+    this.spares = 0;
   }
 
   private lowestChunkWithFreePage(): number {
@@ -110,14 +118,17 @@ export class PageArena {
     return -1;
   }
 
-  /** Keeps one empty chunk as a spare; of two empty chunks, gives back the higher one. */
+  /** Keeps up to SPARE_CHUNKS_MAX empty chunks as spares; past that, gives back the highest. */
   private chunkEmptied(c: number): void {
-    if (this.spare < 0) {
-      this.spare = c;
-      return;
+    if (++this.spares <= SPARE_CHUNKS_MAX) return;
+    let drop = c;
+    for (let i = this.bytes.length - 1; i > c; i--) {
+      if (this.bytes[i] !== undefined && this.freeCount[i] === CHUNK_PAGES) {
+        drop = i;
+        break;
+      }
     }
-    const drop = Math.max(c, this.spare);
-    this.spare = Math.min(c, this.spare);
+    this.spares--;
     this.bytes[drop] = undefined;
     this.words[drop] = undefined;
     this.freeCount[drop] = 0;
@@ -145,6 +156,7 @@ export class PageArena {
     for (let i = 0; i < CHUNK_PAGES; i++) this.freeStack[base + i] = CHUNK_MASK - i;
     this.freeCount[c] = CHUNK_PAGES;
     this.hasFree[c >>> 5]! |= 1 << (c & 31);
+    this.spares++; // all its pages are free until allocPage takes the first
     return c;
   }
 

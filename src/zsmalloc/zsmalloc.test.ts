@@ -12,6 +12,7 @@ import {
   zsMallocErrorMessage,
 } from "./errors.ts";
 import { zsObjLength, zsObjRead, zsObjReadBegin, zsObjSize, zsObjWrite } from "./obj_rw.ts";
+import { SPARE_CHUNKS_MAX } from "./page_arena.ts";
 import type { ZsPool } from "./pool.ts";
 import { zsClassStats, zsPoolStats, zsStatsText } from "./stats.ts";
 import {
@@ -199,10 +200,20 @@ describe("memory", () => {
     assert.ok(pool.arena.bytesReserved() >= 3000 * 4096);
     for (const h of hs) zsFree(pool, h);
     assert.equal(zsGetTotalPages(pool), 0);
-    assert.ok(
-      pool.arena.bytesReserved() <= 1 << 20,
-      `${pool.arena.bytesReserved()} bytes still reserved`,
-    );
+    // 12 chunks were in use; the spares (SPARE_CHUNKS_MAX, 1 MiB each) are all that is left.
+    assert.equal(pool.arena.bytesReserved(), SPARE_CHUNKS_MAX << 20);
+    assert.deepEqual(zsCheckPool(pool), []);
+  });
+
+  it("a pool that empties and fills again reuses its spare chunks' buffers", () => {
+    const pool = zsCreatePool("refill");
+    const fill = () => Array.from({ length: 3 * 256 }, () => mallocOk(pool, 4096));
+    for (const h of fill()) zsFree(pool, h);
+    const buffers = [...pool.arena.bytes];
+    assert.equal(buffers.filter((b) => b !== undefined).length, 3);
+    const hs = fill();
+    assert.deepEqual(pool.arena.bytes, buffers, "the same ArrayBuffers, none new");
+    for (const h of hs) zsFree(pool, h);
     assert.deepEqual(zsCheckPool(pool), []);
   });
 });

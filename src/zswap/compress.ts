@@ -6,7 +6,7 @@
  * the ctx of the CPU they started on: the lifecycle designs differ in whether that is safe.
  */
 import { acompCompress, acompDecompress } from "../crypto/acomp.ts";
-import type { Op } from "../kernel/effect.ts";
+import { andThen, type Op, returned, returnedAfter } from "../kernel/effect.ts";
 import { EINVAL, ENOSPC } from "../kernel/errno.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { kmsanUse } from "../kernel/kmsan.ts";
@@ -14,9 +14,10 @@ import { use } from "../kernel/memory.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { preemptPoint } from "../kernel/points.ts";
 import { KernelBug } from "../kernel/report.ts";
-import { siteLines, siteOf, traced, whereOf } from "../kernel/site.ts";
+import { siteLines, siteOf, tracedCall, whereOf } from "../kernel/site.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { zsObjRead, zsObjReadBegin, zsObjWrite } from "../zsmalloc/obj_rw.ts";
+import type { ZsPool } from "../zsmalloc/pool.ts";
 import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
 import { entryStoredRaw } from "./entry.ts";
 import { storesRaw } from "./params.ts";
@@ -31,7 +32,7 @@ export function zswapCompress(
   pool: PoolObj,
   memcg: Memcg | null,
 ): Op<boolean> {
-  return traced(k, "zswap_compress", compress(k, page, entry, pool, memcg));
+  return tracedCall(k, "zswap_compress", compress, page, entry, pool, memcg);
 }
 
 function ctxReq(k: Kernel, ctx: AcompCtx) {
@@ -68,7 +69,14 @@ function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
   ]);
 }
 
-function* compress(
+/*
+ * zswap_compress() and zswap_decompress() are plain functions that return an Op (andThen): each
+ * step runs at the call when the step before it had no effect, as on the real hot path (an
+ * uncontended mutex, a synchronous compressor, no preemption points), so no generator is made
+ * there; in the simulator the steps yield the same effects at the same moments as before.
+ */
+
+function compress(
   k: Kernel,
   page: Uint8Array,
   entry: ZswapEntry,
@@ -77,23 +85,49 @@ function* compress(
 ): Op<boolean> {
   const z = zswapState(k);
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
-  const ctx = z.design.tryAcquire
-    ? yield* z.design.tryAcquire(k, pool)
-    : yield* z.design.acquire(k, pool);
+  const acquire = z.design.tryAcquire ? z.design.tryAcquire(k, pool) : z.design.acquire(k, pool);
+  return andThen(acquire, compressLocked, k, page, entry, zsPool, memcg);
+}
+
+/** The ctx is ours (or null: the design's acquire failed): compress into its buffer. */
+function compressLocked(
+  ctx: AcompCtx | null,
+  k: Kernel,
+  page: Uint8Array,
+  entry: ZswapEntry,
+  zsPool: ZsPool,
+  memcg: Memcg | null,
+): Op<boolean> {
+  const z = zswapState(k);
   if (ctx === null) {
     // A design whose acquire can fail (option 1 of the v8 review): the store is rejected and
     // the page goes to the swap device.
     z.stats.reject_compress_fail++;
-    return false;
+    return returned(false);
   }
   const buffer = ctxBuffer(k, ctx);
   // 6.12 gave the compressor a two-page dst ("over-compression") but dlen = PAGE_SIZE; the
   // newest code gives it one page.
   const dstLen = z.profile === "6.12" ? Math.min(buffer.length, 2 * PAGE_SIZE) : PAGE_SIZE;
   const dst = dstLen === buffer.length ? buffer : buffer.subarray(0, dstLen);
-  let compRet = yield* acompCompress(k, ctxReq(k, ctx), page, dst, PAGE_SIZE);
-  let dlen = Math.max(compRet, 0);
-  compRet = Math.min(compRet, 0);
+  const comp = acompCompress(k, ctxReq(k, ctx), page, dst, PAGE_SIZE);
+  return andThen(comp, compressed, k, page, entry, zsPool, memcg, ctx, buffer);
+}
+
+/** The compressor returned `ret` (dlen or an errno): store the object, release the ctx. */
+function compressed(
+  ret: number,
+  k: Kernel,
+  page: Uint8Array,
+  entry: ZswapEntry,
+  zsPool: ZsPool,
+  memcg: Memcg | null,
+  ctx: AcompCtx,
+  buffer: Uint8Array,
+): Op<boolean> {
+  const z = zswapState(k);
+  let dlen = Math.max(ret, 0);
+  let compRet = Math.min(ret, 0);
   let src = buffer;
   let allocRet = 0;
   if (storesRaw(z.profile) && (compRet !== 0 || dlen === 0 || dlen >= PAGE_SIZE)) {
@@ -119,40 +153,51 @@ function* compress(
   else if (compRet !== 0) z.stats.reject_compress_fail++;
   else if (allocRet !== 0) z.stats.reject_alloc_fail++;
   z.design.release(k, ctx);
-  yield* preemptPoint(k, "lock", "after acomp_ctx unlock");
-  return compRet === 0 && allocRet === 0;
+  const ok = compRet === 0 && allocRet === 0;
+  return andThen(preemptPoint(k, "lock", "after acomp_ctx unlock"), returnedAfter, ok);
 }
 
 /** Decompresses `entry` into `dst` (one page); false on failure (decompress_fail). */
 export function zswapDecompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
-  return traced(k, "zswap_decompress", decompress(k, entry, dst));
+  return tracedCall(k, "zswap_decompress", decompress, entry, dst, undefined, undefined);
 }
 
-function* decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
+function decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
   const z = zswapState(k);
   const pool = entry.pool as PoolObj;
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
-  const ctx = z.design.tryAcquire
-    ? yield* z.design.tryAcquire(k, pool)
-    : yield* z.design.acquire(k, pool);
+  const acquire = z.design.tryAcquire ? z.design.tryAcquire(k, pool) : z.design.acquire(k, pool);
+  return andThen(acquire, decompressLocked, k, entry, dst, zsPool);
+}
+
+function decompressLocked(
+  ctx: AcompCtx | null,
+  k: Kernel,
+  entry: ZswapEntry,
+  dst: Uint8Array,
+  zsPool: ZsPool,
+): Op<boolean> {
   if (ctx === null) throw acquireFailedBug(k);
-  let dlen: number;
-  if (entryStoredRaw(z.profile, entry)) {
-    dlen = zsObjRead(zsPool, entry.handle, dst);
-  } else {
-    // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx
-    // buffer, as 6.12 did; the newest code hands the two pieces over as a scatterlist.
-    const src = zsObjReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
-    dlen = yield* acompDecompress(k, ctxReq(k, ctx), src, dst);
-  }
-  z.design.release(k, ctx);
-  yield* preemptPoint(k, "lock", "after acomp_ctx unlock");
-  if (dlen !== PAGE_SIZE) {
-    z.stats.decompress_fail++;
-    k.note(
-      `zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`,
-    );
-    return false;
-  }
-  return true;
+  if (entryStoredRaw(zswapState(k).profile, entry))
+    return decompressed(zsObjRead(zsPool, entry.handle, dst), k, entry, ctx);
+  // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx
+  // buffer, as 6.12 did; the newest code hands the two pieces over as a scatterlist.
+  const src = zsObjReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
+  const dec = acompDecompress(k, ctxReq(k, ctx), src, dst);
+  return andThen(dec, decompressed, k, entry, ctx);
+}
+
+/** The decompressor returned `dlen`: release the ctx; a page of any other length is a failure. */
+function decompressed(dlen: number, k: Kernel, entry: ZswapEntry, ctx: AcompCtx): Op<boolean> {
+  zswapState(k).design.release(k, ctx);
+  return andThen(preemptPoint(k, "lock", "after acomp_ctx unlock"), decompressOk, k, entry, dlen);
+}
+
+function decompressOk(_: unknown, k: Kernel, entry: ZswapEntry, dlen: number): Op<boolean> {
+  if (dlen === PAGE_SIZE) return returned(true);
+  zswapState(k).stats.decompress_fail++;
+  k.note(
+    `zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`,
+  );
+  return returned(false);
 }

@@ -27,13 +27,13 @@ export const CHUNK_MASK = CHUNK_PAGES - 1;
  */
 const CHUNK_INITIAL_PAGES = 8;
 /**
- * Empty chunks kept for reuse (4 MiB at most). The buddy allocator hands a freed page out again
- * at no cost; a dropped chunk costs a new zero-filled ArrayBuffer, its page faults and the
- * garbage collector's external-memory work when the pool grows back. A pool that empties and
- * refills (the run bench's 2,048 pages, about 3 chunks, every round) paid that on every page
- * it stored with one spare chunk kept (issue 17).
+ * Empty chunks kept for reuse (8 MiB at most; never more than the pool once used). The buddy
+ * allocator hands a freed page out again at no cost; a dropped chunk costs a new zero-filled
+ * ArrayBuffer, its page faults and the garbage collector's external-memory work when the pool
+ * grows back. A pool that empties and refills (the run bench's 2,048 pages, 5 chunks, every
+ * round) paid that on every page it stored with one spare chunk kept (issue 17).
  */
-export const SPARE_CHUNKS_MAX = 4;
+export const SPARE_CHUNKS_MAX = 8;
 /** Page numbers fit an int32 with room to spare: 2^31 pages would be 8 TiB. */
 const CHUNKS_MAX = 1 << (31 - CHUNK_SHIFT);
 

@@ -1,6 +1,7 @@
 /**
- * C14. Switching back to a pool that is dying (find_get vs release). A prelude stores page A in
- * P_old ("sim") and switches to "sim-b", so P_old is killed and pinned only by A's entry. Then
+ * C14. Switching back to a pool that is dying (find_get vs release). The prelude (on the init
+ * task, before S and R exist: see docs/checking.md, "Reach") stores page A in P_old ("sim") and
+ * switches to "sim-b", so P_old is killed and pinned only by A's entry. Then
  * S switches back to "sim" while R swaps A in, freeing P_old's last entry:
  * - R first: P_old's ref reaches zero, __zswap_pool_empty() unlinks it and queues its release;
  *   S's find_get no longer sees it and creates a new pool;
@@ -13,11 +14,13 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { actor, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude, switchCompressor } from "./common.ts";
+import { switchCompressor } from "./common.ts";
+
+/** Page A's slot, per execution (keyed by the execution's oracle). */
+const slotA = new WeakMap<object, SwpEntry | null>();
 
 export interface C14Options {
   /** S's switch back to "sim" (test-only: a broken switch proves the scenario can fail). */
@@ -31,25 +34,24 @@ export function makeC14(o: C14Options = {}): Scenario {
     title: "switching back to a pool that is dying (find_get vs release)",
     bad: "a pool whose release work is already queued is resurrected and made current",
     nrCpus: 2,
+    *prelude(env) {
+      slotA.set(env.oracle, yield* env.oracle.swapOut(env.k, testPage(140)));
+      yield* switchCompressor(env, "sim-b");
+    },
     arm(env) {
       env.k.finishHooks.push(() => checkCurrentIsSim(env));
     },
     actors: (env) => {
       const { k, oracle } = env;
-      const st: { a: SwpEntry | null } = { a: null };
-      const prelude = new Work("C14 prelude", function* (): Op<void> {
-        st.a = yield* oracle.swapOut(k, testPage(140));
-        yield* switchCompressor(env, "sim-b");
-      });
-      queueWork(k, prelude);
       return [
-        afterPrelude(k, prelude, "S", 0, function* () {
+        actor("S", 0, function* () {
           yield* switchBack(env, "sim");
           // Use whichever pool is current now: it must be alive and working.
           yield* oracle.swapOut(k, testPage(141));
         }),
-        afterPrelude(k, prelude, "R", 1, function* () {
-          if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
+        actor("R", 1, function* () {
+          const a = slotA.get(oracle) ?? null;
+          if (a !== null) yield* oracle.swapInAndCheck(k, a);
         }),
       ];
     },

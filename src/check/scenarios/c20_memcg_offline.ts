@@ -1,6 +1,7 @@
 /**
- * C20. memcg offline vs the global shrink_worker cursor. A prelude charges pages to two child
- * memcgs A and B; the pool is over its limit, so G, the shrink worker, walks the memcg tree
+ * C20. memcg offline vs the global shrink_worker cursor. The prelude (on the init task, before G
+ * and M exist: see docs/checking.md, "Reach") charges pages to two child memcgs A and B; the
+ * pool is over its limit, so G, the shrink worker, walks the memcg tree
  * round-robin from its cursor (zswap_next_shrink), writing entries back; meanwhile M takes A
  * offline. zswap_memcg_offline_cleanup() must move the cursor off A: in the kernel the cursor
  * holds a reference, and a cursor left on an offline memcg keeps a zombie alive.
@@ -8,15 +9,15 @@
  * Oracle: at quiescence the cursor is null or an online memcg; engine.ts's invariants; the data
  * oracle (every page, A's included, comes back).
  */
-import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
 import { KernelBug } from "../../kernel/report.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { Memcg, memcgOffline } from "../../mm/memcg.ts";
 import { shrinkWorker } from "../../zswap/shrinker.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { actor, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude } from "./common.ts";
+
+/** Memcg A, which M takes offline, per execution (keyed by the execution's oracle). */
+const memcgA = new WeakMap<object, Memcg>();
 
 export interface C20Options {
   /** M's offline (test-only: an offline without zswap's cleanup proves the scenario can fail). */
@@ -30,27 +31,30 @@ export function makeC20(o: C20Options = {}): Scenario {
     title: "memcg offline vs the global shrink_worker cursor",
     bad: "the shrink worker's cursor stays on an offline memcg (a leaked reference keeps the zombie)",
     nrCpus: 2,
+    *prelude(env) {
+      const { k, oracle, z } = env;
+      // A pool this small is over its limit at once: the stores queue the shrink worker, and G
+      // has work to do.
+      memory(k).totalramPages = 8;
+      const a = new Memcg("/A", z.rootMemcg);
+      const b = new Memcg("/B", z.rootMemcg);
+      memcgA.set(oracle, a);
+      yield* oracle.swapOut(k, testPage(200), a);
+      yield* oracle.swapOut(k, testPage(201), b);
+      yield* oracle.swapOut(k, testPage(202), a);
+    },
     arm(env) {
-      // A pool this small is over its limit at once: the shrink worker has work to do.
-      memory(env.k).totalramPages = 8;
       env.k.finishHooks.push(() => checkCursor(env));
     },
     actors: (env) => {
-      const { k, oracle, z } = env;
-      const a = new Memcg("/A", z.rootMemcg);
-      const b = new Memcg("/B", z.rootMemcg);
-      const prelude = new Work("C20 prelude", function* (): Op<void> {
-        yield* oracle.swapOut(k, testPage(200), a);
-        yield* oracle.swapOut(k, testPage(201), b);
-        yield* oracle.swapOut(k, testPage(202), a);
-      });
-      queueWork(k, prelude);
+      const { k, oracle } = env;
+      const a = memcgA.get(oracle) as Memcg;
       return [
-        afterPrelude(k, prelude, "G", 0, function* () {
+        actor("G", 0, function* () {
           yield* shrinkWorker(k);
         }),
         // biome-ignore lint/correctness/useYield: mem_cgroup_css_offline() does not sleep here
-        afterPrelude(k, prelude, "M", 1, function* () {
+        actor("M", 1, function* () {
           offline(env, a);
         }),
       ];

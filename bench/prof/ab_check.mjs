@@ -5,20 +5,25 @@
  * build's median and the ratio.
  *
  *   cp -r dist /tmp/before-dist   # on the old commit, after npm run build
- *   npm run build && node bench/prof/ab_check.mjs /tmp/before-dist dist [design] [rounds]
+ *   npm run build && node bench/prof/ab_check.mjs /tmp/before-dist dist [design] [rounds] [seconds]
+ *
+ * On a loaded machine prefer many short rounds (e.g. 41 of 0.3 s): both builds then see the
+ * same load, and the median is what they share.
  *
  * Not a test, and not part of `npm run bench`: a tool for measuring a change.
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [distA, distB, design = "D7", roundsArg = "7"] = process.argv.slice(2);
+const [distA, distB, design = "D7", roundsArg = "7", secondsArg = "1.5"] = process.argv.slice(2);
 if (distA === undefined || distB === undefined) {
-  process.stderr.write("usage: node bench/prof/ab_check.mjs DIST_A DIST_B [design] [rounds]\n");
+  process.stderr.write(
+    "usage: node bench/prof/ab_check.mjs DIST_A DIST_B [design] [rounds] [seconds]\n",
+  );
   process.exit(2);
 }
 const ROUNDS = Number(roundsArg);
-const SECONDS = 1.5;
+const SECONDS = Number(secondsArg);
 const mod = (dist, file) => import(pathToFileURL(path.resolve(dist, file)).href);
 const load = async (dist) => {
   const { scenarioProgram } = await mod(dist, "src/check/harness.js");
@@ -51,5 +56,5 @@ const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const [a, b] = rates.map(med);
 const f = (x) => Math.round(x).toLocaleString("en-US");
 process.stdout.write(
-  `C1 x ${design} dfs(2): A ${f(a)}, B ${f(b)} executions per CPU-second (medians of ${ROUNDS}), B/A x${(b / a).toFixed(3)}\n`,
+  `C1 x ${design} dfs(2): A ${f(a)}, B ${f(b)} executions per CPU-second (medians of ${ROUNDS} rounds of ${SECONDS} s), B/A x${(b / a).toFixed(3)}\n`,
 );

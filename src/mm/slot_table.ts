@@ -58,9 +58,7 @@ export class SlotTable<T> {
   }
 
   values(): IterableIterator<T> {
-    return (function* (t: SlotTable<T>) {
-      for (const [, v] of t) yield v;
-    })(this);
+    return slotValues(this);
   }
 
   /** Returns whether the slot held something. */
@@ -71,4 +69,12 @@ export class SlotTable<T> {
     this.count--;
     return true;
   }
+}
+
+/**
+ * SlotTable.values(): a top-level generator, not a closure made per call (a called generator
+ * closure keeps what it captures alive until a full GC; see src/check/scenarios/bodies.ts).
+ */
+function* slotValues<T>(t: SlotTable<T>): IterableIterator<T> {
+  for (const [, v] of t) yield v;
 }

@@ -3,22 +3,13 @@
  * T stores and loads pages (compress and decompress take the current CPU's ctx); H takes CPU 0
  * offline. Nothing scripts the migration: the explorer decides when T moves.
  */
-import { cpuDown } from "../../kernel/cpu_updown.ts";
-import { actor, type Scenario } from "../harness.ts";
-import { testPage } from "../oracle.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { offline, storeAndLoad } from "./bodies.ts";
 
 export const C1: Scenario = {
   id: "C1",
   title: "use-after-free on hotunplug after migration",
   bad: "a task keeps using ctx(A) after migrating; A dies and its resources are freed",
   nrCpus: 2,
-  actors: ({ k, oracle }) => [
-    actor("T", 0, function* () {
-      const swp = yield* oracle.swapOut(k, testPage(1));
-      if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-    }),
-    actor("H", 1, function* () {
-      yield* cpuDown(k, 0);
-    }),
-  ],
+  actors: (env) => [actorOf("T", 0, storeAndLoad(env, 1)), actorOf("H", 1, offline(env.k, 0))],
 };

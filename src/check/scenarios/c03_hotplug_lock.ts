@@ -2,9 +2,8 @@
  * C3. cpus_read_lock in the store path: kswapd reclaims (holding fs_reclaim) into zswap while
  * H brings a CPU up, which allocates under cpu_hotplug_lock (workqueue_prepare_cpu).
  */
-import { cpuUp } from "../../kernel/cpu_updown.ts";
-import { directReclaim } from "../../kernel/memory.ts";
-import { actor, type Scenario } from "../harness.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { online, reclaim } from "./bodies.ts";
 import { reclaimIntoZswap } from "./common.ts";
 
 export const C3: Scenario = {
@@ -14,12 +13,5 @@ export const C3: Scenario = {
   nrCpus: 3,
   onlineCpus: [0, 1],
   arm: (env) => reclaimIntoZswap(env, 30),
-  actors: ({ k }) => [
-    actor("kswapd0", 0, function* () {
-      yield* directReclaim(k);
-    }),
-    actor("H", 1, function* () {
-      yield* cpuUp(k, 2);
-    }),
-  ],
+  actors: ({ k }) => [actorOf("kswapd0", 0, reclaim(k)), actorOf("H", 1, online(k, 2))],
 };

@@ -3,9 +3,9 @@
  * zswap_store, which takes a ctx mutex. A design that allocates under its ctx mutex gives
  * lockdep the chain ctx mutex -> fs_reclaim -> ctx mutex (one lock class).
  */
-import { cpuUp } from "../../kernel/cpu_updown.ts";
-import { actor, type Scenario } from "../harness.ts";
-import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { online, switchTo } from "./bodies.ts";
+import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap } from "./common.ts";
 
 export const C4: Scenario = {
   id: "C4",
@@ -17,12 +17,5 @@ export const C4: Scenario = {
     reclaimIntoZswap(env, 40);
     reclaimable(env, ...PREPARE_ALLOCS);
   },
-  actors: (env) => [
-    actor("S", 0, function* () {
-      yield* switchCompressor(env, "sim-b");
-    }),
-    actor("H", 1, function* () {
-      yield* cpuUp(env.k, 2);
-    }),
-  ],
+  actors: (env) => [actorOf("S", 0, switchTo(env, "sim-b")), actorOf("H", 1, online(env.k, 2))],
 };

@@ -3,9 +3,8 @@
  * mutex (crypto_free_acomp takes scomp_lock), while scomp_lock is held around an allocation
  * that may reclaim into zswap and take a ctx mutex.
  */
-import { cpuDown } from "../../kernel/cpu_updown.ts";
-import { directReclaim } from "../../kernel/memory.ts";
-import { actor, type Scenario } from "../harness.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { offline, reclaim } from "./bodies.ts";
 import { reclaimIntoZswap } from "./common.ts";
 
 export const C5: Scenario = {
@@ -14,12 +13,5 @@ export const C5: Scenario = {
   bad: "scomp_lock -> fs_reclaim -> ctx mutex against ctx mutex -> scomp_lock",
   nrCpus: 2,
   arm: (env) => reclaimIntoZswap(env, 50),
-  actors: ({ k }) => [
-    actor("kswapd0", 0, function* () {
-      yield* directReclaim(k);
-    }),
-    actor("H", 1, function* () {
-      yield* cpuDown(k, 0);
-    }),
-  ],
+  actors: ({ k }) => [actorOf("kswapd0", 0, reclaim(k)), actorOf("H", 1, offline(k, 0))],
 };

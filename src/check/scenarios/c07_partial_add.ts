@@ -4,8 +4,9 @@
  * core rolls back only with a teardown and never registers a failed instance; zswap must free
  * exactly what was allocated, once, and not remove an instance that was never added.
  */
-import { actor, type Scenario } from "../harness.ts";
-import { faultable, switchCompressor } from "./common.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { switchTo } from "./bodies.ts";
+import { faultable } from "./common.ts";
 
 export const C7: Scenario = {
   id: "C7",
@@ -14,9 +15,5 @@ export const C7: Scenario = {
   nrCpus: 4,
   onlineCpus: [0, 1, 2],
   arm: (env) => faultable(env, "crypto_acomp", "acomp_req"),
-  actors: (env) => [
-    actor("S", 0, function* () {
-      yield* switchCompressor(env, "sim-b");
-    }),
-  ],
+  actors: (env) => [actorOf("S", 0, switchTo(env, "sim-b"))],
 };

@@ -3,9 +3,8 @@
  * released by a worker while H brings a CPU up. Freeing the ctxs before removing the cpuhp
  * instance lets prepare allocate into a pool that is being destroyed.
  */
-import { cpuUp } from "../../kernel/cpu_updown.ts";
-import { actor, type Scenario } from "../harness.ts";
-import { switchCompressor } from "./common.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { online, switchTo } from "./bodies.ts";
 
 export const C8: Scenario = {
   id: "C8",
@@ -13,12 +12,5 @@ export const C8: Scenario = {
   bad: "prepare allocates between dealloc and remove_instance: leak",
   nrCpus: 3,
   onlineCpus: [0, 1],
-  actors: (env) => [
-    actor("S", 0, function* () {
-      yield* switchCompressor(env, "sim-b");
-    }),
-    actor("H", 1, function* () {
-      yield* cpuUp(env.k, 2);
-    }),
-  ],
+  actors: (env) => [actorOf("S", 0, switchTo(env, "sim-b")), actorOf("H", 1, online(env.k, 2))],
 };

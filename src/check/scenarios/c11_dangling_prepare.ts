@@ -5,8 +5,9 @@
  * destroy free them again.
  */
 import { cpuUp } from "../../kernel/cpu_updown.ts";
+import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
-import { actor, type Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { switchCompressor } from "./common.ts";
 
@@ -18,14 +19,15 @@ export const C11: Scenario = {
   onlineCpus: [0, 1],
   notApplicable: ["D0", "D1", "D2", "D3", "D4"],
   arm: (env) => memory(env.k).policy.faultable.add("acomp_req"),
-  actors: (env) => [
-    actor("H", 0, function* () {
-      const k = env.k;
-      yield* cpuUp(k, 2);
-      memory(k).policy.faultable.delete("acomp_req");
-      yield* cpuUp(k, 2);
-      yield* env.oracle.swapOut(k, testPage(12));
-      yield* switchCompressor(env, "sim-b");
-    }),
-  ],
+  actors: (env) => [actorOf("H", 0, failThenRetry(env))],
 };
+
+/** H: a CPU online whose prepare fails, the same again without the fault, a store, a switch. */
+function* failThenRetry(env: ScenarioEnv): Op<void> {
+  const k = env.k;
+  yield* cpuUp(k, 2);
+  memory(k).policy.faultable.delete("acomp_req");
+  yield* cpuUp(k, 2);
+  yield* env.oracle.swapOut(k, testPage(12));
+  yield* switchCompressor(env, "sim-b");
+}

@@ -2,8 +2,9 @@
  * C12. Reclaim recursion during pool creation: prepare's allocations for a new pool may reclaim
  * into zswap_store, which must find the old (current) pool, never the one being created.
  */
-import { actor, type Scenario } from "../harness.ts";
-import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap, switchCompressor } from "./common.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { switchTo } from "./bodies.ts";
+import { PREPARE_ALLOCS, reclaimable, reclaimIntoZswap } from "./common.ts";
 
 export const C12: Scenario = {
   id: "C12",
@@ -14,9 +15,5 @@ export const C12: Scenario = {
     reclaimIntoZswap(env, 60);
     reclaimable(env, ...PREPARE_ALLOCS);
   },
-  actors: (env) => [
-    actor("S", 0, function* () {
-      yield* switchCompressor(env, "sim-b");
-    }),
-  ],
+  actors: (env) => [actorOf("S", 0, switchTo(env, "sim-b"))],
 };

@@ -2,9 +2,9 @@
  * C23. Creation failure after registration: percpu_ref_init fails after the cpuhp instance was
  * added, while H brings a CPU up. The instance must be removed before the ctxs are freed.
  */
-import { cpuUp } from "../../kernel/cpu_updown.ts";
-import { actor, type Scenario } from "../harness.ts";
-import { faultable, switchCompressor } from "./common.ts";
+import { actorOf, type Scenario } from "../harness.ts";
+import { online, switchTo } from "./bodies.ts";
+import { faultable } from "./common.ts";
 
 export const C23: Scenario = {
   id: "C23",
@@ -13,12 +13,5 @@ export const C23: Scenario = {
   nrCpus: 3,
   onlineCpus: [0, 1],
   arm: (env) => faultable(env, "zswap_pool ref"),
-  actors: (env) => [
-    actor("S", 0, function* () {
-      yield* switchCompressor(env, "sim-b");
-    }),
-    actor("H", 1, function* () {
-      yield* cpuUp(env.k, 2);
-    }),
-  ],
+  actors: (env) => [actorOf("S", 0, switchTo(env, "sim-b")), actorOf("H", 1, online(env.k, 2))],
 };

@@ -12,10 +12,13 @@ import { testPage } from "../oracle.ts";
  * each time reclaim runs, recording it in the oracle. Pages are tagged from `tagBase`.
  */
 export function reclaimIntoZswap(env: ScenarioEnv, tagBase: number): void {
-  let n = 0;
-  registerReclaimHook(env.k, "shrink_folio_list", function* (k): Op<void> {
-    yield* env.oracle.swapOut(k, testPage(tagBase + n++));
-  });
+  const next = { tag: tagBase };
+  // A plain closure around a top-level generator, not a generator closure (see bodies.ts).
+  registerReclaimHook(env.k, "shrink_folio_list", (k) => reclaimOnePage(env, k, next));
+}
+
+function* reclaimOnePage(env: ScenarioEnv, k: Kernel, next: { tag: number }): Op<void> {
+  yield* env.oracle.swapOut(k, testPage(next.tag++));
 }
 
 /** Lets allocations with these labels enter direct reclaim (an explored decision). */

@@ -15,7 +15,7 @@
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
-import { actor, type Scenario, type ScenarioEnv } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { switchCompressor } from "./common.ts";
 
@@ -41,21 +41,26 @@ export function makeC14(o: C14Options = {}): Scenario {
     arm(env) {
       env.k.finishHooks.push(() => checkCurrentIsSim(env));
     },
-    actors: (env) => {
-      const { k, oracle } = env;
-      return [
-        actor("S", 0, function* () {
-          yield* switchBack(env, "sim");
-          // Use whichever pool is current now: it must be alive and working.
-          yield* oracle.swapOut(k, testPage(141));
-        }),
-        actor("R", 1, function* () {
-          const a = slotA.get(oracle) ?? null;
-          if (a !== null) yield* oracle.swapInAndCheck(k, a);
-        }),
-      ];
-    },
+    actors: (env) => [
+      actorOf("S", 0, switchBackAndStore(env, switchBack)),
+      actorOf("R", 1, loadA(env)),
+    ],
   };
+}
+
+/** S: switches back to "sim", then stores through whichever pool is current (it must work). */
+function* switchBackAndStore(
+  env: ScenarioEnv,
+  switchBack: (env: ScenarioEnv, compressor: string) => Op<number>,
+): Op<void> {
+  yield* switchBack(env, "sim");
+  yield* env.oracle.swapOut(env.k, testPage(141));
+}
+
+/** R: swaps page A in, freeing the old pool's last entry. */
+function* loadA({ k, oracle }: ScenarioEnv): Op<void> {
+  const a = slotA.get(oracle) ?? null;
+  if (a !== null) yield* oracle.swapInAndCheck(k, a);
 }
 
 export const C14 = makeC14();

@@ -11,11 +11,13 @@
  * the old page, or W would write the old page over the new one on disk. Oracle: the data oracle
  * (every slot holds its newest version).
  */
+
+import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import { zswapParamSet } from "../../zswap/zswap.ts";
-import { actor, type Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 /** The slots of pages a, b and c, per execution (keyed by the execution's oracle). */
@@ -33,32 +35,32 @@ export const C18: Scenario = {
     slots.set(oracle, st);
     yield* zswapShrinkerScan(k, z.rootMemcg, 3); // second chance: clears the referenced bits
   },
-  actors: (env) => {
-    const { k, z, oracle } = env;
-    return [
-      actor("T", 0, function* () {
-        const [a, b, c] = slots.get(oracle) ?? [];
-        if (a) {
-          yield* zswapParamSet(k, "enabled", "N");
-          yield* oracle.rewrite(k, a, testPage(181));
-          yield* zswapParamSet(k, "enabled", "Y");
-        }
-        if (b) {
-          yield* zswapParamSet(k, "max_pool_percent", "0");
-          yield* oracle.rewrite(k, b, testPage(183));
-          yield* zswapParamSet(k, "max_pool_percent", "20");
-        }
-        if (c) {
-          const faultable = memory(k).policy.faultable;
-          faultable.add("zswap_entry");
-          yield* oracle.rewrite(k, c, testPage(185));
-          faultable.delete("zswap_entry");
-        }
-      }),
-      actor("W", 1, function* () {
-        yield* zswapShrinkerScan(k, z.rootMemcg, 3);
-        yield* zswapShrinkerScan(k, z.rootMemcg, 3);
-      }),
-    ];
-  },
+  actors: (env) => [actorOf("T", 0, rewriteFailing(env)), actorOf("W", 1, scanTwice(env))],
 };
+
+/** T: a new version of each page to its slot; each store fails a different way. */
+function* rewriteFailing({ k, oracle }: ScenarioEnv): Op<void> {
+  const [a, b, c] = slots.get(oracle) ?? [];
+  if (a) {
+    yield* zswapParamSet(k, "enabled", "N");
+    yield* oracle.rewrite(k, a, testPage(181));
+    yield* zswapParamSet(k, "enabled", "Y");
+  }
+  if (b) {
+    yield* zswapParamSet(k, "max_pool_percent", "0");
+    yield* oracle.rewrite(k, b, testPage(183));
+    yield* zswapParamSet(k, "max_pool_percent", "20");
+  }
+  if (c) {
+    const faultable = memory(k).policy.faultable;
+    faultable.add("zswap_entry");
+    yield* oracle.rewrite(k, c, testPage(185));
+    faultable.delete("zswap_entry");
+  }
+}
+
+/** W: the shrinker, twice over the LRU. */
+function* scanTwice({ k, z }: ScenarioEnv): Op<void> {
+  yield* zswapShrinkerScan(k, z.rootMemcg, 3);
+  yield* zswapShrinkerScan(k, z.rootMemcg, 3);
+}

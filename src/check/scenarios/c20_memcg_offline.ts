@@ -9,11 +9,13 @@
  * Oracle: at quiescence the cursor is null or an online memcg; engine.ts's invariants; the data
  * oracle (every page, A's included, comes back).
  */
+
+import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { Memcg, memcgOffline } from "../../mm/memcg.ts";
 import { shrinkWorker } from "../../zswap/shrinker.ts";
-import { actor, type Scenario, type ScenarioEnv } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 /** Memcg A, which M takes offline, per execution (keyed by the execution's oracle). */
@@ -46,20 +48,17 @@ export function makeC20(o: C20Options = {}): Scenario {
     arm(env) {
       env.k.finishHooks.push(() => checkCursor(env));
     },
-    actors: (env) => {
-      const { k, oracle } = env;
-      const a = memcgA.get(oracle) as Memcg;
-      return [
-        actor("G", 0, function* () {
-          yield* shrinkWorker(k);
-        }),
-        // biome-ignore lint/correctness/useYield: mem_cgroup_css_offline() does not sleep here
-        actor("M", 1, function* () {
-          offline(env, a);
-        }),
-      ];
-    },
+    actors: (env) => [
+      actorOf("G", 0, shrinkWorker(env.k)),
+      actorOf("M", 1, offlineA(env, offline)),
+    ],
   };
+}
+
+/** M: takes memcg A offline (mem_cgroup_css_offline() does not sleep here). */
+// biome-ignore lint/correctness/useYield: an actor body that completes at once
+function* offlineA(env: ScenarioEnv, offline: (env: ScenarioEnv, m: Memcg) => void): Op<void> {
+  offline(env, memcgA.get(env.oracle) as Memcg);
 }
 
 function checkCursor(env: ScenarioEnv): void {

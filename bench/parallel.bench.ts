@@ -13,7 +13,7 @@
  * Run: `npx tsx bench/index.ts parallel` (PARALLEL_MIB, PARALLEL_REPEAT, PARALLEL_COMPRESSORS
  * and PARALLEL_PARTS=run,lib override the size, repeats, compressors and parts).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { type RunConfig, runConfigWith } from "../src/cli/run_config.ts";
 import { runJob } from "../src/cli/run_job.ts";
@@ -42,12 +42,49 @@ interface Sample {
 
 /** CPU seconds of the main thread so far (/proc schedstat, ns), or NaN where there is none. */
 function mainThreadCpu(): number {
+  return taskCpu(String(process.pid));
+}
+
+function taskCpu(tid: string): number {
   try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ");
-    return Number(f[0]) / 1e9;
+    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e9;
   } catch {
     return Number.NaN;
   }
+}
+
+function tasks(): string[] {
+  try {
+    return readdirSync("/proc/self/task");
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The threads there before any instance: the main thread, V8's background threads (its JIT
+ * compiler and parallel GC, shared by every isolate of the process) and libuv's. Threads
+ * started later are CPU workers (this bench starts no other threads).
+ */
+const startupTasks = new Set(tasks());
+
+/** CPU seconds so far of the CPU workers' threads and of V8's background threads, by tid. */
+function otherThreadsCpu(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of tasks()) if (t !== String(process.pid)) m.set(t, taskCpu(t));
+  return m;
+}
+
+/** CPU seconds since `before`: [workers, background]. */
+function splitSince(before: Map<string, number>): [number, number] {
+  let workers = 0;
+  let background = 0;
+  for (const [t, s] of otherThreadsCpu()) {
+    const d = s - (before.get(t) ?? 0);
+    if (startupTasks.has(t)) background += d;
+    else workers += d;
+  }
+  return [workers, background];
 }
 
 async function sample(compressor: string, parallel: boolean): Promise<Sample> {
@@ -87,7 +124,7 @@ export async function benchParallel(): Promise<void> {
   }
   process.stdout.write(
     "parallel: the library's calls alone (swapOutSync / swapInSync loops vs 128 swapOut / swapIn in flight), per page: " +
-      "wall, main-thread CPU, all-thread CPU; 'free 2 cores' = one.main / max(par.main, par.all / 2), what the CPU times allow when nothing else runs\n",
+      "wall, main-thread CPU, all-thread CPU (of which the CPU workers and V8's background threads: JIT, GC); 'free 2 cores' = one.main / max(par.main, par.all / 2), what the CPU times allow when nothing else runs\n",
   );
   if (PARTS.includes("lib")) for (const compressor of COMPRESSORS) await libraryLine(compressor);
   process.stdout.write(`parallel: load average after ${load()}\n`);
@@ -96,6 +133,9 @@ export async function benchParallel(): Promise<void> {
 interface Cost {
   wall: number;
   main: number;
+  /** The CPU workers' threads, and V8's background threads (JIT compiler, GC). */
+  workers: number;
+  background: number;
   all: number;
 }
 
@@ -103,13 +143,17 @@ interface Cost {
 async function cost(pages: number, f: () => Promise<void> | void): Promise<Cost> {
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpu();
+  const o0 = otherThreadsCpu();
   const t0 = performance.now();
   await f();
   const c = process.cpuUsage(c0);
+  const [workers, background] = splitSince(o0);
   const us = (s: number) => (s * 1e6) / pages;
   return {
     wall: us((performance.now() - t0) / 1e3),
     main: us(mainThreadCpu() - m0),
+    workers: us(workers),
+    background: us(background),
     all: us((c.user + c.system) / 1e6),
   };
 }
@@ -164,7 +208,8 @@ async function libraryLine(compressor: string): Promise<void> {
         p((c) => c.main),
         p((c) => c.all) / 2,
       );
-    return `${name} one ${o((c) => c.wall)}/${o((c) => c.main)}/${o((c) => c.all)} par ${p((c) => c.wall)}/${p((c) => c.main)}/${p((c) => c.all)} us (wall x${(o((c) => c.wall) / p((c) => c.wall)).toFixed(2)}, free 2 cores x${bound.toFixed(2)})`;
+    const split = `${p((c) => c.workers)}+${p((c) => c.background)}`;
+    return `${name} one ${o((c) => c.wall)}/${o((c) => c.main)}/${o((c) => c.all)} par ${p((c) => c.wall)}/${p((c) => c.main)}/${p((c) => c.all)} (workers+bg ${split}) us (wall x${(o((c) => c.wall) / p((c) => c.wall)).toFixed(2)}, free 2 cores x${bound.toFixed(2)})`;
   };
   process.stdout.write(
     `parallel lib ${compressor.padEnd(8)} ${phase("out", "store")}; ${phase("inn", "load")}\n`,

@@ -112,7 +112,8 @@ export function swapDevice(k: Kernel, type: number): SwapDevice {
   return dev;
 }
 
-function isZeroFilled(data: Uint8Array): boolean {
+/** Whether every byte of `data` (a page or a folio) is zero: swap_writeout() keeps it out of zswap. */
+export function isZeroFilled(data: Uint8Array): boolean {
   // Most pages have a non-zero byte near the start: look there before making a view.
   const head = Math.min(data.length, 64);
   for (let i = 0; i < head; i++) if (data[i] !== 0) return false;

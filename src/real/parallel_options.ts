@@ -13,9 +13,15 @@ import { ParallelSwap } from "./parallel_swap.ts";
  * @internal For tests: the handler module the workers load, and whether the calling thread
  * helps (off, so that a failing test handler is what runs the jobs).
  */
-export const cpuWorkerTestHooks: { handler: URL | null; help: boolean } = {
+export const cpuWorkerTestHooks: {
+  handler: URL | null;
+  help: boolean;
+  /** Overrides OFFLOAD_DECOMPRESS_US (0: every decompression is a job). */
+  offloadDecompressUs: number | null;
+} = {
   handler: null,
   help: true,
+  offloadDecompressUs: null,
 };
 
 export interface Parallel {
@@ -38,6 +44,7 @@ export function startParallel(
       workers: o.cpus,
       help: h.help,
       ...(h.handler === null ? {} : { handler: h.handler }),
+      ...(h.offloadDecompressUs === null ? {} : { offloadDecompressUs: h.offloadDecompressUs }),
     });
   } catch (e) {
     void device?.close();

@@ -26,6 +26,27 @@ import type { EngineHandler } from "./ring.ts";
 const SLOTS = 256;
 /** One sleep on the completion counter, at most (then the caller checks for a dead engine). */
 const WAIT_SLICE_MS = 20;
+/**
+ * Jobs waiting unclaimed before a working engine wakes a sleeping one (pool.ts chainJobs): a
+ * page takes an engine 2-15 us (lz4, zstd), about what waking a thread costs, so one engine
+ * takes a short run of pages alone.
+ */
+const CHAIN_JOBS = 4;
+/**
+ * Completions the calling thread sleeps for when the operation it runs next waits for its job:
+ * each wake-up of the calling thread costs it a system call and a context switch, so it waits
+ * for several pages and then runs their operations in one go.
+ */
+const WAIT_JOBS = 8;
+/**
+ * A decompression goes to a worker only when it costs at least this many microseconds (the
+ * mean of the last ones with its algorithm, on either side): a job costs the threads 6-10 us
+ * of their CPU in all, more than lz4, lzo, zstd or deflate take to decompress a page here
+ * (1-10 us), so their swap-ins decompress on the calling thread, as with one thread.
+ */
+export const OFFLOAD_DECOMPRESS_US = 20;
+/** Ops (codec_engine.ts codecOp) have fewer bits than this. */
+const OPS_MAX = 64;
 /** A job running longer than this is a hung engine (a page takes well under a millisecond). */
 export const JOB_TIMEOUT_MS = 10_000;
 
@@ -55,6 +76,8 @@ export interface CpuWorkersOptions {
   readonly handler?: URL;
   /** Whether the calling thread runs jobs no engine has claimed yet (default true). */
   readonly help?: boolean;
+  /** OFFLOAD_DECOMPRESS_US unless given (tests pass 0: every decompression is a job). */
+  readonly offloadDecompressUs?: number;
 }
 
 export class CpuWorkers {
@@ -68,35 +91,57 @@ export class CpuWorkers {
   private current: readonly number[] = [];
   private cursor = 0;
   private stats = { jobs: 0, used: 0, helped: 0, compressUs: 0, decompressUs: 0 };
+  /** Per op: the running mean of its cost in microseconds (offloads). */
+  private readonly meanUs = new Float64Array(OPS_MAX);
 
   private constructor(
     pool: EnginePool,
     private readonly helps: boolean,
+    private readonly offloadDecompressUs: number,
   ) {
     this.pool = pool;
   }
 
-  /** Starts the workers and waits until they have loaded (a few hundred ms of CPU, once). */
+  /**
+   * Starts the workers and waits until they have loaded (a few hundred ms of CPU, once), or
+   * takes the ones a closed instance left idle (`close`).
+   */
   static create(o: CpuWorkersOptions): CpuWorkers {
+    const handler = o.handler ?? siblingModule(import.meta.url, "codec_engine");
+    const offload = o.offloadDecompressUs ?? OFFLOAD_DECOMPRESS_US;
+    const warm = takeIdle(handler, o.workers);
+    if (warm !== null) return new CpuWorkers(warm, o.help ?? true, offload);
     let pool: EnginePool;
     try {
       pool = EnginePool.start({
-        handler: o.handler ?? siblingModule(import.meta.url, "codec_engine"),
+        handler,
         engines: o.workers,
         slots: SLOTS,
         inBytesMax: PAGE_SIZE,
         outBytesMax: PAGE_SIZE,
+        chainJobs: CHAIN_JOBS,
       });
     } catch (e) {
       throw new CpuWorkerError(`Cannot start the CPU workers: ${(e as Error).message}`, {
         cause: e,
       });
     }
-    return new CpuWorkers(pool, o.help ?? true);
+    return new CpuWorkers(pool, o.help ?? true, offload);
   }
 
   get workers(): number {
     return this.pool.engines;
+  }
+
+  /** Whether decompressions of `op` are worth a job (see OFFLOAD_DECOMPRESS_US). */
+  offloads(op: number): boolean {
+    return (this.meanUs[op] ?? 0) >= this.offloadDecompressUs;
+  }
+
+  /** Folds one cost of `op` into its running mean (the last 16 or so count). */
+  private observe(op: number, us: number): void {
+    const m = this.meanUs[op] ?? 0;
+    this.meanUs[op] = m === 0 ? us : m + (us - m) / 16;
   }
 
   /** Slots free for jobs. */
@@ -145,7 +190,8 @@ export class CpuWorkers {
         const left = deadline - performance.now();
         if (left <= 0) return false;
         this.pool.kick();
-        this.pool.waitCompletion(seen, Math.min(left, WAIT_SLICE_MS));
+        const want = Math.max(1, Math.min(WAIT_JOBS, this.pool.outstanding));
+        this.pool.waitCompletion(seen, Math.min(left, WAIT_SLICE_MS), want);
       }
       if (this.pool.result(slot) === -ENOTRECOVERABLE) {
         throw new CpuWorkerError(
@@ -215,7 +261,11 @@ export class CpuWorkers {
       },
       decompress: (src, dst) => {
         const r = this.take(dop, src, dst);
-        return r === null ? b.decompress(src, dst) : r;
+        if (r !== null) return r;
+        const t0 = performance.now();
+        const n = b.decompress(src, dst);
+        this.observe(dop, (performance.now() - t0) * 1e3);
+        return n;
       },
     };
   }
@@ -235,6 +285,7 @@ export class CpuWorkers {
       const us = this.pool.serviceUs(slot);
       if ((op & 1) === 0) this.stats.compressUs += us;
       else this.stats.decompressUs += us;
+      this.observe(op, us);
       return r;
     }
     return null;
@@ -252,7 +303,13 @@ export class CpuWorkers {
     };
   }
 
+  /**
+   * Ends the workers, or keeps them for the next instance (`keepIdle`): healthy, with nothing
+   * in flight, they wait asleep (unref'd, so the process can still exit) for a later create()
+   * with the same handler and as many workers, which then starts with their compiled code.
+   */
   close(): Promise<void> {
+    if (keepIdle(this.pool)) return Promise.resolve();
     return this.pool.close();
   }
 
@@ -270,6 +327,40 @@ export class CpuWorkers {
         `a CPU worker did not finish a page in ${JOB_TIMEOUT_MS / 1000} s (hung)`,
       );
   }
+}
+
+/*
+ * Idle workers. Each worker thread is an isolate of its own, which compiles the compressors'
+ * JavaScript (pako's deflate, the ring loop) afresh: measured, a new pair of workers spends
+ * about 150 ms of CPU compiling (V8's background threads) and runs its first few hundred
+ * deflate pages at 1.5-3x their later cost. A process that creates instance after instance
+ * (the benchmarks, a test suite, a server opening one per job) would pay that every time,
+ * where the calling thread's compiled code carries over from one instance to the next. So a
+ * closed instance leaves its workers here, at most one set.
+ */
+let idle: { readonly handler: string; readonly pool: EnginePool } | null = null;
+
+function keepIdle(pool: EnginePool): boolean {
+  const clean = pool.failure === null && pool.free === SLOTS && pool.outstanding === 0;
+  if (!clean || idle !== null) return false;
+  idle = { handler: pool.handler.href, pool };
+  return true;
+}
+
+function takeIdle(handler: URL, workers: number): EnginePool | null {
+  const i = idle;
+  if (i === null || i.handler !== handler.href || i.pool.engines !== workers) return null;
+  idle = null;
+  if (i.pool.failure === null) return i.pool;
+  void i.pool.close();
+  return null;
+}
+
+/** Ends the idle workers, if any (tests that count threads; the process exits without it). */
+export function endIdleCpuWorkers(): Promise<void> {
+  const i = idle;
+  idle = null;
+  return i === null ? Promise.resolve() : i.pool.close();
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,6 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import {
+  CTRL_CHAIN_JOBS,
   CTRL_DOORBELL,
   CTRL_READY,
   CTRL_SHUTDOWN,
@@ -15,6 +16,7 @@ import {
   type EngineWorkerData,
   RingViews,
   runSlot,
+  unclaimed,
 } from "./ring.ts";
 
 /** Claims and runs descriptors until shutdown; scans from `cursor` so engines spread out. */
@@ -30,6 +32,7 @@ function loop(r: RingViews, handler: EngineHandler, index: number): void {
     for (let i = 0; i < n; i++) {
       const slot = (cursor + i) % n;
       if (!claimSlot(r, slot)) continue;
+      wakeAnother(r);
       runSlot(r, handler, slot);
       cursor = (slot + 1) % n;
       ran = true;
@@ -42,6 +45,17 @@ function loop(r: RingViews, handler: EngineHandler, index: number): void {
     Atomics.wait(r.ctrl, CTRL_DOORBELL, bell);
     Atomics.sub(r.ctrl, CTRL_SLEEPERS, 1);
   }
+}
+
+/**
+ * The submitter wakes one engine only when all sleep (pool.ts, kick): a wake-up is a system
+ * call, and on the submitting thread it delays every operation behind it. The engine that has
+ * work wakes the next one, here, once enough descriptors wait unclaimed to keep two busy.
+ */
+function wakeAnother(r: RingViews): void {
+  if (Atomics.load(r.ctrl, CTRL_SLEEPERS) === 0) return;
+  if (unclaimed(r) >= Atomics.load(r.ctrl, CTRL_CHAIN_JOBS))
+    Atomics.notify(r.ctrl, CTRL_DOORBELL, 1);
 }
 
 const data = workerData as EngineWorkerData;

@@ -22,7 +22,13 @@ export const CTRL_SHUTDOWN = 2; // 1: engines leave their loop
 export const CTRL_READY = 3; // engines that finished loading
 export const CTRL_WAKE_AT = 4; // engines notify completions only from this count on
 export const CTRL_SLEEPERS = 5; // engines asleep on the doorbell (or about to be): whom to wake
-export const CTRL_WORDS = 6;
+export const CTRL_SUBMITS = 6; // descriptors submitted so far (written by the submitter only)
+export const CTRL_CLAIMS = 7; // descriptors claimed so far (engines, and a helping submitter)
+export const CTRL_CHAIN_JOBS = 8; // an engine wakes a sleeping one when this many wait unclaimed
+export const CTRL_WORDS = 9;
+
+/** CTRL_WAKE_AT while no submitter waits: engines then complete without a notify call. */
+export const WAKE_AT_NOBODY = 0x7fffffff;
 
 /** Header words per slot (Int32): op, input length, argument, result, service time. */
 export const HDR_OP = 0;
@@ -109,10 +115,16 @@ export function runSlot(r: RingViews, handler: EngineHandler, slot: number): voi
 
 /** Claims `slot` if it is SUBMITTED (engines and a helping submitter race for it). */
 export function claimSlot(r: RingViews, slot: number): boolean {
-  return (
+  const won =
     Atomics.load(r.state, slot) === SLOT_SUBMITTED &&
-    Atomics.compareExchange(r.state, slot, SLOT_SUBMITTED, SLOT_RUNNING) === SLOT_SUBMITTED
-  );
+    Atomics.compareExchange(r.state, slot, SLOT_SUBMITTED, SLOT_RUNNING) === SLOT_SUBMITTED;
+  if (won) Atomics.add(r.ctrl, CTRL_CLAIMS, 1);
+  return won;
+}
+
+/** Descriptors submitted and not claimed yet (a snapshot: both counters move meanwhile). */
+export function unclaimed(r: RingViews): number {
+  return Atomics.load(r.ctrl, CTRL_SUBMITS) - Atomics.load(r.ctrl, CTRL_CLAIMS);
 }
 
 /** What an engine runs for each descriptor: a module's `createHandler()` returns one per engine. */

@@ -78,6 +78,20 @@ describe("run --parallel: the command and the process", () => {
     assert.match(r.stdout, /^done [1-9]/);
   });
 
+  it("a closed instance's workers, kept for the next, do not keep the process alive", async () => {
+    const script = [
+      'import { createZswap } from "./src/real/create_zswap.ts";',
+      "const page = new Uint8Array(4096).fill(3);",
+      "const z = createZswap({ cpus: 2, compressor: 'lz4', parallel: true });",
+      "await z.swapOut(page);",
+      "await z.close();",
+      "console.log('closed');",
+    ].join("\n");
+    const r = await nodeProcess(["--import", "tsx", "--input-type=module", "-e", script]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^closed/);
+  });
+
   it("a worker that fails ends the run with one line, exit 1", async () => {
     const script = [
       'import { cpuWorkerTestHooks } from "./src/real/parallel_options.ts";',

@@ -77,7 +77,7 @@ export function runCommand(
     .option("--cpus <n>", "number of CPUs, 1..64 (default: this machine's)")
     .option(
       "--parallel",
-      "multi-core: one worker thread per CPU compresses pages while many swap-outs and swap-ins wait in flight; same results as one thread; on 2 cores the CPU times allow x1.8 for deflate's swap-out, x1.3 for zstd's, about x1 otherwise (docs/multicore.md)",
+      "multi-core: one worker thread per CPU compresses pages while many swap-outs and swap-ins wait in flight; same results as one thread; on 2 cores the CPU times allow x1.8 for deflate's swap-out, x1.4 for zstd's, x1.2 for lzo's, about x1 otherwise (docs/multicore.md)",
     )
     .option(
       "--swap-file <path>",

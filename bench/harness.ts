@@ -2,8 +2,6 @@
  * Benchmark harness: mitata's `measure` for per-call timings, reported as medians (p50), and
  * ratios against a baseline measured in the same run. Machines here are noisy: never assert.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { measure } from "mitata";
 
 export interface Row {
@@ -46,13 +44,3 @@ export function perSecond(unit: string, perCall = 1): (ns: number) => string {
 export function mbPerSecond(bytesPerCall: number): (ns: number) => string {
   return (ns) => `${((bytesPerCall / ns) * 1e3).toFixed(0)} MB/s`;
 }
-
-/**
- * A full garbage collection, run between measured phases so that one phase's garbage is not
- * collected (on the collector's background threads, counted in process CPU) during the next.
- * Exposed at run time, so the benchmarks need no `--expose-gc`.
- */
-export const collectGarbage: () => void = (() => {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-})();

@@ -20,7 +20,7 @@ import { PAGE_SIZE } from "../src/kernel/page.ts";
 import { createZswap } from "../src/real/create_zswap.ts";
 import type { SwapSlot, ZswapInstance } from "../src/real/zswap_instance.ts";
 import { DEFAULT_MIX, generateCorpus } from "../src/workload/corpus.ts";
-import { collectGarbage, fmtNs, rows } from "./harness.ts";
+import { fmtNs, rows } from "./harness.ts";
 
 const NR_PAGES = 2048;
 const WARMUP = 5;
@@ -74,7 +74,6 @@ async function benchOne(name: string, pages: readonly Uint8Array[]): Promise<voi
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
       const keep = r >= WARMUP;
       const timed = <T>(phase: PhaseName, f: () => T): T => {
-        collectGarbage(); // the previous phase's garbage is not this phase's CPU
         const c0 = cpuMs();
         const t0 = performance.now();
         const v = f();

@@ -123,7 +123,7 @@ export class Memory {
  * The site of every allocation and free without instrumentation (real mode): a free must still
  * leave a non-null freeSite, which is what makes a later use a reported use-after-free.
  */
-const UNRECORDED_SITE: Site = {
+export const UNRECORDED_SITE: Site = {
   task: "(site not recorded: kernel not instrumented)",
   taskId: -1,
   cpu: -1,
@@ -136,7 +136,7 @@ const slabCaches = new Map<number, string>();
 /** Kinds by label (labels are a fixed set of literals; bounded anyway). */
 const slabKinds = new Map<string, SlabKind>();
 
-function slabKind(label: string, sizeBytes: number): SlabKind {
+export function slabKind(label: string, sizeBytes: number): SlabKind {
   const kind = slabKinds.get(label);
   if (kind !== undefined && kind.sizeBytes === sizeBytes) return kind;
   const made: SlabKind = { label, cache: slabCache(sizeBytes), sizeBytes };
@@ -188,10 +188,19 @@ export function kmalloc<T>(
   gfp: Gfp,
   init: () => T,
 ): Op<KObj<T> | null> {
+  return kmallocWith(k, label, gfp, () => kmallocNew(k, label, sizeBytes, init));
+}
+
+/**
+ * kmalloc()'s decisions (might_sleep, fault, reclaim, the preemption point) with the object
+ * made by `make` once the allocation succeeds: for caches whose objects are not `KObj`s in
+ * every mode (zswap's entry table, src/zswap/entry_table.ts).
+ */
+export function kmallocWith<R>(k: Kernel, label: string, gfp: Gfp, make: () => R): Op<R | null> {
   if (k.mode === "sim" || kmallocHasChoice(k, label, gfp))
-    return kmallocChoosing(k, label, sizeBytes, gfp, init);
+    return kmallocChoosing(k, label, gfp, make);
   if (gfpMaySleep(gfp)) kmallocMightSleep(k, memory(k), label);
-  return returned(kmallocNew(k, label, sizeBytes, init));
+  return returned(make());
 }
 
 /** Whether the policy may fail this allocation or send it into direct reclaim. */
@@ -217,13 +226,7 @@ function kmallocMightSleep(k: Kernel, mem: Memory, label: string): void {
     fsReclaimMightAcquire(k);
 }
 
-function* kmallocChoosing<T>(
-  k: Kernel,
-  label: string,
-  sizeBytes: number,
-  gfp: Gfp,
-  init: () => T,
-): Op<KObj<T> | null> {
+function* kmallocChoosing<R>(k: Kernel, label: string, gfp: Gfp, make: () => R): Op<R | null> {
   const mem = memory(k);
   if (gfpMaySleep(gfp)) {
     kmallocMightSleep(k, mem, label);
@@ -244,10 +247,11 @@ function* kmallocChoosing<T>(
   } else if (k.current !== null && mem.policy.faultable.has(label)) {
     if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
   }
-  return kmallocNew(k, label, sizeBytes, init);
+  return make();
 }
 
-function kmallocNew<T>(k: Kernel, label: string, sizeBytes: number, init: () => T): KObj<T> {
+/** The tracked object of a successful kmalloc (with its trace event). */
+export function kmallocNew<T>(k: Kernel, label: string, sizeBytes: number, init: () => T): KObj<T> {
   const obj = memory(k).newObj(k, label, sizeBytes, init());
   if (k.trace !== null) traceObj(k, "alloc", `kmalloc ${label}#${obj.id}`, obj.id);
   return obj;

@@ -1,31 +1,32 @@
 /**
- * A table of objects by swap slot, as the kernel's xarrays keep them: the swapcache's folios,
- * and zswap's tree of entries (zswap_trees). get, set, delete, has, size and iteration (in slot
- * order), as a Map of numbers has them.
+ * A table of objects by swap slot, as the kernel's xarrays keep them: the swapcache's folios.
+ * get, set, delete, has, size and iteration (in slot order), as a Map of numbers has them.
+ * zswap's trees hold entry ids, in Int32Arrays: slot_id_table.ts.
  *
  * Why not a Map: a swap-out adds its folio and deletes it again at once, and a V8 Map that
  * becomes empty reallocates its hash table on that delete (about 150 bytes a page in real mode,
- * measured). Here a slot is an index into chunks of CHUNK_SLOTS (256) entries, allocated when a slot
- * in them is first set and kept: no allocation per operation, no hashing, and 4 bytes a slot
- * of a chunk in use where a Map keeps about 20 per entry.
+ * measured). Here a slot is an index into chunks of CHUNK_SLOTS (256) entries (slot_chunks.ts):
+ * no hashing, no allocation per operation, and 8 bytes a slot of a chunk in use where a Map
+ * keeps about 20 per entry; emptied chunks are dropped.
  */
-const CHUNK_SHIFT = 8;
-const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK_SLOTS - 1;
+import { CHUNK_MASK, CHUNK_SHIFT, CHUNK_SLOTS, SlotChunks } from "./slot_chunks.ts";
 
 export class SlotTable<T> {
-  private readonly chunks: Array<Array<T | undefined> | undefined> = [];
-  private count = 0;
+  private readonly c: SlotChunks<Array<T | undefined>>;
 
   /** Slots 0 .. nrSlots - 1. */
-  constructor(readonly nrSlots: number) {}
+  constructor(readonly nrSlots: number) {
+    this.c = new SlotChunks(nrSlots, "SlotTable", () =>
+      new Array<T | undefined>(CHUNK_SLOTS).fill(undefined),
+    );
+  }
 
   get size(): number {
-    return this.count;
+    return this.c.size;
   }
 
   get(slot: number): T | undefined {
-    return this.chunks[slot >>> CHUNK_SHIFT]?.[slot & CHUNK_MASK];
+    return this.c.chunks[slot >>> CHUNK_SHIFT]?.[slot & CHUNK_MASK];
   }
 
   has(slot: number): boolean {
@@ -33,22 +34,16 @@ export class SlotTable<T> {
   }
 
   set(slot: number, value: T): void {
-    if (!(slot >= 0 && slot < this.nrSlots && Number.isInteger(slot))) {
-      throw new RangeError(`SlotTable: expected a slot in 0..${this.nrSlots - 1}, got ${slot}`);
-    }
-    let chunk = this.chunks[slot >>> CHUNK_SHIFT];
-    if (chunk === undefined) {
-      chunk = new Array<T | undefined>(CHUNK_SLOTS).fill(undefined);
-      this.chunks[slot >>> CHUNK_SHIFT] = chunk;
-    }
-    if (chunk[slot & CHUNK_MASK] === undefined) this.count++;
+    const chunk = this.c.chunkFor(slot);
+    if (chunk[slot & CHUNK_MASK] === undefined) this.c.added(slot);
     chunk[slot & CHUNK_MASK] = value;
   }
 
   /** [slot, value] pairs in slot order (as an xarray walk visits them). */
   *[Symbol.iterator](): IterableIterator<[number, T]> {
-    for (let c = 0; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c];
+    const chunks = this.c.chunks;
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c];
       if (chunk === undefined) continue;
       for (let i = 0; i < CHUNK_SLOTS; i++) {
         const v = chunk[i];
@@ -63,10 +58,10 @@ export class SlotTable<T> {
 
   /** Returns whether the slot held something. */
   delete(slot: number): boolean {
-    const chunk = this.chunks[slot >>> CHUNK_SHIFT];
+    const chunk = this.c.chunks[slot >>> CHUNK_SHIFT];
     if (chunk === undefined || chunk[slot & CHUNK_MASK] === undefined) return false;
     chunk[slot & CHUNK_MASK] = undefined;
-    this.count--;
+    this.c.removed(slot);
     return true;
   }
 }

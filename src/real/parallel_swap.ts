@@ -312,11 +312,11 @@ export class ParallelSwap {
   /** The compressed bytes of the page at `offset`, if it is in zswap now; null otherwise. */
   private peekCompressed(type: number, offset: number) {
     const z = zswapState(this.k);
-    const e = z.tree(type).get(offset)?.data;
-    const pool = e?.pool?.data;
-    if (e === undefined || pool === undefined || entryStoredRaw(z.profile, e)) return null;
+    const e = z.tree(type).get(offset);
+    const pool = e === 0 ? undefined : z.entries.pool(e)?.data;
+    if (pool === undefined || entryStoredRaw(z.profile, z.entries, e)) return null;
     const op = codecOp("decompress", this.kernel, pool.tfmName);
     if (op < 0 || !this.workers.offloads(op)) return null;
-    return { op, bytes: zsObjReadBegin(pool.zsPool, e.handle, this.bounce) };
+    return { op, bytes: zsObjReadBegin(pool.zsPool, z.entries.handle(e), this.bounce) };
   }
 }

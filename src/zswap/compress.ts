@@ -20,15 +20,16 @@ import { zsObjRead, zsObjReadBegin, zsObjWrite } from "../zsmalloc/obj_rw.ts";
 import type { ZsPool } from "../zsmalloc/pool.ts";
 import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
 import { entryStoredRaw } from "./entry.ts";
+import type { EntryRef } from "./entry_table.ts";
 import { storesRaw } from "./params.ts";
 import { zswapState } from "./state.ts";
-import type { AcompCtx, PoolObj, ZswapEntry } from "./types.ts";
+import type { AcompCtx, PoolObj } from "./types.ts";
 
 /** Compresses `page` into a new zsmalloc object of `pool`; fills entry.handle and entry.length. */
 export function zswapCompress(
   k: Kernel,
   page: Uint8Array,
-  entry: ZswapEntry,
+  entry: EntryRef,
   pool: PoolObj,
   memcg: Memcg | null,
 ): Op<boolean> {
@@ -79,7 +80,7 @@ function nullDeref(k: Kernel, ctx: AcompCtx, field: string): KernelBug {
 function compress(
   k: Kernel,
   page: Uint8Array,
-  entry: ZswapEntry,
+  entry: EntryRef,
   pool: PoolObj,
   memcg: Memcg | null,
 ): Op<boolean> {
@@ -94,7 +95,7 @@ function compressLocked(
   ctx: AcompCtx | null,
   k: Kernel,
   page: Uint8Array,
-  entry: ZswapEntry,
+  entry: EntryRef,
   zsPool: ZsPool,
   memcg: Memcg | null,
 ): Op<boolean> {
@@ -119,7 +120,7 @@ function compressed(
   ret: number,
   k: Kernel,
   page: Uint8Array,
-  entry: ZswapEntry,
+  entry: EntryRef,
   zsPool: ZsPool,
   memcg: Memcg | null,
   ctx: AcompCtx,
@@ -145,8 +146,8 @@ function compressed(
     if (handle < 0) allocRet = handle;
     else {
       zsObjWrite(zsPool, handle, src, dlen);
-      entry.handle = handle;
-      entry.length = dlen;
+      z.entries.setHandle(entry, handle);
+      z.entries.setLength(entry, dlen);
     }
   }
   if (compRet === -ENOSPC || allocRet === -ENOSPC) z.stats.reject_compress_poor++;
@@ -158,13 +159,13 @@ function compressed(
 }
 
 /** Decompresses `entry` into `dst` (one page); false on failure (decompress_fail). */
-export function zswapDecompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
+export function zswapDecompress(k: Kernel, entry: EntryRef, dst: Uint8Array): Op<boolean> {
   return tracedCall(k, "zswap_decompress", decompress, entry, dst, undefined, undefined);
 }
 
-function decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> {
+function decompress(k: Kernel, entry: EntryRef, dst: Uint8Array): Op<boolean> {
   const z = zswapState(k);
-  const pool = entry.pool as PoolObj;
+  const pool = z.entries.pool(entry) as PoolObj;
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
   const acquire = z.design.tryAcquire ? z.design.tryAcquire(k, pool) : z.design.acquire(k, pool);
   return andThen(acquire, decompressLocked, k, entry, dst, zsPool);
@@ -173,31 +174,35 @@ function decompress(k: Kernel, entry: ZswapEntry, dst: Uint8Array): Op<boolean> 
 function decompressLocked(
   ctx: AcompCtx | null,
   k: Kernel,
-  entry: ZswapEntry,
+  entry: EntryRef,
   dst: Uint8Array,
   zsPool: ZsPool,
 ): Op<boolean> {
   if (ctx === null) throw acquireFailedBug(k);
-  if (entryStoredRaw(zswapState(k).profile, entry))
-    return decompressed(zsObjRead(zsPool, entry.handle, dst), k, entry, ctx);
+  const z = zswapState(k);
+  const t = z.entries;
+  if (entryStoredRaw(z.profile, t, entry))
+    return decompressed(zsObjRead(zsPool, t.handle(entry), dst), k, entry, ctx);
   // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx
   // buffer, as 6.12 did; the newest code hands the two pieces over as a scatterlist.
-  const src = zsObjReadBegin(zsPool, entry.handle, ctxBuffer(k, ctx));
+  const src = zsObjReadBegin(zsPool, t.handle(entry), ctxBuffer(k, ctx));
   const dec = acompDecompress(k, ctxReq(k, ctx), src, dst);
   return andThen(dec, decompressed, k, entry, ctx);
 }
 
 /** The decompressor returned `dlen`: release the ctx; a page of any other length is a failure. */
-function decompressed(dlen: number, k: Kernel, entry: ZswapEntry, ctx: AcompCtx): Op<boolean> {
+function decompressed(dlen: number, k: Kernel, entry: EntryRef, ctx: AcompCtx): Op<boolean> {
   zswapState(k).design.release(k, ctx);
   return andThen(preemptPoint(k, "lock", "after acomp_ctx unlock"), decompressOk, k, entry, dlen);
 }
 
-function decompressOk(_: unknown, k: Kernel, entry: ZswapEntry, dlen: number): Op<boolean> {
+function decompressOk(_: unknown, k: Kernel, entry: EntryRef, dlen: number): Op<boolean> {
   if (dlen === PAGE_SIZE) return returned(true);
-  zswapState(k).stats.decompress_fail++;
+  const z = zswapState(k);
+  z.stats.decompress_fail++;
+  const t = z.entries;
   k.note(
-    `zswap: decompression failed (${dlen}) for swap ${entry.swpentry.type}:${entry.swpentry.offset}`,
+    `zswap: decompression failed (${dlen}) for swap ${t.swpType(entry)}:${t.swpOffset(entry)}`,
   );
   return returned(false);
 }

@@ -30,14 +30,15 @@ import type { Folio } from "../mm/folio.ts";
 import { zsObjWrite } from "../zsmalloc/obj_rw.ts";
 import type { ZsPool } from "../zsmalloc/pool.ts";
 import { zsMalloc } from "../zsmalloc/zsmalloc.ts";
+import type { EntryRef } from "./entry_table.ts";
 import { zswapState } from "./state.ts";
-import type { AcompCtx, EntryObj, PoolObj, ZswapEntry } from "./types.ts";
+import type { AcompCtx, PoolObj } from "./types.ts";
 
 /** A store batch: pages [start, start + entries.length) of `folio`, one entry each. */
 export interface StoreBatch {
   readonly folio: Folio;
   readonly start: number;
-  readonly entries: readonly EntryObj[];
+  readonly entries: readonly EntryRef[];
   /** mem_cgroup_zswap_writeback_enabled(), evaluated once per folio (v14). */
   readonly wbEnabled: boolean;
   /** The ctx, already locked by the caller for the whole folio (v7); null: lock it here. */
@@ -65,7 +66,7 @@ function* compressBatch(k: Kernel, b: StoreBatch, pool: PoolObj): Op<boolean> {
     yield* acompCompressUnits(k, req);
     for (let i = 0; i < n && ok; i++) {
       const page = b.folio.page(b.start + s + i);
-      const entry = (b.entries[s + i] as EntryObj).data;
+      const entry = b.entries[s + i] as EntryRef;
       ok = storeUnit(k, zsPool, page, sgl[i] as Scatterlist, entry, b.wbEnabled);
     }
   }
@@ -91,7 +92,7 @@ function storeUnit(
   zsPool: ZsPool,
   page: Uint8Array,
   sg: Scatterlist,
-  entry: ZswapEntry,
+  entry: EntryRef,
   wbEnabled: boolean,
 ): boolean {
   const z = zswapState(k);
@@ -111,8 +112,8 @@ function storeUnit(
   const allocRet = Math.min(handle, 0);
   if (compRet === 0 && allocRet === 0) {
     zsObjWrite(zsPool, handle, src, dlen);
-    entry.handle = handle;
-    entry.length = dlen;
+    z.entries.setHandle(entry, handle);
+    z.entries.setLength(entry, dlen);
     return true;
   }
   if (compRet === -ENOSPC || allocRet === -ENOSPC) z.stats.reject_compress_poor++;

@@ -4,39 +4,22 @@
  */
 import { NO_EFFECTS, type Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfreeAndYield, kmalloc, use } from "../kernel/memory.ts";
+import { use } from "../kernel/memory.ts";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
+import { type EntryRef, NO_ENTRY, type ZswapEntryTable } from "./entry_table.ts";
 import { type Profile, storesRaw } from "./params.ts";
 import { zswapPoolGet, zswapPoolPut } from "./pool.ts";
 import { zswapState } from "./state.ts";
-import type { EntryObj, PoolObj, ZswapEntry } from "./types.ts";
+import type { PoolObj } from "./types.ts";
+
+export { ZSWAP_ENTRY_BYTES } from "./entry_table.ts";
 
 /** zswap_entry_cache_alloc(). */
-export function zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryObj | null> {
-  return kmalloc<ZswapEntry>(k, "zswap_entry", ZSWAP_ENTRY_BYTES, GFP_KERNEL, () =>
-    newZswapEntry(swpentry),
-  );
-}
-
-/** sizeof(struct zswap_entry). */
-export const ZSWAP_ENTRY_BYTES = 56;
-
-/** A fresh entry's fields (what the cache allocation hands back, before zswap fills it). */
-export function newZswapEntry(swpentry: SwpEntry): ZswapEntry {
-  return {
-    swpentry,
-    length: 0,
-    referenced: false,
-    pool: null,
-    handle: 0,
-    memcg: null,
-    lruPrev: null,
-    lruNext: null,
-    onLru: false,
-  };
+export function zswapEntryCacheAlloc(k: Kernel, swpentry: SwpEntry): Op<EntryRef | null> {
+  return zswapState(k).entries.cacheAlloc(k, swpentry);
 }
 
 /**
@@ -44,8 +27,8 @@ export function newZswapEntry(swpentry: SwpEntry): ZswapEntry {
  * `entry->length == PAGE_SIZE`, which is unambiguous only where incompressible pages are
  * stored raw (see storesRaw); under 6.12 an object of exactly PAGE_SIZE bytes is compressed.
  */
-export function entryStoredRaw(profile: Profile, e: ZswapEntry): boolean {
-  return storesRaw(profile) && e.length === PAGE_SIZE;
+export function entryStoredRaw(profile: Profile, t: ZswapEntryTable, e: EntryRef): boolean {
+  return storesRaw(profile) && t.length(e) === PAGE_SIZE;
 }
 
 /**
@@ -57,14 +40,14 @@ export function lruMemcg(k: Kernel, memcg: Memcg | null): Memcg {
 }
 
 /** zswap_lru_add(): the entry becomes visible to writeback here (publish last). */
-export function zswapLruAdd(k: Kernel, entry: EntryObj): void {
+export function zswapLruAdd(k: Kernel, entry: EntryRef): void {
   const z = zswapState(k);
-  z.lru.add(k, lruMemcg(k, entry.data.memcg), entry);
+  z.lru.add(k, lruMemcg(k, z.entries.memcg(entry)), entry);
 }
 
-export function zswapLruDel(k: Kernel, entry: EntryObj): void {
+export function zswapLruDel(k: Kernel, entry: EntryRef): void {
   const z = zswapState(k);
-  z.lru.del(k, lruMemcg(k, entry.data.memcg), entry);
+  z.lru.del(k, lruMemcg(k, z.entries.memcg(entry)), entry);
 }
 
 /**
@@ -72,17 +55,19 @@ export function zswapLruDel(k: Kernel, entry: EntryObj): void {
  * it runs at the call, where `yield*` would start it; only the points after kfree and the pool
  * put can have effects, and in real mode neither has.
  */
-export function zswapEntryFree(k: Kernel, entry: EntryObj): Op<void> {
+export function zswapEntryFree(k: Kernel, entry: EntryRef): Op<void> {
   const z = zswapState(k);
-  const e = use(k, entry, "read entry");
+  const t = z.entries;
+  t.use(k, entry, "read entry");
   zswapLruDel(k, entry);
-  const pool = e.pool as PoolObj;
-  zsFree(use(k, pool, "read pool->zs_pool").zsPool, e.handle);
-  if (e.memcg !== null) e.memcg.uncharge(e.length);
-  z.compressedBytes -= e.length;
+  const pool = t.pool(entry) as PoolObj;
+  const length = t.length(entry);
+  zsFree(use(k, pool, "read pool->zs_pool").zsPool, t.handle(entry));
+  t.memcg(entry)?.uncharge(length);
+  z.compressedBytes -= length;
   z.stats.stored_pages--;
-  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages--;
-  const freed = kfreeAndYield(k, entry);
+  if (entryStoredRaw(z.profile, t, entry)) z.stats.stored_incompressible_pages--;
+  const freed = t.freeAndYield(k, entry);
   // The put comes after the kfree point: only once that point is passed when it has effects.
   if (freed === NO_EFFECTS) return zswapPoolPut(k, pool);
   return poolPutAfter(k, freed, pool);
@@ -100,17 +85,18 @@ function* poolPutAfter(k: Kernel, freed: Op<void>, pool: PoolObj): Op<void> {
  */
 export function zswapStoreEntry(
   k: Kernel,
-  entry: EntryObj,
+  entry: EntryRef,
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<void> {
   const z = zswapState(k);
-  const swp = entry.data.swpentry;
+  const t = z.entries;
+  const offset = t.swpOffset(entry);
   // xa_store(): concurrent stores and invalidations of this slot are excluded by the folio lock.
-  const tree = z.tree(swp.type);
-  const old = tree.get(swp.offset);
-  tree.set(swp.offset, entry);
-  const freed = old === undefined ? NO_EFFECTS : zswapEntryFree(k, old);
+  const tree = z.tree(t.swpType(entry));
+  const old = tree.get(offset);
+  tree.set(offset, entry);
+  const freed = old === NO_ENTRY ? NO_EFFECTS : zswapEntryFree(k, old);
   if (freed !== NO_EFFECTS) return publishAfter(k, freed, entry, memcg, pool);
   zswapEntryPublish(k, entry, memcg, pool);
   return NO_EFFECTS;
@@ -119,7 +105,7 @@ export function zswapStoreEntry(
 function* publishAfter(
   k: Kernel,
   freed: Op<void>,
-  entry: EntryObj,
+  entry: EntryRef,
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<void> {
@@ -128,17 +114,18 @@ function* publishAfter(
 }
 
 /** Accounting, then the LRU: the entry becomes visible to writeback last. */
-function zswapEntryPublish(k: Kernel, entry: EntryObj, memcg: Memcg | null, pool: PoolObj): void {
+function zswapEntryPublish(k: Kernel, entry: EntryRef, memcg: Memcg | null, pool: PoolObj): void {
   const z = zswapState(k);
-  const e = entry.data;
+  const t = z.entries;
+  const length = t.length(entry);
   zswapPoolGet(k, pool);
-  if (memcg !== null) memcg.charge(e.length);
-  z.compressedBytes += e.length;
+  if (memcg !== null) memcg.charge(length);
+  z.compressedBytes += length;
   z.stats.stored_pages++;
-  if (entryStoredRaw(z.profile, e)) z.stats.stored_incompressible_pages++;
+  if (entryStoredRaw(z.profile, t, entry)) z.stats.stored_incompressible_pages++;
   // Publishing order matters: writeback finds entries only through the LRU, so add it last.
-  e.pool = pool;
-  e.memcg = memcg;
-  e.referenced = true;
+  t.setPool(entry, pool);
+  t.setMemcg(entry, memcg);
+  t.setReferenced(entry, true);
   zswapLruAdd(k, entry);
 }

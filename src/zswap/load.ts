@@ -9,8 +9,8 @@ import { type Folio, folioAssertLocked } from "../mm/folio.ts";
 import type { SwpEntry } from "../mm/swap_entry.ts";
 import { zswapDecompress } from "./compress.ts";
 import { zswapEntryFree } from "./entry.ts";
+import { type EntryRef, NO_ENTRY } from "./entry_table.ts";
 import { zswapState } from "./state.ts";
-import type { EntryObj } from "./types.ts";
 
 /**
  * zswap_load(): 0 (the folio is filled and uptodate; the entry is erased: loads are exclusive),
@@ -36,17 +36,17 @@ function load(k: Kernel, folio: Folio): Op<number> {
     return returned(-EINVAL);
   }
   const entry = z.tree(folio.swap.type).get(folio.swap.offset);
-  if (entry === undefined) return returned(-ENOENT);
+  if (entry === NO_ENTRY) return returned(-ENOENT);
   // The folio lock keeps the entry in the tree while we decompress it.
-  return andThen(zswapDecompress(k, entry.data, folio.page(0)), loaded, k, folio, entry);
+  return andThen(zswapDecompress(k, entry, folio.page(0)), loaded, k, folio, entry);
 }
 
 /** If the page is in the folio: erase the entry (loads are exclusive) and free it. */
-function loaded(ok: boolean, k: Kernel, folio: Folio, entry: EntryObj): Op<number> {
+function loaded(ok: boolean, k: Kernel, folio: Folio, entry: EntryRef): Op<number> {
   if (!ok) return returned(-EIO);
   const z = zswapState(k);
   z.events.zswpin++;
-  entry.data.memcg?.countEvent("zswpin", 1);
+  z.entries.memcg(entry)?.countEvent("zswpin", 1);
   z.tree(folio.swap.type).delete(folio.swap.offset);
   return andThen(zswapEntryFree(k, entry), folioFilled, folio);
 }
@@ -70,7 +70,7 @@ function* invalidate(k: Kernel, swp: SwpEntry): Op<void> {
   const tree = zswapState(k).tree(swp.type);
   if (tree.size === 0) return;
   const entry = tree.get(swp.offset);
-  if (entry === undefined) return;
+  if (entry === NO_ENTRY) return;
   tree.delete(swp.offset);
   yield* zswapEntryFree(k, entry);
 }

@@ -128,7 +128,7 @@ describe("profiles", () => {
       assert.equal(run(shrinkMemcg(k, z.rootMemcg)), -11, "-EAGAIN: nothing written back");
       let cleared = 0;
       for (const t of z.trees.values())
-        for (const e of t.values()) if (!e.data.referenced) cleared++;
+        for (const e of t.values()) if (!z.entries.referenced(e)) cleared++;
       assert.equal(cleared, walked);
     });
   }

@@ -43,12 +43,12 @@ import { random } from "../sim/strategy_random.ts";
 import { D7 } from "./acomp_ctx/d7.ts";
 import { zswapDecompress } from "./compress.ts";
 import { zswapEntryFree } from "./entry.ts";
+import { type EntryRef, NO_ENTRY } from "./entry_table.ts";
 import { zswapLoad } from "./load.ts";
 import { zswapPoolCreate, zswapPoolPut, zswapPoolTryget } from "./pool.ts";
 import { zswapWritebackEntry } from "./shrinker.ts";
 import { type ZswapState, zswapState } from "./state.ts";
 import { zswapStore } from "./store.ts";
-import type { EntryObj } from "./types.ts";
 
 const SEED = 20260;
 
@@ -179,7 +179,7 @@ describe("engine scenarios under D7: no detector fires", () => {
 // Broken engines, composed from the real functions with one rule left out
 // ---------------------------------------------------------------------------------------------
 
-type Writeback = (k: Kernel, entry: EntryObj, swp: SwpEntry) => Op<number>;
+type Writeback = (k: Kernel, entry: EntryRef, swp: SwpEntry) => Op<number>;
 
 /**
  * shrink_memcg_cb() on the head of the root memcg's LRU, with a pluggable writeback:
@@ -196,14 +196,14 @@ function* shrinkOneWith(
   const l = z.lru.one(z.rootMemcg);
   spinLock(k, z.lru.lock);
   const item = l.head;
-  if (item === null) return spinUnlock(k, z.lru.lock);
-  if (item.data.referenced) {
-    item.data.referenced = false;
+  if (item === NO_ENTRY) return spinUnlock(k, z.lru.lock);
+  if (z.entries.referenced(item)) {
+    z.entries.setReferenced(item, false);
     l.moveTail(item);
     return spinUnlock(k, z.lru.lock);
   }
   if (o.rotate ?? true) l.moveTail(item);
-  const swp = item.data.swpentry;
+  const swp = z.entries.swpentry(item);
   spinUnlock(k, z.lru.lock);
   const ret = yield* writeback(k, item, swp);
   spinLock(k, z.lru.lock);
@@ -216,12 +216,12 @@ function* shrinkOneWith(
 }
 
 /** C16 broken: writeback without a swapcache folio, so nothing excludes a concurrent swap-in. */
-function* writebackWithoutFolio(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+function* writebackWithoutFolio(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   const tree = zswapState(k).tree(swp.type);
   yield* sched("swap_cache_alloc_folio (skipped)");
   if (tree.get(swp.offset) !== entry) return -ENOMEM;
   const page = new Uint8Array(PAGE_SIZE);
-  if (!(yield* zswapDecompress(k, entry.data, page))) return -EIO;
+  if (!(yield* zswapDecompress(k, entry, page))) return -EIO;
   yield* storageWrite(swapDevice(k, swp.type).storage, swp.offset, page);
   tree.delete(swp.offset);
   yield* zswapEntryFree(k, entry);
@@ -229,28 +229,31 @@ function* writebackWithoutFolio(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<n
 }
 
 /** C17 broken: reads the entry where the kernel only has the swpentry copy (before validation). */
-function* derefBeforeValidation(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+function* derefBeforeValidation(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   yield* sched("swap_cache_alloc_folio");
-  use(k, entry, "read entry->pool before validation");
+  zswapState(k).entries.use(k, entry, "read entry->pool before validation");
   return yield* zswapWritebackEntry(k, entry, swp);
 }
 
 /** C19 broken: touches the entry after a failed writeback (it may have been freed). */
-function* touchAfterUnlock(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+function* touchAfterUnlock(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   const ret = yield* zswapWritebackEntry(k, entry, swp);
-  if (ret !== 0) use(k, entry, "write entry->referenced after unlock").referenced = true;
+  if (ret !== 0) {
+    zswapState(k).entries.use(k, entry, "write entry->referenced after unlock");
+    zswapState(k).entries.setReferenced(entry, true);
+  }
   return ret;
 }
 
 /** C24 broken: ignores the decompression result and writes the folio back anyway. */
-function* writebackIgnoringFailure(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+function* writebackIgnoringFailure(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   yield* sched("swap_cache_alloc_folio");
   const folio = swapCacheAllocFolio(k, swp, null);
   if (typeof folio === "number") return folio;
   const dev = swapDevice(k, swp.type);
   const tree = zswapState(k).tree(swp.type);
   if (tree.get(swp.offset) !== entry) return yield* abort(k, folio, -ENOMEM);
-  yield* zswapDecompress(k, entry.data, folio.page(0)); // the result is ignored
+  yield* zswapDecompress(k, entry, folio.page(0)); // the result is ignored
   yield* storageWrite(dev.storage, swp.offset, folio.page(0));
   tree.delete(swp.offset);
   yield* zswapEntryFree(k, entry);
@@ -269,7 +272,8 @@ function* storeWithoutPin(k: Kernel, folio: Folio): Op<boolean> {
   const ok = yield* zswapStore(k, folio);
   const tree = zswapState(k).tree(folio.swap.type);
   for (let i = 0; ok && i < folio.nrPages; i++) {
-    const pool = tree.get(folio.swap.offset + i)?.data.pool;
+    const e = tree.get(folio.swap.offset + i);
+    const pool = e === NO_ENTRY ? null : zswapState(k).entries.pool(e);
     if (pool) yield* zswapPoolPut(k, pool);
   }
   return ok;

@@ -18,9 +18,9 @@ import type { SwpEntry } from "../mm/swap_entry.ts";
 import { storageWrite } from "../mm/swap_storage.ts";
 import { zswapDecompress } from "./compress.ts";
 import { lruMemcg, zswapEntryFree } from "./entry.ts";
+import type { EntryRef } from "./entry_table.ts";
 import { zswapAcceptThrPages, zswapTotalPages, zswapTotalPagesRcu } from "./pool.ts";
 import { zswapState } from "./state.ts";
-import type { EntryObj } from "./types.ts";
 
 const MAX_RECLAIM_RETRIES = 16;
 /** SWAP_CLUSTER_MAX. */
@@ -48,11 +48,11 @@ function nrToWalkPerNode(k: Kernel): number {
  * Simplified: after a successful write the folio is dropped from the swap cache at once, as
  * reclaim soon does with a clean folio marked for reclaim (folio_set_reclaim).
  */
-export function zswapWritebackEntry(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+export function zswapWritebackEntry(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   return traced(k, "zswap_writeback_entry", writeback(k, entry, swp));
 }
 
-function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
+function* writeback(k: Kernel, entry: EntryRef, swp: SwpEntry): Op<number> {
   const z = zswapState(k);
   yield* sched("swap_cache_alloc_folio");
   const folio = swapCacheAllocFolio(k, swp, null);
@@ -64,13 +64,13 @@ function* writeback(k: Kernel, entry: EntryObj, swp: SwpEntry): Op<number> {
     yield* abort(k, dev, folio);
     return -ENOMEM;
   }
-  if (!(yield* zswapDecompress(k, entry.data, folio.page(0)))) {
+  if (!(yield* zswapDecompress(k, entry, folio.page(0)))) {
     yield* abort(k, dev, folio);
     return -EIO;
   }
   tree.delete(swp.offset);
   z.events.zswpwb++;
-  entry.data.memcg?.countEvent("zswpwb", 1);
+  z.entries.memcg(entry)?.countEvent("zswpwb", 1);
   yield* zswapEntryFree(k, entry);
   folio.uptodate = true;
   folio.reclaim = true;
@@ -115,18 +115,18 @@ function* writeEndIo(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio
  */
 function* shrinkMemcgCb(
   k: Kernel,
-  item: EntryObj,
-  l: ListLruOne<EntryObj>,
+  item: EntryRef,
+  l: ListLruOne,
   stopOnExist: { hit: boolean } | null,
 ): Op<LruStatus> {
   const z = zswapState(k);
-  const e = item.data;
-  if (e.referenced) {
-    e.referenced = false;
+  const t = z.entries;
+  if (t.referenced(item)) {
+    t.setReferenced(item, false);
     return "rotate";
   }
   l.moveTail(item);
-  const swp = e.swpentry;
+  const swp = t.swpentry(item);
   spinUnlock(k, z.lru.lock);
   const ret = yield* zswapWritebackEntry(k, item, swp);
   spinLock(k, z.lru.lock);

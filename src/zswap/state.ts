@@ -2,18 +2,20 @@
  * zswap's global state (the file-scope variables of mm/zswap.c), kept per kernel.
  */
 import type { Kernel } from "../kernel/kernel.ts";
+import { memory } from "../kernel/memory.ts";
 import { Mutex } from "../kernel/mutex.ts";
 import { Spinlock } from "../kernel/spinlock.ts";
 import type { Work } from "../kernel/workqueue.ts";
 import { ListLru } from "../mm/list_lru.ts";
 import { Memcg } from "../mm/memcg.ts";
-import { SlotTable } from "../mm/slot_table.ts";
+import { SlotIdTable } from "../mm/slot_id_table.ts";
 import { swapState } from "../mm/swap.ts";
 import type { VmEvents } from "../mm/vmstat.ts";
 import type { AcompCtxDesign } from "./acomp_ctx/design.ts";
+import { ZswapEntryTable } from "./entry_table.ts";
 import { defaultParams, type Profile, type ZswapParams } from "./params.ts";
 import { newDebugfs, type ZswapDebugfs } from "./stats.ts";
-import type { EntryObj, PoolObj } from "./types.ts";
+import type { PoolObj } from "./types.ts";
 
 /** Offsets a tree takes (swp_entry_t's offset field is wider; slots here are int32). */
 const TREE_SLOTS_MAX = 2 ** 31 - 1;
@@ -46,9 +48,14 @@ export class ZswapState {
   readonly initLock = new Mutex("zswap_init_lock", "zswap_init_lock");
   initState: InitState = "uninit";
   hasPool = false;
-  /** zswap_trees: one xarray per swap type, indexed by offset. */
-  readonly trees = new Map<number, SlotTable<EntryObj>>();
-  readonly lru = new ListLru<EntryObj>();
+  /**
+   * The zswap_entry cache: every entry's fields (entry_table.ts). With the kernel's memory
+   * tracking on (the simulator, an instrumented library), each entry is a KObj as well.
+   */
+  readonly entries: ZswapEntryTable;
+  /** zswap_trees: one xarray per swap type, indexed by offset, of entry refs. */
+  readonly trees = new Map<number, SlotIdTable>();
+  readonly lru: ListLru;
   readonly stats: ZswapDebugfs = newDebugfs();
   readonly events: VmEvents;
   poolReachedFull = false;
@@ -74,11 +81,13 @@ export class ZswapState {
     this.zsChainSize = o.zsChainSize ?? 8;
     this.bootOff = o.bootOff ?? false;
     this.events = swapState(k).events;
+    this.entries = new ZswapEntryTable(memory(k).trackLive);
+    this.lru = new ListLru(this.entries);
   }
 
-  tree(type: number): SlotTable<EntryObj> {
+  tree(type: number): SlotIdTable {
     let t = this.trees.get(type);
-    if (t === undefined) this.trees.set(type, (t = new SlotTable(TREE_SLOTS_MAX)));
+    if (t === undefined) this.trees.set(type, (t = new SlotIdTable(TREE_SLOTS_MAX)));
     return t;
   }
 }

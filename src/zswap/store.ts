@@ -3,7 +3,6 @@
  */
 import { andThen, type Op, returned, returnedAfter } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { kfreeAndYield } from "../kernel/memory.ts";
 import { tracedCall } from "../kernel/site.ts";
 import { queueWork } from "../kernel/workqueue.ts";
 import { type Folio, folioAssertLocked } from "../mm/folio.ts";
@@ -11,11 +10,12 @@ import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zswapCompress } from "./compress.ts";
 import { zswapEntryCacheAlloc, zswapEntryFree, zswapStoreEntry } from "./entry.ts";
+import { type EntryRef, NO_ENTRY } from "./entry_table.ts";
 import { zswapCheckLimits, zswapPoolCurrentGet, zswapPoolPut, zswapTotalPagesRcu } from "./pool.ts";
 import { shrinkMemcg } from "./shrinker.ts";
 import { zswapState } from "./state.ts";
 import { storesInBatches, zswapStoreBatched } from "./store_batch.ts";
-import type { EntryObj, PoolObj } from "./types.ts";
+import type { PoolObj } from "./types.ts";
 
 export function zswapStore(k: Kernel, folio: Folio): Op<boolean> {
   return tracedCall(k, "zswap_store", store, folio, undefined, undefined, undefined);
@@ -122,13 +122,13 @@ function zswapStorePage(
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<boolean> {
-  // The folio's own swp_entry_t for its first page (one object less to keep per entry).
+  // The folio's own swp_entry_t for its first page (the entry keeps its type and offset only).
   const swp = i === 0 ? folio.swap : swpEntry(folio.swap.type, folio.swap.offset + i);
   return andThen(zswapEntryCacheAlloc(k, swp), entryAllocated, k, folio, i, memcg, pool);
 }
 
 function entryAllocated(
-  entry: EntryObj | null,
+  entry: EntryRef | null,
   k: Kernel,
   folio: Folio,
   i: number,
@@ -139,18 +139,18 @@ function entryAllocated(
     zswapState(k).stats.reject_kmemcache_fail++;
     return returned(false);
   }
-  const compress = zswapCompress(k, folio.page(i), entry.data, pool, memcg);
+  const compress = zswapCompress(k, folio.page(i), entry, pool, memcg);
   return andThen(compress, pageCompressed, k, entry, memcg, pool);
 }
 
 function pageCompressed(
   ok: boolean,
   k: Kernel,
-  entry: EntryObj,
+  entry: EntryRef,
   memcg: Memcg | null,
   pool: PoolObj,
 ): Op<boolean> {
-  if (!ok) return andThen(kfreeAndYield(k, entry), returnedAfter, false);
+  if (!ok) return andThen(zswapState(k).entries.freeAndYield(k, entry), returnedAfter, false);
   return andThen(zswapStoreEntry(k, entry, memcg, pool), returnedAfter, true);
 }
 
@@ -161,7 +161,7 @@ function* checkOld(k: Kernel, folio: Folio): Op<void> {
   for (let i = 0; i < folio.nrPages; i++) {
     const off = folio.swap.offset + i;
     const e = tree.get(off);
-    if (e !== undefined) {
+    if (e !== NO_ENTRY) {
       tree.delete(off);
       yield* zswapEntryFree(k, e);
     }

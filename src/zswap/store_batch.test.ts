@@ -64,10 +64,10 @@ function entriesOf(b: Booted): string[] {
   const out: string[] = [];
   const buf = new Uint8Array(PAGE_SIZE);
   for (const [off, entry] of [...b.z.tree(0)].sort((x, y) => x[0] - y[0])) {
-    const e = entry.data;
-    const zs = (e.pool as NonNullable<typeof e.pool>).data.zsPool;
-    const n = zsObjRead(zs, e.handle, buf);
-    out.push(`${off}:${e.length}:${Buffer.from(buf.subarray(0, n)).toString("base64")}`);
+    const t = b.z.entries;
+    const zs = (t.pool(entry) as NonNullable<ReturnType<typeof t.pool>>).data.zsPool;
+    const n = zsObjRead(zs, t.handle(entry), buf);
+    out.push(`${off}:${t.length(entry)}:${Buffer.from(buf.subarray(0, n)).toString("base64")}`);
   }
   return out;
 }

@@ -17,22 +17,18 @@
  */
 import type { Op } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { GFP_KERNEL, kfree, kmalloc, memory, use } from "../kernel/memory.ts";
+import { GFP_KERNEL, kfree, kmalloc, use } from "../kernel/memory.ts";
 import type { Folio } from "../mm/folio.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { swpEntry } from "../mm/swap_entry.ts";
 import { zsFree } from "../zsmalloc/zsmalloc.ts";
 import { isBatchingDesign, ZSWAP_MAX_BATCH_SIZE } from "./acomp_ctx/d7_batch.ts";
 import { zswapCompressBatch } from "./compress_batch.ts";
-import {
-  newZswapEntry,
-  ZSWAP_ENTRY_BYTES,
-  zswapEntryCacheAlloc,
-  zswapStoreEntry,
-} from "./entry.ts";
+import { ZSWAP_ENTRY_BYTES, zswapEntryCacheAlloc, zswapStoreEntry } from "./entry.ts";
+import type { EntryRef } from "./entry_table.ts";
 import type { Profile } from "./params.ts";
 import { zswapState } from "./state.ts";
-import type { AcompCtx, EntryObj, PoolObj } from "./types.ts";
+import type { AcompCtx, PoolObj } from "./types.ts";
 
 /** Whether the profile stores large folios in batches (the v14 store path). */
 export function storesInBatches(profile: Profile): boolean {
@@ -89,14 +85,13 @@ function* zswapStorePages(k: Kernel, r: PagesRange, pool: PoolObj): Op<boolean> 
 }
 
 /** kmem_cache_alloc_bulk() with the per-entry fallback; null when an entry cannot be had. */
-function* entriesAlloc(k: Kernel, folio: Folio, start: number, end: number): Op<EntryObj[] | null> {
+function* entriesAlloc(k: Kernel, folio: Folio, start: number, end: number): Op<EntryRef[] | null> {
   const entries =
     (yield* entriesAllocBulk(k, folio, start, end)) ??
     (yield* entriesAllocEach(k, folio, start, end));
-  for (const entry of entries ?? []) {
-    entry.data.nid = 0; // page_to_nid(): the model has one node
-    entry.data.handle = -1; // no zsmalloc object yet
-  }
+  // The kernel also sets entry->nid (page_to_nid()): the model has one node and keeps no nid.
+  const t = zswapState(k).entries;
+  for (const entry of entries ?? []) t.setHandle(entry, -1); // no zsmalloc object yet
   return entries;
 }
 
@@ -109,7 +104,7 @@ function* entriesAllocBulk(
   folio: Folio,
   start: number,
   end: number,
-): Op<EntryObj[] | null> {
+): Op<EntryRef[] | null> {
   const nr = end - start;
   const bulk = yield* kmalloc(
     k,
@@ -120,14 +115,9 @@ function* entriesAllocBulk(
   );
   if (bulk === null) return null;
   kfree(k, bulk); // only the decision: the entries are accounted one by one, as the cache does
-  const mem = memory(k);
+  const t = zswapState(k).entries;
   return Array.from({ length: nr }, (_, i) =>
-    mem.newObj(
-      k,
-      "zswap_entry",
-      ZSWAP_ENTRY_BYTES,
-      newZswapEntry(swpEntry(folio.swap.type, folio.swap.offset + start + i)),
-    ),
+    t.create(k, swpEntry(folio.swap.type, folio.swap.offset + start + i), false),
   );
 }
 
@@ -136,12 +126,12 @@ function* entriesAllocEach(
   folio: Folio,
   start: number,
   end: number,
-): Op<EntryObj[] | null> {
-  const entries: EntryObj[] = [];
+): Op<EntryRef[] | null> {
+  const entries: EntryRef[] = [];
   for (let i = start; i < end; i++) {
     const entry = yield* zswapEntryCacheAlloc(k, swpEntry(folio.swap.type, folio.swap.offset + i));
     if (entry === null) {
-      for (const e of entries) kfree(k, e);
+      for (const e of entries) zswapState(k).entries.free(k, e);
       return null;
     }
     entries.push(entry);
@@ -150,10 +140,11 @@ function* entriesAllocEach(
 }
 
 /** Frees entries that never reached the tree, and the objects the batch compressed into. */
-function entriesFree(k: Kernel, entries: readonly EntryObj[], pool: PoolObj): void {
+function entriesFree(k: Kernel, entries: readonly EntryRef[], pool: PoolObj): void {
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
+  const t = zswapState(k).entries;
   for (const entry of entries) {
-    if (entry.data.handle >= 0) zsFree(zsPool, entry.data.handle);
-    kfree(k, entry);
+    if (t.handle(entry) >= 0) zsFree(zsPool, t.handle(entry));
+    t.free(k, entry);
   }
 }

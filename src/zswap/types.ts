@@ -8,8 +8,6 @@ import type { Mutex } from "../kernel/mutex.ts";
 import type { Percpu } from "../kernel/percpu.ts";
 import type { PercpuRef } from "../kernel/percpu_ref.ts";
 import type { Work } from "../kernel/workqueue.ts";
-import type { Memcg } from "../mm/memcg.ts";
-import type { SwpEntry } from "../mm/swap_entry.ts";
 import type { ZsPool } from "../zsmalloc/pool.ts";
 
 /** An ERR_PTR value stored where a pointer is expected (acomp may hold one after a failed alloc). */
@@ -58,25 +56,9 @@ export interface ZswapPool {
 export type PoolObj = KObj<ZswapPool>;
 
 /**
- * struct zswap_entry. Owned by the tree (xarray) while in it; whoever erases it frees it.
- * The shrinker may touch it only under the list_lru lock, or after revalidation under the
+ * struct zswap_entry lives in the entry table (entry_table.ts), a struct of arrays; an entry is
+ * an EntryRef there. Owned by the tree (xarray) while in it; whoever erases it frees it. The
+ * shrinker may touch it only under the list_lru lock, or after revalidation under the
  * swapcache folio lock.
  */
-export interface ZswapEntry {
-  readonly swpentry: SwpEntry;
-  /** Compressed length; PAGE_SIZE means stored uncompressed. */
-  length: number;
-  /** Second-chance bit for the LRU. */
-  referenced: boolean;
-  pool: PoolObj | null;
-  handle: number;
-  memcg: Memcg | null;
-  /** Batching (v14): the node, recorded because bulk allocation cannot target one. */
-  nid?: number;
-  /** list_lru links (protected by the list_lru lock). */
-  lruPrev: EntryObj | null;
-  lruNext: EntryObj | null;
-  onLru: boolean;
-}
-
-export type EntryObj = KObj<ZswapEntry>;
+export type { EntryRef } from "./entry_table.ts";

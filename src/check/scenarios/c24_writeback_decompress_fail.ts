@@ -20,8 +20,9 @@ import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zsObjWrite } from "../../zsmalloc/obj_rw.ts";
+import { type EntryRef, NO_ENTRY } from "../../zswap/entry_table.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { EntryObj } from "../../zswap/types.ts";
+import type { ZswapState } from "../../zswap/state.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { afterPrelude } from "./common.ts";
@@ -33,7 +34,7 @@ export interface C24Options {
 
 interface C24State {
   s: SwpEntry | null;
-  e: EntryObj | null;
+  e: EntryRef | null;
   /** Set once L has released s: from then on E may be gone. */
   released: boolean;
 }
@@ -57,8 +58,9 @@ export function makeC24(o: C24Options = {}): Scenario {
         if (typeof r === "number") return;
         st.s = r;
         yield* shrinkOne(env); // second chance: clears the referenced bit
-        st.e = z.tree(r.type).get(r.offset) ?? null;
-        if (st.e !== null) corrupt(st.e);
+        const e = z.tree(r.type).get(r.offset);
+        st.e = e === NO_ENTRY ? null : e;
+        if (st.e !== null) corrupt(z, st.e);
       });
       queueWork(k, prelude);
       return [
@@ -103,10 +105,11 @@ function* shrinkOne(env: ScenarioEnv): Op<void> {
 }
 
 /** Overwrites the entry's compressed bytes with zeros: the sim decompressor then fails. */
-function corrupt(entry: EntryObj): void {
-  const e = entry.data;
-  if (e.pool === null || e.length >= PAGE_SIZE) return;
-  zsObjWrite(e.pool.data.zsPool, e.handle, new Uint8Array(e.length), e.length);
+function corrupt(z: ZswapState, entry: EntryRef): void {
+  const pool = z.entries.pool(entry);
+  const length = z.entries.length(entry);
+  if (pool === null || length >= PAGE_SIZE) return;
+  zsObjWrite(pool.data.zsPool, z.entries.handle(entry), new Uint8Array(length), length);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

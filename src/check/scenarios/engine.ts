@@ -12,13 +12,14 @@
  * ```
  */
 import type { Kernel } from "../../kernel/kernel.ts";
-import { liveObjects, objAddr } from "../../kernel/memory.ts";
+import { type KObj, liveObjects, objAddr } from "../../kernel/memory.ts";
 import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { swapState } from "../../mm/swap.ts";
 import { zsObjCount } from "../../zsmalloc/zsmalloc.ts";
+import { type EntryRef, NO_ENTRY } from "../../zswap/entry_table.ts";
 import type { ZswapState } from "../../zswap/state.ts";
-import type { EntryObj, PoolObj } from "../../zswap/types.ts";
+import type { PoolObj } from "../../zswap/types.ts";
 import type { Scenario, ScenarioEnv } from "../harness.ts";
 import { C13 } from "./c13_switch_inflight.ts";
 import { C14 } from "./c14_switch_back_dying.ts";
@@ -102,17 +103,25 @@ export function checkEngineInvariants(env: ScenarioEnv): void {
   );
 }
 
-function treeEntries(z: ZswapState, problems: string[]): EntryObj[] {
-  const entries: EntryObj[] = [];
+/** The entry's address in reports: its KObj's (the simulator tracks every entry). */
+function entryAddr(z: ZswapState, e: EntryRef): string {
+  const obj = z.entries.obj(e);
+  return obj === null ? `zswap_entry ref 0x${e.toString(16)}` : objAddr(obj);
+}
+
+function treeEntries(z: ZswapState, problems: string[]): EntryRef[] {
+  const entries: EntryRef[] = [];
+  const t = z.entries;
   for (const [type, tree] of z.trees) {
     for (const [offset, e] of tree) {
-      if (e.freed) {
-        problems.push(`tree ${type}:${offset} holds freed entry ${objAddr(e)}`);
+      if (!t.live(e)) {
+        problems.push(`tree ${type}:${offset} holds freed entry ${entryAddr(z, e)}`);
         continue;
       }
-      const swp = e.data.swpentry;
-      if (swp.type !== type || swp.offset !== offset) {
-        problems.push(`tree ${type}:${offset} holds the entry of ${swp.type}:${swp.offset}`);
+      if (t.swpType(e) !== type || t.swpOffset(e) !== offset) {
+        problems.push(
+          `tree ${type}:${offset} holds the entry of ${t.swpType(e)}:${t.swpOffset(e)}`,
+        );
       }
       entries.push(e);
     }
@@ -120,12 +129,12 @@ function treeEntries(z: ZswapState, problems: string[]): EntryObj[] {
   return entries;
 }
 
-function checkCounters(k: Kernel, z: ZswapState, entries: EntryObj[], problems: string[]): void {
+function checkCounters(k: Kernel, z: ZswapState, entries: EntryRef[], problems: string[]): void {
   const s = z.stats;
   if (s.stored_pages !== entries.length) {
     problems.push(`stored_pages is ${s.stored_pages}, the trees hold ${entries.length} entries`);
   }
-  const raw = entries.filter((e) => e.data.length === PAGE_SIZE).length;
+  const raw = entries.filter((e) => z.entries.length(e) === PAGE_SIZE).length;
   if (s.stored_incompressible_pages !== raw) {
     problems.push(
       `stored_incompressible_pages is ${s.stored_incompressible_pages}, expected ${raw}`,
@@ -134,38 +143,38 @@ function checkCounters(k: Kernel, z: ZswapState, entries: EntryObj[], problems: 
   const live = liveObjects(k, (o) => o.label === "zswap_entry");
   if (live.length !== entries.length) {
     const inTrees = new Set<unknown>(entries);
-    const leaked = live.filter((o) => !inTrees.has(o)).map(objAddr);
+    const leaked = live.filter((o) => !inTrees.has((o as KObj<EntryRef>).data)).map(objAddr);
     problems.push(
       `${leaked.length} zswap_entry object(s) live outside the trees: ${leaked.join(", ")}`,
     );
   }
 }
 
-function checkLru(z: ZswapState, entries: EntryObj[], problems: string[]): void {
-  const seen = new Set<EntryObj>();
+function checkLru(z: ZswapState, entries: EntryRef[], problems: string[]): void {
+  const seen = new Set<EntryRef>();
+  const t = z.entries;
   let total = 0;
   for (const memcg of z.rootMemcg.walk()) {
     const l = z.lru.one(memcg);
-    let prev: EntryObj | null = null;
+    let prev = NO_ENTRY;
     let n = 0;
-    for (let it = l.head; it !== null; it = it.data.lruNext) {
+    for (let it = l.head; it !== NO_ENTRY; it = t.lruNext(it)) {
       if (seen.has(it) || n > l.nrItems) {
         problems.push(
           `list_lru of ${memcg.name}: a cycle, or more items than nr_items (${l.nrItems})`,
         );
         break;
       }
-      const e = it.data;
-      if (e.lruPrev !== prev)
-        problems.push(`list_lru of ${memcg.name}: broken prev link at ${objAddr(it)}`);
-      if (it.freed)
-        problems.push(`list_lru of ${memcg.name}: freed entry ${objAddr(it)} on the list`);
-      else if (z.tree(e.swpentry.type).get(e.swpentry.offset) !== it) {
-        problems.push(`list_lru of ${memcg.name}: ${objAddr(it)} is not in its tree`);
+      if (t.lruPrev(it) !== prev)
+        problems.push(`list_lru of ${memcg.name}: broken prev link at ${entryAddr(z, it)}`);
+      if (!t.live(it))
+        problems.push(`list_lru of ${memcg.name}: freed entry ${entryAddr(z, it)} on the list`);
+      else if (z.tree(t.swpType(it)).get(t.swpOffset(it)) !== it) {
+        problems.push(`list_lru of ${memcg.name}: ${entryAddr(z, it)} is not in its tree`);
       }
       // Entries without an objcg (root-cgroup folios) are on the root's list.
-      if ((e.memcg ?? z.rootMemcg) !== memcg)
-        problems.push(`list_lru of ${memcg.name}: ${objAddr(it)} is charged elsewhere`);
+      if ((t.memcg(it) ?? z.rootMemcg) !== memcg)
+        problems.push(`list_lru of ${memcg.name}: ${entryAddr(z, it)} is charged elsewhere`);
       seen.add(it);
       prev = it;
       n++;
@@ -179,19 +188,19 @@ function checkLru(z: ZswapState, entries: EntryObj[], problems: string[]): void 
     problems.push(`list_lru counts ${z.lru.totalCount()} items, the memcg lists link ${total}`);
   }
   for (const e of entries) {
-    if (!seen.has(e)) problems.push(`entry ${objAddr(e)} is in the tree but not on the LRU`);
+    if (!seen.has(e)) problems.push(`entry ${entryAddr(z, e)} is in the tree but not on the LRU`);
   }
 }
 
-function checkMemcgCharges(z: ZswapState, entries: EntryObj[], problems: string[]): void {
+function checkMemcgCharges(z: ZswapState, entries: EntryRef[], problems: string[]): void {
   for (const memcg of z.rootMemcg.walk()) {
     let n = 0;
     let bytes = 0;
     for (const e of entries) {
-      for (let m = e.data.memcg; m !== null; m = m.parent) {
+      for (let m = z.entries.memcg(e); m !== null; m = m.parent) {
         if (m !== memcg) continue;
         n++;
-        bytes += e.data.length;
+        bytes += z.entries.length(e);
       }
     }
     if (memcg.zswapped !== n || memcg.zswapBytes !== bytes) {
@@ -202,7 +211,7 @@ function checkMemcgCharges(z: ZswapState, entries: EntryObj[], problems: string[
   }
 }
 
-function checkPools(k: Kernel, z: ZswapState, entries: EntryObj[], problems: string[]): void {
+function checkPools(k: Kernel, z: ZswapState, entries: EntryRef[], problems: string[]): void {
   const listed = new Set<PoolObj>(z.pools);
   for (const [i, pool] of z.pools.entries()) {
     const p = pool.data;
@@ -215,7 +224,7 @@ function checkPools(k: Kernel, z: ZswapState, entries: EntryObj[], problems: str
       problems.push(`pool ${p.name} is on zswap_pools without a reference count`);
       continue;
     }
-    const mine = entries.filter((e) => e.data.pool === pool).length;
+    const mine = entries.filter((e) => z.entries.pool(e) === pool).length;
     const current = i === 0;
     if (current === ref.killed) {
       problems.push(
@@ -234,10 +243,10 @@ function checkPools(k: Kernel, z: ZswapState, entries: EntryObj[], problems: str
       problems.push(`pool ${p.name}: ${objs} zsmalloc objects for ${mine} entries`);
   }
   for (const e of entries) {
-    const pool = e.data.pool;
+    const pool = z.entries.pool(e);
     if (pool === null || !listed.has(pool)) {
       problems.push(
-        `entry ${objAddr(e)}: its pool ${pool?.data.name ?? "NULL"} is not on zswap_pools`,
+        `entry ${entryAddr(z, e)}: its pool ${pool?.data.name ?? "NULL"} is not on zswap_pools`,
       );
     }
   }

@@ -40,6 +40,7 @@ import { siteLines, siteOf, whereOf } from "../kernel/site.ts";
 import type { LruLinks } from "../mm/list_lru.ts";
 import type { Memcg } from "../mm/memcg.ts";
 import { type SwpEntry, swpEntry } from "../mm/swap_entry.ts";
+import { PtrRegistry } from "./ptr_registry.ts";
 import type { PoolObj } from "./types.ts";
 
 /** A zswap entry: `generation << ENTRY_SLOT_BITS | slot`; never 0 (NO_ENTRY). */
@@ -61,55 +62,6 @@ const F_REFERENCED = 1;
 const F_ON_LRU = 2;
 const F_LIVE = 4;
 
-/**
- * Values many entries point at (pools, memcgs), by a 16-bit index; 0 is null. An index is
- * recycled once no entry holds it (untracked mode; a tracked table keeps them, so that a freed
- * entry's fields still read as they were, as a freed object's do).
- */
-class Registry<T extends object> {
-  private readonly values: Array<T | null> = [null];
-  private readonly users: number[] = [0];
-  private readonly index = new Map<T, number>();
-  private readonly free: number[] = [];
-  /** The last value held and its index: stores mostly hold the same pool and memcg. */
-  private lastValue: T | null = null;
-  private lastIndex = 0;
-
-  constructor(readonly what: string) {}
-
-  get(i: number): T | null {
-    return this.values[i] ?? null;
-  }
-
-  /** The index of `v`, held once more. */
-  hold(v: T | null): number {
-    if (v === null) return 0;
-    let i = v === this.lastValue ? this.lastIndex : this.index.get(v);
-    if (i === undefined) {
-      i = this.free.pop() ?? this.values.length;
-      if (i > 0xffff) throw new Error(`zswap entry table: more than 65535 live ${this.what}s`);
-      this.values[i] = v;
-      this.users[i] = 0;
-      this.index.set(v, i);
-    }
-    this.users[i] = (this.users[i] as number) + 1;
-    this.lastValue = v;
-    this.lastIndex = i;
-    return i;
-  }
-
-  release(i: number): void {
-    if (i === 0) return;
-    const n = (this.users[i] as number) - 1;
-    this.users[i] = n;
-    if (n > 0) return;
-    this.index.delete(this.values[i] as T);
-    if (this.lastIndex === i) this.lastValue = null;
-    this.values[i] = null;
-    this.free.push(i);
-  }
-}
-
 export class ZswapEntryTable implements LruLinks {
   // struct zswap_entry, one element per slot.
   private gen: Uint8Array;
@@ -126,8 +78,8 @@ export class ZswapEntryTable implements LruLinks {
   private swpOffsets: Int32Array;
   /** Tracked mode: each slot's KObj (never reused). */
   private readonly objs: Array<KObj<EntryRef>> | null;
-  private readonly pools = new Registry<PoolObj>("zswap_pool");
-  private readonly memcgs = new Registry<Memcg>("memcg");
+  private readonly pools = new PtrRegistry<PoolObj>("zswap_pool");
+  private readonly memcgs = new PtrRegistry<Memcg>("memcg");
   /** Slots ever handed out. */
   private used = 0;
   /** Live entries. */
@@ -136,21 +88,26 @@ export class ZswapEntryTable implements LruLinks {
   private freeTail = FREE_END;
   private freeLen = 0;
 
+  /**
+   * `capacity`: slots to start with (doubling when full); by default few in a tracked table (a
+   * simulated execution stores a handful of pages and makes a kernel each time), more otherwise.
+   */
   constructor(
     readonly tracked: boolean,
-    capacity = 1024,
+    capacity = tracked ? 8 : 1024,
   ) {
     this.objs = tracked ? [] : null;
-    this.gen = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.len = new Uint16Array(capacity);
-    this.hdl = new Int32Array(capacity);
-    this.poolIdx = new Uint16Array(capacity);
-    this.memcgIdx = new Uint16Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.swpTypes = new Uint8Array(capacity);
-    this.swpOffsets = new Int32Array(capacity);
+    const f = newFields(capacity);
+    this.hdl = f.hdl;
+    this.prev = f.prev;
+    this.next = f.next;
+    this.swpOffsets = f.swpOffsets;
+    this.len = f.len;
+    this.poolIdx = f.poolIdx;
+    this.memcgIdx = f.memcgIdx;
+    this.gen = f.gen;
+    this.flags = f.flags;
+    this.swpTypes = f.swpTypes;
   }
 
   // --- fields ---------------------------------------------------------------------------------
@@ -378,28 +335,58 @@ export class ZswapEntryTable implements LruLinks {
     return this.gen.length * BYTES_PER_SLOT;
   }
 
+  /** Doubles the capacity: new arrays, the old contents copied in. */
   private grow(): void {
-    const cap = Math.min(ENTRY_SLOTS_MAX, this.gen.length * 2);
-    this.gen = grown(this.gen, new Uint8Array(cap));
-    this.flags = grown(this.flags, new Uint8Array(cap));
-    this.len = grown(this.len, new Uint16Array(cap));
-    this.hdl = grown(this.hdl, new Int32Array(cap));
-    this.poolIdx = grown(this.poolIdx, new Uint16Array(cap));
-    this.memcgIdx = grown(this.memcgIdx, new Uint16Array(cap));
-    this.prev = grown(this.prev, new Int32Array(cap));
-    this.next = grown(this.next, new Int32Array(cap));
-    this.swpTypes = grown(this.swpTypes, new Uint8Array(cap));
-    this.swpOffsets = grown(this.swpOffsets, new Int32Array(cap));
+    const f = newFields(Math.min(ENTRY_SLOTS_MAX, this.gen.length * 2));
+    f.hdl.set(this.hdl);
+    f.prev.set(this.prev);
+    f.next.set(this.next);
+    f.swpOffsets.set(this.swpOffsets);
+    f.len.set(this.len);
+    f.poolIdx.set(this.poolIdx);
+    f.memcgIdx.set(this.memcgIdx);
+    f.gen.set(this.gen);
+    f.flags.set(this.flags);
+    f.swpTypes.set(this.swpTypes);
+    this.hdl = f.hdl;
+    this.prev = f.prev;
+    this.next = f.next;
+    this.swpOffsets = f.swpOffsets;
+    this.len = f.len;
+    this.poolIdx = f.poolIdx;
+    this.memcgIdx = f.memcgIdx;
+    this.gen = f.gen;
+    this.flags = f.flags;
+    this.swpTypes = f.swpTypes;
   }
+}
+
+/**
+ * The per-slot arrays for `capacity` slots (rounded up to a multiple of 4), as views of one
+ * ArrayBuffer: one allocation, the 4-byte fields first so that every view is aligned.
+ */
+function newFields(capacity: number) {
+  const cap = Math.max(4, Math.ceil(capacity / 4) * 4);
+  const buf = new ArrayBuffer(cap * BYTES_PER_SLOT);
+  const i32 = (k: number) => new Int32Array(buf, k * 4 * cap, cap);
+  const u16 = (k: number) => new Uint16Array(buf, 16 * cap + k * 2 * cap, cap);
+  const u8 = (k: number) => new Uint8Array(buf, 22 * cap + k * cap, cap);
+  return {
+    hdl: i32(0),
+    prev: i32(1),
+    next: i32(2),
+    swpOffsets: i32(3),
+    len: u16(0),
+    poolIdx: u16(1),
+    memcgIdx: u16(2),
+    gen: u8(0),
+    flags: u8(1),
+    swpTypes: u8(2),
+  };
 }
 
 /** gen, flags, length, handle, pool, memcg, prev, next, swp type, swp offset. */
 const BYTES_PER_SLOT = 1 + 1 + 2 + 4 + 2 + 2 + 4 + 4 + 1 + 4;
-
-function grown<A extends Uint8Array | Uint16Array | Int32Array>(from: A, to: A): A {
-  to.set(from);
-  return to;
-}
 
 /** A freed KObj standing for an untracked entry, so use() gives the usual KASAN report. */
 function freedStandIn(e: EntryRef): KObj<EntryRef> {

@@ -64,18 +64,20 @@ const F_LIVE = 4;
 
 export class ZswapEntryTable implements LruLinks {
   // struct zswap_entry, one element per slot.
-  private gen: Uint8Array;
-  private flags: Uint8Array;
+  private gen!: Uint8Array;
+  private flags!: Uint8Array;
   /** `length`: compressed bytes, PAGE_SIZE when stored as it is. */
-  private len: Uint16Array;
-  private hdl: Int32Array;
-  private poolIdx: Uint16Array;
-  private memcgIdx: Uint16Array;
+  private len!: Uint16Array;
+  private hdl!: Int32Array;
+  private poolIdx!: Uint16Array;
+  private memcgIdx!: Uint16Array;
   /** list_lru links: refs, NO_ENTRY at the ends; `next` also chains free slots. */
-  private prev: Int32Array;
-  private next: Int32Array;
-  private swpTypes: Uint8Array;
-  private swpOffsets: Int32Array;
+  private prev!: Int32Array;
+  private next!: Int32Array;
+  private swpTypes!: Uint8Array;
+  private swpOffsets!: Int32Array;
+  /** All of the above, in newFields' order (for grow). */
+  private views!: Array<Int32Array | Uint16Array | Uint8Array>;
   /** Tracked mode: each slot's KObj (never reused). */
   private readonly objs: Array<KObj<EntryRef>> | null;
   private readonly pools = new PtrRegistry<PoolObj>("zswap_pool");
@@ -97,7 +99,11 @@ export class ZswapEntryTable implements LruLinks {
     capacity = tracked ? 8 : 1024,
   ) {
     this.objs = tracked ? [] : null;
-    const f = newFields(capacity);
+    this.adopt(newFields(capacity));
+  }
+
+  /** Makes `f` the table's arrays. */
+  private adopt(f: Fields): void {
     this.hdl = f.hdl;
     this.prev = f.prev;
     this.next = f.next;
@@ -108,6 +114,7 @@ export class ZswapEntryTable implements LruLinks {
     this.gen = f.gen;
     this.flags = f.flags;
     this.swpTypes = f.swpTypes;
+    this.views = f.views;
   }
 
   // --- fields ---------------------------------------------------------------------------------
@@ -338,28 +345,12 @@ export class ZswapEntryTable implements LruLinks {
   /** Doubles the capacity: new arrays, the old contents copied in. */
   private grow(): void {
     const f = newFields(Math.min(ENTRY_SLOTS_MAX, this.gen.length * 2));
-    f.hdl.set(this.hdl);
-    f.prev.set(this.prev);
-    f.next.set(this.next);
-    f.swpOffsets.set(this.swpOffsets);
-    f.len.set(this.len);
-    f.poolIdx.set(this.poolIdx);
-    f.memcgIdx.set(this.memcgIdx);
-    f.gen.set(this.gen);
-    f.flags.set(this.flags);
-    f.swpTypes.set(this.swpTypes);
-    this.hdl = f.hdl;
-    this.prev = f.prev;
-    this.next = f.next;
-    this.swpOffsets = f.swpOffsets;
-    this.len = f.len;
-    this.poolIdx = f.poolIdx;
-    this.memcgIdx = f.memcgIdx;
-    this.gen = f.gen;
-    this.flags = f.flags;
-    this.swpTypes = f.swpTypes;
+    for (const [i, v] of f.views.entries()) v.set(this.views[i] as never);
+    this.adopt(f);
   }
 }
+
+type Fields = ReturnType<typeof newFields>;
 
 /**
  * The per-slot arrays for `capacity` slots (rounded up to a multiple of 4), as views of one
@@ -371,7 +362,7 @@ function newFields(capacity: number) {
   const i32 = (k: number) => new Int32Array(buf, k * 4 * cap, cap);
   const u16 = (k: number) => new Uint16Array(buf, 16 * cap + k * 2 * cap, cap);
   const u8 = (k: number) => new Uint8Array(buf, 22 * cap + k * cap, cap);
-  return {
+  const f = {
     hdl: i32(0),
     prev: i32(1),
     next: i32(2),
@@ -383,6 +374,8 @@ function newFields(capacity: number) {
     flags: u8(1),
     swpTypes: u8(2),
   };
+  const views: Array<Int32Array | Uint16Array | Uint8Array> = Object.values(f);
+  return { ...f, views };
 }
 
 /** gen, flags, length, handle, pool, memcg, prev, next, swp type, swp offset. */

@@ -10,7 +10,8 @@
  * Over the public corpus this port gives 14,245,038 bytes, both kernels' figure to the byte,
  * and the binding 623 bytes fewer on 211 of 6,554 pages. The backend stays on the binding:
  * this port costs 2.2 times its CPU per page (2.4 times if it only reran the pages that
- * `mayDiffer` flags, 46% of them), and lz4 is the fast compressor (docs/compressors.md).
+ * `mayDiffer` flags, 46% of them; medians of 15 paired passes over the corpus, at load average
+ * 15, a throwaway script), and lz4 is the fast compressor (docs/compressors.md).
  *
  * What is followed exactly: the hash (Knuth's 2654435761, 13 bits for 16-bit positions), the
  * table zeroed per call, the first byte put before the search, the skip step (one more byte

@@ -136,8 +136,9 @@ export const loadZstd = loadOnce<ZstdBinding>(
 
 /**
  * zstd 1.5.6 (zstd-napi 0.0.8, installed under the alias `zstd-napi-1.5.6`), for the 6.12
- * profile: Debian's 6.12.117 compresses with an older lib/zstd than 7.3.4's 1.5.7, and at
- * 6.12's parameters 1.5.7 finds other matches on a few pages (docs/compressors.md).
+ * profile: Debian's 6.12.117's compressed lengths are zstd 1.5.5/1.5.6's, not 1.5.7's (the
+ * kernels' totals on the public corpus, compared; their lib/zstd sources were not read), and
+ * at 6.12's parameters 1.5.7 finds other matches on a few pages (docs/compressors.md).
  */
 export const loadZstd156 = loadOnce<ZstdBinding>(
   "zstd (6.12: zstd 1.5.6)",

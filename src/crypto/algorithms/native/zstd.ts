@@ -54,7 +54,8 @@ export const ZSTD_KERNEL_PARAMS = {
  * 6.12's crypto/zstd.c: zstd_get_params(ZSTD_DEF_LEVEL, 0), the level-3 row for an unknown
  * source size (clevels.h "default" table), given to zstd_compress_cctx. Shrunk to a page as
  * ZSTD_compress2 does, it differs from the later row only in minMatch (5, not 4). 6.12's
- * lib/zstd predates zstd 1.5.7 (the version 7.3.4 carries and zstd-napi 0.0.13 bundles), and
+ * lengths are not zstd 1.5.7's (zstd-napi 0.0.13's library, whose lengths 7.3.4 gives on the
+ * public corpus; the kernels' lib/zstd versions were not read, only their lengths compared):
  * at these parameters 1.5.7 finds other matches: on the public corpus zstd 1.5.7 gives
  * 10,123,568 bytes, zstd 1.5.6 and 1.5.5 give 10,125,882, the 6.12 kernel's figure to the byte,
  * so this profile compresses with zstd 1.5.6 (zstd-napi 0.0.8 under the alias zstd-napi-1.5.6).

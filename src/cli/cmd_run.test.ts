@@ -132,7 +132,7 @@ describe("zswap-ts run", () => {
       [["--size", "4097"], /expected a positive multiple of 4096 bytes/],
       [
         ["--compressor", "snappy"],
-        /Unknown compressor 'snappy'; available: deflate, deflate-iaa, lz4, lz4hc, lzo, zstd/,
+        /Unknown compressor 'snappy'; available: deflate, deflate-iaa, lz4, lz4hc, lzo, lzo-rle, zstd/,
       ],
       [
         ["--max-pool-percent", "4294967296"],

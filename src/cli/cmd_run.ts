@@ -48,7 +48,11 @@ export function runCommand(
     .option("--corpus <file>", "raw 4 KiB pages to use (default: a generated corpus)")
     .option("--size <bytes>", "size of the generated corpus; K, M, G suffixes", DEFAULT_SIZE)
     .option("--seed <n>", "seed of the generated corpus", "1")
-    .option("--compressor <name>", "zswap compressor: lz4, lz4hc, zstd, lzo, deflate", "lz4")
+    .option(
+      "--compressor <name>",
+      "zswap compressor: lz4, lz4hc, zstd, lzo, lzo-rle, deflate",
+      "lz4",
+    )
     .option(
       "--profile <name>",
       "kernel behaviour: 7.3 (Linux 7.3.4; alias latest), 6.12 (Debian's 6.12.117), or 7.3-batching (7.3 storing large folios in batches)",
@@ -102,7 +106,7 @@ export function runCommand(
     .option("--fail-seed <n>", "seed of the fault draws (default: --seed)")
     .option(
       "--compare <compressors>",
-      "run once per compressor (lz4,lz4hc,zstd,lzo,deflate): one table",
+      "run once per compressor (lz4,lz4hc,zstd,lzo,lzo-rle,deflate): one table",
     )
     .option(
       "--compare-profiles <profiles>",

@@ -19,8 +19,12 @@
  *   not fit, even when the finished stream would have;
  * - input longer than 48 KiB in chunks of M4_MAX_OFFSET + 1 bytes, carrying the pending
  *   literals across.
- * Not ported: lzo-rle (bitstream version 1, zero-run instructions), which zswap-ts does not
- * offer because no decompressor here reads it.
+ * - lzo-rle (lzorle1x_1_compress_safe, `version` 1): the stream starts with `17, 1`; four zero
+ *   bytes at a lookup position start a zero run (4 to 2,051 bytes, never past the last 20 bytes
+ *   of a chunk) written as one 4-byte instruction whose second byte takes the next 1-3 literals
+ *   (state offset -3), without touching the dictionary; chunks are one byte shorter (M4 offset
+ *   0xbffe), so that no match can spell the run instruction's 0xfffc distance.
+ * lzo1x_decompress.ts reads both versions (the binding's minilzo reads only version 0).
  */
 
 /** The result of a failed compression: the output would pass the end of `dst`. */
@@ -32,7 +36,10 @@ const M2_MAX_OFFSET = 0x0800;
 const M3_MAX_LEN = 33;
 const M3_MAX_OFFSET = 0x4000;
 const M4_MAX_LEN = 9;
-const M4_MAX_OFFSET = 0xbfff;
+const M4_MAX_OFFSET_V0 = 0xbfff;
+const M4_MAX_OFFSET_V1 = 0xbffe;
+const MIN_ZERO_RUN_LENGTH = 4;
+const MAX_ZERO_RUN_LENGTH = 2047 + MIN_ZERO_RUN_LENGTH;
 const M3_MARKER = 32;
 const M4_MARKER = 16;
 
@@ -53,12 +60,18 @@ class Lzo1x {
   /** Where the previous instruction keeps the count of the 1-3 literals that follow it. */
   stateOffset = -2;
 
+  /** Where the compressed data starts: after the `17, version` header of version 1. */
+  readonly dataStart: number;
+
   constructor(
     readonly src: Uint8Array,
     readonly dst: Uint8Array,
     readonly dict: Uint16Array,
+    /** The bitstream version: 0 for lzo, 1 for lzo-rle (zero runs). */
+    readonly version: 0 | 1,
   ) {
     this.words = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    this.dataStart = version === 0 ? 0 : 2;
   }
 
   /** NEED_OP: fails the compression unless `n` more bytes fit. */
@@ -184,6 +197,14 @@ class Lzo1x {
     for (;;) {
       if (ip >= ipEnd) return inEnd - (ii - ti);
       const dv = w.getInt32(ip, true);
+      if (dv === 0 && this.version === 1) {
+        ii -= ti;
+        ti = 0;
+        if (ip !== ii) this.literals(ii, ip - ii);
+        ip += this.zeroRun(ip, ipEnd);
+        ii = ip; // and look up at once, as after a match
+        continue;
+      }
       const h = Math.imul(dv, 0x1824429d) >>> (32 - D_BITS);
       const m = base + dict[h]!;
       dict[h] = ip - base;
@@ -203,11 +224,32 @@ class Lzo1x {
     }
   }
 
+  /**
+   * The zero run at `ip` (four zero bytes known): its length, up to the first non-zero byte,
+   * `ipEnd`, or 2,052 bytes (then 2,051, the most one instruction holds), and its instruction.
+   */
+  zeroRun(ip: number, ipEnd: number): number {
+    const s = this.src;
+    const limit = Math.min(ipEnd, ip + MAX_ZERO_RUN_LENGTH + 1);
+    let ir = ip + 4;
+    while (ir < limit && s[ir] === 0) ir++;
+    const run = Math.min(ir - ip, MAX_ZERO_RUN_LENGTH);
+    const r = run - MIN_ZERO_RUN_LENGTH;
+    // put_unaligned_le32((r << 21) | 0xfffc18 | (r & 7)): bytes 0x18|r&7, 0xfc, 0xff, r >> 3.
+    this.need(4);
+    this.byte(0x18 | (r & 7));
+    this.byte(0xfc);
+    this.byte(0xff);
+    this.byte(r >>> 3);
+    this.stateOffset = -3; // the next 1-3 literals' count goes into the 0xfc byte
+    return run;
+  }
+
   /** The trailing literals and the end-of-stream marker. */
   finish(t: number): void {
     const ii = this.src.length - t;
     if (t > 0) {
-      if (this.op === 0 && t <= 238) {
+      if (this.op === this.dataStart && t <= 238) {
         this.need(1);
         this.byte(17 + t);
       } else if (t <= 3) {
@@ -231,17 +273,30 @@ class Lzo1x {
 }
 
 /**
- * lzo1x_1_compress_safe(src, dst): the compressed length, or LZO_E_OUTPUT_OVERRUN when the
- * output does not fit `dst`. `dict` is the caller's 2^13-entry work memory (wrkmem), reused.
+ * lzo1x_1_compress_safe(src, dst) (`version` 0, the default) or lzorle1x_1_compress_safe
+ * (`version` 1): the compressed length, or LZO_E_OUTPUT_OVERRUN when the output does not fit
+ * `dst`. `dict` is the caller's 2^13-entry work memory (wrkmem), reused.
  */
-export function lzo1xCompressSafe(src: Uint8Array, dst: Uint8Array, dict: Uint16Array): number {
-  const c = new Lzo1x(src, dst, dict);
+export function lzo1xCompressSafe(
+  src: Uint8Array,
+  dst: Uint8Array,
+  dict: Uint16Array,
+  version: 0 | 1 = 0,
+): number {
+  const c = new Lzo1x(src, dst, dict, version);
   try {
+    if (version === 1) {
+      // The kernel writes this header unchecked (its callers' buffers always hold 2 bytes).
+      c.need(2);
+      c.byte(17); // LZO version 0 never starts with 17 (but for empty input): the header
+      c.byte(version);
+    }
+    const chunkMax = (version === 0 ? M4_MAX_OFFSET_V0 : M4_MAX_OFFSET_V1) + 1;
     let ip = 0;
     let l = src.length;
     let t = 0;
     while (l > 20) {
-      const ll = Math.min(l, M4_MAX_OFFSET + 1);
+      const ll = Math.min(l, chunkMax);
       t = c.chunk(ip, ll, t);
       ip += ll;
       l -= ll;

@@ -14,7 +14,7 @@ import type { CompressorFactory } from "../types.ts";
 import { deflate612CompressorFactory, deflateCompressorFactory } from "./deflate.ts";
 import { DEFLATE_IAA_PARAMS, DeflateIaaCodec } from "./deflate_iaa.ts";
 import { lz4CompressorFactory, lz4hcCompressorFactory } from "./lz4.ts";
-import { lzoCompressorFactory } from "./lzo.ts";
+import { lzoCompressorFactory, lzoRleCompressorFactory } from "./lzo.ts";
 import { zstd612CompressorFactory, zstdCompressorFactory } from "./zstd.ts";
 
 export const nativeCompressorFactories: readonly CompressorFactory[] = [
@@ -27,6 +27,7 @@ export const nativeCompressorFactories: readonly CompressorFactory[] = [
   lz4CompressorFactory,
   lz4hcCompressorFactory,
   lzoCompressorFactory,
+  lzoRleCompressorFactory,
   zstdCompressorFactory,
 ];
 
@@ -51,8 +52,6 @@ export function nativeCompressorFactoriesFor(kernel: CryptoKernel): readonly Com
 
 /** Kernel compressors zswap accepts that no binding here implements. */
 export const unavailableCompressors: Readonly<Record<string, string>> = {
-  "lzo-rle":
-    "no decompressor here reads its zero runs (the lzo binding, minilzo 2.09, has no run-length variant); not emulated",
   "842": "no binding",
 };
 

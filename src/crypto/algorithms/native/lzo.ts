@@ -11,6 +11,7 @@
  */
 
 import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";
+import { lzo1xDecompressSafe } from "../lzo1x_decompress.ts";
 import { lzo1xCompressSafe, lzo1xWorkMemory } from "../lzo1x_kernel.ts";
 import type { CompressorBackend, CompressorFactory } from "../types.ts";
 import { type LzoBinding, loadLzo } from "./load.ts";
@@ -39,4 +40,32 @@ export const lzoCompressorFactory: CompressorFactory = {
     "lzo1x_1_compress_safe (the kernel's LZO1X-1, D_BITS 13, ported: same bytes); lzo1x_decompress_safe (binding: minilzo 2.09)",
   kernelNoSpaceErrno: -EINVAL,
   create: () => new LzoBackend(loadLzo()),
+};
+
+/**
+ * lzo-rle (crypto/lzo-rle.c): lzorle1x_1_compress_safe and lzo1x_decompress_safe, both ported
+ * (lzo1x_kernel.ts with bitstream version 1, lzo1x_decompress.ts): no binding reads zero runs.
+ * Errors fold into -EINVAL as in lzo.
+ */
+class LzoRleBackend implements CompressorBackend {
+  readonly name = "lzo-rle";
+  private readonly wrkmem = lzo1xWorkMemory();
+
+  compress(src: Uint8Array, dst: Uint8Array): number {
+    const len = lzo1xCompressSafe(src, dst, this.wrkmem, 1);
+    return len >= 0 ? len : -ENOSPC;
+  }
+
+  decompress(src: Uint8Array, dst: Uint8Array): number {
+    const len = lzo1xDecompressSafe(src, dst);
+    return len >= 0 ? len : -EINVAL;
+  }
+}
+
+export const lzoRleCompressorFactory: CompressorFactory = {
+  name: "lzo-rle",
+  kernelParams:
+    "lzorle1x_1_compress_safe (LZO1X-1 with zero runs, bitstream version 1, ported); lzo1x_decompress_safe (ported)",
+  kernelNoSpaceErrno: -EINVAL,
+  create: () => new LzoRleBackend(),
 };

@@ -4,8 +4,8 @@
  * Why not node:zlib: Node bundles Chromium's zlib 1.3, whose deflate finds different matches
  * (on the public corpus its pages come out 0.17% smaller than the kernel's). The kernel's
  * lib/zlib_deflate is classic zlib, and classic zlib's deflate_slow at the kernel's parameters
- * gives the kernel's lengths: 9,764,352 bytes over the corpus's 6,554 compressible pages, where
- * both kernels report 9,764,362 (docs/compressors.md). Decompression stays on node:zlib: any
+ * gives the kernel's lengths: 9,764,362 bytes over the corpus's 6,554 compressible pages, both
+ * kernels' figure to the byte (docs/compressors.md). Decompression stays on node:zlib: any
  * inflate gives the same bytes.
  */
 

@@ -1,7 +1,6 @@
 /**
- * A lifecycle scenario's executions (and those of the engine scenarios converted so far: C14,
- * C18, C20) must die young: once an execution is over, a young-
- * generation GC must be able to free it. A generator closure created and called per execution
+ * The executions of the lifecycle, engine and batching scenarios must die young: once an
+ * execution is over, a young-generation GC must be able to free it. A generator closure created and called per execution
  * (an actor body written as `function* () {...}` inside `actors(env)`) breaks this: V8 keeps
  * the closure reachable from the old generation until the next full GC, so every execution
  * survives every scavenge and the checker runs at half speed (docs/checking.md, "Speed").
@@ -18,15 +17,19 @@ import { fileURLToPath } from "node:url";
 
 const SCRIPT = `
 const { scenarioProgram } = await import(${JSON.stringify(fileURLToPath(new URL("./harness.ts", import.meta.url)))});
-const { LIFECYCLE_SCENARIOS } = await import(${JSON.stringify(fileURLToPath(new URL("./scenarios/index.ts", import.meta.url)))});
-const { engineScenarioById } = await import(${JSON.stringify(fileURLToPath(new URL("./scenarios/engine.ts", import.meta.url)))});
+const { LIFECYCLE_SCENARIOS, scenarioById } = await import(${JSON.stringify(fileURLToPath(new URL("./scenarios/index.ts", import.meta.url)))});
+const { ENGINE_SCENARIOS } = await import(${JSON.stringify(fileURLToPath(new URL("./scenarios/engine.ts", import.meta.url)))});
+const { BATCHING_SCENARIOS } = await import(${JSON.stringify(fileURLToPath(new URL("./scenarios/batching.ts", import.meta.url)))});
 const { runOnce } = await import(${JSON.stringify(fileURLToPath(new URL("../sim/explore.ts", import.meta.url)))});
 const { designByName } = await import(${JSON.stringify(fileURLToPath(new URL("../zswap/acomp_ctx/index.ts", import.meta.url)))});
 const zero = { name: "zero", choose: () => 0 };
 const out = {};
-const converted = ["C14", "C18", "C20"].map(engineScenarioById);
-for (const s of [...LIFECYCLE_SCENARIOS, ...converted]) {
-  const program = scenarioProgram(designByName("D7"), s);
+const cells = [
+  ...[...LIFECYCLE_SCENARIOS, ...ENGINE_SCENARIOS, scenarioById("C26")].map((s) => ["D7", s]),
+  ...BATCHING_SCENARIOS.map((s) => ["D7-batch", s]),
+];
+for (const [design, s] of cells) {
+  const program = scenarioProgram(designByName(design), s);
   for (let i = 0; i < 50; i++) runOnce(program, zero);
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -38,7 +41,7 @@ for (const s of [...LIFECYCLE_SCENARIOS, ...converted]) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-/** Bytes per execution still on the heap after two young GCs, per lifecycle scenario. */
+/** Bytes per execution still on the heap after two young GCs, per scenario. */
 function survivingBytes(): Record<string, number> {
   const r = spawnSync(
     process.execPath,
@@ -58,12 +61,13 @@ function survivingBytes(): Record<string, number> {
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
-describe("lifecycle scenarios' executions (and C14, C18, C20's) die young", () => {
+describe("the lifecycle, engine and batching scenarios' executions die young", () => {
   // 10 KB: half of the smallest kept execution, and room over the 1-4.5 KB that executions
   // measure now (the entry table's buffer and the JIT's own growth vary between runs).
   it("leave under 10 KB each after two young GCs (a kept execution leaves 20-40 KB)", () => {
     const perExecution = survivingBytes();
-    assert.ok(Object.keys(perExecution).length >= 16, JSON.stringify(perExecution));
+    // 13 lifecycle, 9 engine (C13-C25) and C26, 4 batching.
+    assert.ok(Object.keys(perExecution).length >= 27, JSON.stringify(perExecution));
     for (const [id, bytes] of Object.entries(perExecution)) {
       assert.ok(bytes < 10_240, `${id}: ${bytes} bytes per execution survive young GCs`);
     }

@@ -165,6 +165,7 @@ export function zswapDecompress(k: Kernel, entry: EntryRef, dst: Uint8Array): Op
 
 function decompress(k: Kernel, entry: EntryRef, dst: Uint8Array): Op<boolean> {
   const z = zswapState(k);
+  z.entries.use(k, entry, "read entry->pool"); // KASAN: a freed entry is reported, not read
   const pool = z.entries.pool(entry) as PoolObj;
   const zsPool = use(k, pool, "read pool->zs_pool").zsPool;
   const acquire = z.design.tryAcquire ? z.design.tryAcquire(k, pool) : z.design.acquire(k, pool);
@@ -181,6 +182,9 @@ function decompressLocked(
   if (ctx === null) throw acquireFailedBug(k);
   const z = zswapState(k);
   const t = z.entries;
+  // The entry may have been freed while this task waited for the ctx (only a broken caller
+  // lets that happen): KASAN's report, rather than zsmalloc's stale-handle error.
+  t.use(k, entry, "read entry->handle");
   if (entryStoredRaw(z.profile, t, entry))
     return decompressed(zsObjRead(zsPool, t.handle(entry), dst), k, entry, ctx);
   // zs_obj_read_begin: the object in place, or (spanning two pages) copied into the ctx

@@ -63,21 +63,22 @@ const F_ON_LRU = 2;
 const F_LIVE = 4;
 
 export class ZswapEntryTable implements LruLinks {
-  // struct zswap_entry, one element per slot.
-  private gen!: Uint8Array;
-  private flags!: Uint8Array;
+  // struct zswap_entry, one element per slot. No slots until the first entry is made (grow):
+  // the simulator makes a kernel, and so a table, for every execution, and many store nothing.
+  private gen: Uint8Array = EMPTY.gen;
+  private flags: Uint8Array = EMPTY.flags;
   /** `length`: compressed bytes, PAGE_SIZE when stored as it is. */
-  private len!: Uint16Array;
-  private hdl!: Int32Array;
-  private poolIdx!: Uint16Array;
-  private memcgIdx!: Uint16Array;
+  private len: Uint16Array = EMPTY.len;
+  private hdl: Int32Array = EMPTY.hdl;
+  private poolIdx: Uint16Array = EMPTY.poolIdx;
+  private memcgIdx: Uint16Array = EMPTY.memcgIdx;
   /** list_lru links: refs, NO_ENTRY at the ends; `next` also chains free slots. */
-  private prev!: Int32Array;
-  private next!: Int32Array;
-  private swpTypes!: Uint8Array;
-  private swpOffsets!: Int32Array;
+  private prev: Int32Array = EMPTY.prev;
+  private next: Int32Array = EMPTY.next;
+  private swpTypes: Uint8Array = EMPTY.swpTypes;
+  private swpOffsets: Int32Array = EMPTY.swpOffsets;
   /** All of the above, in newFields' order (for grow). */
-  private views!: Array<Int32Array | Uint16Array | Uint8Array>;
+  private views: Array<Int32Array | Uint16Array | Uint8Array> = EMPTY.views;
   /** Tracked mode: each slot's KObj (never reused). */
   private readonly objs: Array<KObj<EntryRef>> | null;
   private readonly pools = new PtrRegistry<PoolObj>("zswap_pool");
@@ -91,15 +92,15 @@ export class ZswapEntryTable implements LruLinks {
   private freeLen = 0;
 
   /**
-   * `capacity`: slots to start with (doubling when full); by default few in a tracked table (a
-   * simulated execution stores a handful of pages and makes a kernel each time), more otherwise.
+   * `capacity`: slots the first entry brings (doubling when full); by default few in a tracked
+   * table (a simulated execution stores a handful of pages and makes a kernel each time), more
+   * otherwise.
    */
   constructor(
     readonly tracked: boolean,
-    capacity = tracked ? 8 : 1024,
+    private readonly capacity = tracked ? 8 : 1024,
   ) {
     this.objs = tracked ? [] : null;
-    this.adopt(newFields(capacity));
   }
 
   /** Makes `f` the table's arrays. */
@@ -342,10 +343,11 @@ export class ZswapEntryTable implements LruLinks {
     return this.gen.length * BYTES_PER_SLOT;
   }
 
-  /** Doubles the capacity: new arrays, the old contents copied in. */
+  /** The first slots, or twice as many: new arrays, the old contents copied in. */
   private grow(): void {
-    const f = newFields(Math.min(ENTRY_SLOTS_MAX, this.gen.length * 2));
-    for (const [i, v] of f.views.entries()) v.set(this.views[i] as never);
+    const n = this.gen.length;
+    const f = newFields(n === 0 ? Math.max(4, this.capacity) : Math.min(ENTRY_SLOTS_MAX, n * 2));
+    for (let i = 0; i < f.views.length; i++) f.views[i]?.set(this.views[i] as never);
     this.adopt(f);
   }
 }
@@ -354,32 +356,42 @@ type Fields = ReturnType<typeof newFields>;
 
 /**
  * The per-slot arrays for `capacity` slots (rounded up to a multiple of 4), as views of one
- * ArrayBuffer: one allocation, the 4-byte fields first so that every view is aligned.
+ * ArrayBuffer: one allocation, the 4-byte fields first so that every view is aligned. Written
+ * out field by field (no helper closures, no spread): the simulator makes one per execution.
  */
 function newFields(capacity: number) {
-  const cap = Math.max(4, Math.ceil(capacity / 4) * 4);
-  const buf = new ArrayBuffer(cap * BYTES_PER_SLOT);
-  const i32 = (k: number) => new Int32Array(buf, k * 4 * cap, cap);
-  const u16 = (k: number) => new Uint16Array(buf, 16 * cap + k * 2 * cap, cap);
-  const u8 = (k: number) => new Uint8Array(buf, 22 * cap + k * cap, cap);
-  const f = {
-    hdl: i32(0),
-    prev: i32(1),
-    next: i32(2),
-    swpOffsets: i32(3),
-    len: u16(0),
-    poolIdx: u16(1),
-    memcgIdx: u16(2),
-    gen: u8(0),
-    flags: u8(1),
-    swpTypes: u8(2),
-  };
-  const views: Array<Int32Array | Uint16Array | Uint8Array> = Object.values(f);
-  return { ...f, views };
+  const c = Math.ceil(capacity / 4) * 4;
+  const buf = new ArrayBuffer(c * BYTES_PER_SLOT);
+  const hdl = new Int32Array(buf, 0, c);
+  const prev = new Int32Array(buf, 4 * c, c);
+  const next = new Int32Array(buf, 8 * c, c);
+  const swpOffsets = new Int32Array(buf, 12 * c, c);
+  const len = new Uint16Array(buf, 16 * c, c);
+  const poolIdx = new Uint16Array(buf, 18 * c, c);
+  const memcgIdx = new Uint16Array(buf, 20 * c, c);
+  const gen = new Uint8Array(buf, 22 * c, c);
+  const flags = new Uint8Array(buf, 23 * c, c);
+  const swpTypes = new Uint8Array(buf, 24 * c, c);
+  const views: Array<Int32Array | Uint16Array | Uint8Array> = [
+    hdl,
+    prev,
+    next,
+    swpOffsets,
+    len,
+    poolIdx,
+    memcgIdx,
+    gen,
+    flags,
+    swpTypes,
+  ];
+  return { hdl, prev, next, swpOffsets, len, poolIdx, memcgIdx, gen, flags, swpTypes, views };
 }
 
 /** gen, flags, length, handle, pool, memcg, prev, next, swp type, swp offset. */
 const BYTES_PER_SLOT = 1 + 1 + 2 + 4 + 2 + 2 + 4 + 4 + 1 + 4;
+
+/** No slots: every table until its first entry (zero-length views are immutable, so shared). */
+const EMPTY = newFields(0);
 
 /** A freed KObj standing for an untracked entry, so use() gives the usual KASAN report. */
 function freedStandIn(e: EntryRef): KObj<EntryRef> {

@@ -60,13 +60,13 @@ const SEED = 20260;
 const BUDGET: Record<string, { random: number; bound: number; dfsMax: number }> = {
   C13: { random: 300, bound: 1, dfsMax: 2_000 }, // exhaustive at bound 1: 1,060 executions
   C14: { random: 400, bound: 1, dfsMax: 2_500 }, // exhaustive: 1,939
-  C16: { random: 300, bound: 2, dfsMax: 3_500 }, // exhaustive: 2,518
-  C17: { random: 300, bound: 2, dfsMax: 5_000 }, // exhaustive: 4,183
+  C16: { random: 300, bound: 2, dfsMax: 100 }, // exhaustive: 51
+  C17: { random: 300, bound: 2, dfsMax: 300 }, // exhaustive: 176
   C18: { random: 300, bound: 1, dfsMax: 2_500 }, // exhaustive: 1,999
-  C19: { random: 300, bound: 2, dfsMax: 20_000 }, // exhaustive: 17,399
+  C19: { random: 300, bound: 2, dfsMax: 600 }, // exhaustive: 359
   C20: { random: 300, bound: 1, dfsMax: 1_000 }, // exhaustive: 473
-  C24: { random: 300, bound: 2, dfsMax: 2_500 }, // exhaustive: 1,686
-  C25: { random: 300, bound: 2, dfsMax: 7_000 }, // exhaustive: 5,550
+  C24: { random: 300, bound: 2, dfsMax: 100 }, // exhaustive: 34
+  C25: { random: 300, bound: 2, dfsMax: 100 }, // exhaustive: 33
 };
 
 function failure(r: ExploreResult): string {

@@ -12,9 +12,8 @@
 import { liveObjects } from "../../kernel/memory.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import type { PoolObj } from "../../zswap/types.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
-import { testPage } from "../oracle.ts";
-import { switchCompressor } from "./common.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
+import { storeAndLoad, storeOnly, switchTo } from "./bodies.ts";
 
 export const C13: Scenario = {
   id: "C13",
@@ -24,34 +23,12 @@ export const C13: Scenario = {
   arm(env) {
     env.k.finishHooks.push(() => checkOldPoolGone(env));
   },
-  actors: (env) => {
-    const { k, oracle } = env;
-    return [
-      {
-        name: "W",
-        cpu: 0,
-        body: (function* () {
-          const swp = yield* oracle.swapOut(k, testPage(130));
-          if (swp !== null) yield* oracle.swapInAndCheck(k, swp);
-        })(),
-      },
-      {
-        name: "W2",
-        cpu: 1,
-        body: (function* () {
-          // Stays stored until the end phase loads it, from whichever pool took it.
-          yield* oracle.swapOut(k, testPage(131));
-        })(),
-      },
-      {
-        name: "S",
-        cpu: 1,
-        body: (function* () {
-          yield* switchCompressor(env, "sim-b");
-        })(),
-      },
-    ];
-  },
+  actors: (env) => [
+    actorOf("W", 0, storeAndLoad(env, 130)),
+    // Stays stored until the end phase loads it, from whichever pool took it.
+    actorOf("W2", 1, storeOnly(env, 131)),
+    actorOf("S", 1, switchTo(env, "sim-b")),
+  ],
 };
 
 /** At quiescence: no "sim" pool lives any more, and "sim-b" is the current pool. */

@@ -1,7 +1,8 @@
 /**
- * C16. Writeback vs concurrent swap-in (load). A prelude stores page A at slot s and ages its
- * entry E (one shrinker pass clears the referenced bit). Then W, the memcg shrinker, writes E
- * back while L faults s in. The swapcache folio lock arbitrates:
+ * C16. Writeback vs concurrent swap-in (load). The prelude (on the init task, before W and L
+ * exist: see docs/checking.md, "Reach") stores page A at slot s and ages its entry E (one
+ * shrinker pass clears the referenced bit). Then W, the memcg shrinker, writes E back while L
+ * faults s in. The swapcache folio lock arbitrates:
  * - L first: L's locked folio is in the swapcache, W's swap_cache_alloc_folio() sees it
  *   (-EEXIST) and skips E; L's zswap_load() decompresses and frees E;
  * - W first: W's locked folio is in the swapcache, L waits for it and uses the uptodate folio
@@ -12,12 +13,13 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { KernelBug } from "../../kernel/report.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude } from "./common.ts";
+
+/** Slot s, per execution (keyed by the execution's oracle). */
+const slotA = new WeakMap<object, SwpEntry | null>();
 
 export interface C16Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -31,26 +33,14 @@ export function makeC16(o: C16Options = {}): Scenario {
     title: "writeback vs concurrent swap-in (load)",
     bad: "the entry is freed twice (both own it), or the swap-in reads stale data",
     nrCpus: 2,
+    *prelude(env) {
+      slotA.set(env.oracle, yield* env.oracle.swapOut(env.k, testPage(160)));
+      yield* shrinkOne(env); // second chance: clears the referenced bit
+    },
     arm(env) {
       env.k.finishHooks.push(() => checkConsumedOnce(env));
     },
-    actors: (env) => {
-      const { k, oracle } = env;
-      const st: { a: SwpEntry | null } = { a: null };
-      const prelude = new Work("C16 prelude", function* (): Op<void> {
-        st.a = yield* oracle.swapOut(k, testPage(160));
-        yield* shrinkOne(env); // second chance: clears the referenced bit
-      });
-      queueWork(k, prelude);
-      return [
-        afterPrelude(k, prelude, "W", 0, function* () {
-          yield* writeback(env);
-        }),
-        afterPrelude(k, prelude, "L", 1, function* () {
-          if (st.a !== null) yield* oracle.swapInAndCheck(k, st.a);
-        }),
-      ];
-    },
+    actors: (env) => [actorOf("W", 0, writeback(env)), actorOf("L", 1, loadA(env))],
   };
 }
 
@@ -59,6 +49,12 @@ export const C16 = makeC16();
 /** zswap_shrinker_scan() of one entry from the root memcg's LRU. */
 function* shrinkOne(env: ScenarioEnv): Op<void> {
   yield* zswapShrinkerScan(env.k, env.z.rootMemcg, 1);
+}
+
+/** L: faults slot s in. */
+function* loadA({ k, oracle }: ScenarioEnv): Op<void> {
+  const a = slotA.get(oracle) ?? null;
+  if (a !== null) yield* oracle.swapInAndCheck(k, a);
 }
 
 function checkConsumedOnce(env: ScenarioEnv): void {

@@ -1,6 +1,7 @@
 /**
- * C17. Writeback vs invalidate and slot reuse (ABA on the entry pointer). A prelude stores page
- * A at slot s and ages its entry E. W, the shrinker, takes E from the LRU, copies its swpentry
+ * C17. Writeback vs invalidate and slot reuse (ABA on the entry pointer). The prelude (on the
+ * init task, before W and F exist: see docs/checking.md, "Reach") stores page A at slot s and
+ * ages its entry E. W, the shrinker, takes E from the LRU, copies its swpentry
  * and drops the lru lock. Meanwhile F frees s (zswap_invalidate() erases and frees E) and, if s
  * is free again at once, reuses it for a new page N (a new entry E' at s). W must validate
  * tree[s] == E under the swapcache folio lock before it touches E: the check fails and W aborts,
@@ -11,7 +12,6 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { Folio, folioUnlock } from "../../mm/folio.ts";
 import {
   swapcacheAdd,
@@ -22,9 +22,11 @@ import {
 } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude } from "./common.ts";
+
+/** Slot s, per execution (keyed by the execution's oracle). */
+const slotS = new WeakMap<object, SwpEntry | null>();
 
 export interface C17Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -38,30 +40,11 @@ export function makeC17(o: C17Options = {}): Scenario {
     title: "writeback vs invalidate and slot reuse (ABA on the entry pointer)",
     bad: "writeback dereferences the freed entry before validating it, or writes the old page over the slot's new content",
     nrCpus: 2,
-    actors: (env) => {
-      const { k, oracle } = env;
-      const st: { s: SwpEntry | null } = { s: null };
-      const prelude = new Work("C17 prelude", function* (): Op<void> {
-        st.s = yield* oracle.swapOut(k, testPage(170));
-        yield* shrinkOne(env); // second chance: clears the referenced bit
-      });
-      queueWork(k, prelude);
-      return [
-        afterPrelude(k, prelude, "W", 0, function* () {
-          yield* writeback(env);
-        }),
-        afterPrelude(k, prelude, "F", 1, function* () {
-          const s = st.s;
-          if (s === null) return;
-          yield* swapFree(k, s);
-          oracle.forget(s);
-          // Reuse the slot at once if nobody holds it (W's swapcache folio may).
-          const page = testPage(171);
-          if ((yield* swapOutAt(k, s, page)) === 0) oracle.record(s, page);
-          else yield* oracle.swapOut(k, page);
-        }),
-      ];
+    *prelude(env) {
+      slotS.set(env.oracle, yield* env.oracle.swapOut(env.k, testPage(170)));
+      yield* shrinkOne(env); // second chance: clears the referenced bit
     },
+    actors: (env) => [actorOf("W", 0, writeback(env)), actorOf("F", 1, freeAndReuse(env))],
   };
 }
 
@@ -69,6 +52,18 @@ export const C17 = makeC17();
 
 function* shrinkOne(env: ScenarioEnv): Op<void> {
   yield* zswapShrinkerScan(env.k, env.z.rootMemcg, 1);
+}
+
+/** F: frees slot s, then reuses it at once for page N if nobody holds it. */
+function* freeAndReuse({ k, oracle }: ScenarioEnv): Op<void> {
+  const s = slotS.get(oracle) ?? null;
+  if (s === null) return;
+  yield* swapFree(k, s);
+  oracle.forget(s);
+  // Reuse the slot at once if nobody holds it (W's swapcache folio may).
+  const page = testPage(171);
+  if ((yield* swapOutAt(k, s, page)) === 0) oracle.record(s, page);
+  else yield* oracle.swapOut(k, page);
 }
 
 /**

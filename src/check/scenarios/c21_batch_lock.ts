@@ -1,7 +1,8 @@
 /**
  * C21. Batching lock granularity vs a page fault's decompression (reference §4, C21). S stores a
  * 16-page folio (two store batches) on CPU 0 while D, a page fault on the same CPU, swaps in a
- * page stored earlier: zswap_decompress() needs the same ctx mutex.
+ * page the prelude stored (on the init task, before S and D exist: see docs/checking.md,
+ * "Reach"): zswap_decompress() needs the same ctx mutex.
  *
  * v7 held the mutex for the whole folio, so D could wait for all 16 compressions (a zstd kernel
  * compile regressed); v8+ lock once per store batch, so D waits for at most one batch.
@@ -16,16 +17,17 @@ import type { Op } from "../../kernel/effect.ts";
 import { Mutex } from "../../kernel/mutex.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import type { Task } from "../../kernel/task.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { CTX_MUTEX_CLASS } from "../../zswap/acomp_ctx/common.ts";
 import { ZSWAP_MAX_BATCH_SIZE } from "../../zswap/acomp_ctx/d7_batch.ts";
-import type { Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 import { nonBatchingDesigns, swapOutFolio, testFolio } from "./batching_common.ts";
-import { afterPrelude } from "./common.ts";
 
 const FOLIO_PAGES = 2 * ZSWAP_MAX_BATCH_SIZE;
+
+/** The slot of the page D swaps in, per execution (keyed by the execution's oracle). */
+const slotD = new WeakMap<object, SwpEntry | null>();
 
 /** What sim-watch counts; reset by the scenario for every execution (they run one at a time). */
 const watch: { task: Task | null; run: number; max: number } = { task: null, run: 0, max: 0 };
@@ -69,32 +71,31 @@ export const C21: Scenario = {
     watch.run = 0;
     watch.max = 0;
   },
-  actors: (env) => {
-    const { k, oracle } = env;
-    const st: { slot: SwpEntry | null } = { slot: null };
-    const prelude = new Work("C21 prelude", function* (): Op<void> {
-      st.slot = yield* oracle.swapOut(k, testPage(210));
-    });
-    queueWork(k, prelude);
-    return [
-      afterPrelude(k, prelude, "S", 0, function* () {
-        yield* swapOutFolio(k, oracle, testFolio(FOLIO_PAGES, 211));
-      }),
-      afterPrelude(k, prelude, "D", 0, function* () {
-        if (st.slot === null) return;
-        watch.task = k.task;
-        yield* oracle.swapInAndCheck(k, st.slot);
-        watch.task = null;
-        if (watch.max > ZSWAP_MAX_BATCH_SIZE)
-          throw new KernelBug(
-            "warning",
-            `INFO: task D blocked on the ctx mutex while ${watch.max} pages of a folio were compressed`,
-            [
-              `bound: ZSWAP_MAX_BATCH_SIZE (${ZSWAP_MAX_BATCH_SIZE}) pages, one store batch; the folio has ${FOLIO_PAGES}`,
-              "the store holds the ctx mutex across store batches (v7's per-folio locking)",
-            ],
-          );
-      }),
-    ];
+  *prelude({ k, oracle }) {
+    slotD.set(oracle, yield* oracle.swapOut(k, testPage(210)));
   },
+  actors: (env) => [actorOf("S", 0, storeFolio(env)), actorOf("D", 0, faultIn(env))],
 };
+
+/** S: stores the 16-page folio. */
+function* storeFolio({ k, oracle }: ScenarioEnv): Op<void> {
+  yield* swapOutFolio(k, oracle, testFolio(FOLIO_PAGES, 211));
+}
+
+/** D: the page fault; the compressions while it waits on the ctx mutex are bounded. */
+function* faultIn({ k, oracle }: ScenarioEnv): Op<void> {
+  const slot = slotD.get(oracle) ?? null;
+  if (slot === null) return;
+  watch.task = k.task;
+  yield* oracle.swapInAndCheck(k, slot);
+  watch.task = null;
+  if (watch.max > ZSWAP_MAX_BATCH_SIZE)
+    throw new KernelBug(
+      "warning",
+      `INFO: task D blocked on the ctx mutex while ${watch.max} pages of a folio were compressed`,
+      [
+        `bound: ZSWAP_MAX_BATCH_SIZE (${ZSWAP_MAX_BATCH_SIZE}) pages, one store batch; the folio has ${FOLIO_PAGES}`,
+        "the store holds the ctx mutex across store batches (v7's per-folio locking)",
+      ],
+    );
+}

@@ -11,10 +11,9 @@
 import { iaaCryptoFreeAtOffline } from "../../crypto/iaa_crypto.ts";
 import { cpuDown, cpuUp } from "../../kernel/cpu_updown.ts";
 import type { Op } from "../../kernel/effect.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
-import type { Scenario } from "../harness.ts";
+import type { Kernel } from "../../kernel/kernel.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { nonBatchingDesigns, swapOutFolio, testFolio } from "./batching_common.ts";
-import { afterPrelude } from "./common.ts";
 
 function c22(id: string, freeAtOffline: boolean): Scenario {
   return {
@@ -26,26 +25,30 @@ function c22(id: string, freeAtOffline: boolean): Scenario {
     nrCpus: 2,
     notApplicable: nonBatchingDesigns(),
     compressor: "iaa-sim-batch",
-    actors: (env) => {
-      const { k, oracle } = env;
-      const prelude = new Work(`${id} prelude`, function* (): Op<void> {
-        if (freeAtOffline) yield* iaaCryptoFreeAtOffline(k);
-      });
-      queueWork(k, prelude);
-      return [
-        afterPrelude(k, prelude, "S", 1, function* () {
-          yield* swapOutFolio(k, oracle, testFolio(2, 220));
-        }),
-        afterPrelude(k, prelude, "H", 0, function* () {
-          yield* cpuDown(k, 1);
-          yield* cpuUp(k, 1);
-        }),
-        afterPrelude(k, prelude, "T", 1, function* () {
-          yield* swapOutFolio(k, oracle, testFolio(2, 240));
-        }),
-      ];
-    },
+    // C22-free's driver change on the init task, before the actors exist (docs/checking.md,
+    // "Reach"); C22 has no prelude.
+    ...(freeAtOffline ? { prelude: freeBatchCtxAtOffline } : {}),
+    actors: (env) => [
+      actorOf("S", 1, storeFolio(env, 220)),
+      actorOf("H", 0, downUp(env.k, 1)),
+      actorOf("T", 1, storeFolio(env, 240)),
+    ],
   };
+}
+
+function* freeBatchCtxAtOffline({ k }: ScenarioEnv): Op<void> {
+  yield* iaaCryptoFreeAtOffline(k);
+}
+
+/** H: takes `cpu` down and brings it back (whatever cpu_down returned). */
+function* downUp(k: Kernel, cpu: number): Op<void> {
+  yield* cpuDown(k, cpu);
+  yield* cpuUp(k, cpu);
+}
+
+/** S and T: store a 2-page folio tagged from `tag`. */
+function* storeFolio({ k, oracle }: ScenarioEnv, tag: number): Op<void> {
+  yield* swapOutFolio(k, oracle, testFolio(2, tag));
 }
 
 export const C22 = c22("C22", false);

@@ -1,6 +1,7 @@
 /**
- * C24. Writeback decompression failure keeps the entry. A prelude stores page A at slot s, ages
- * its entry E and corrupts E's compressed bytes in zsmalloc (a bit flip in memory, or a failing
+ * C24. Writeback decompression failure keeps the entry. The prelude (on the init task, before W
+ * and L exist: see docs/checking.md, "Reach") stores page A at slot s, ages its entry E and
+ * corrupts E's compressed bytes in zsmalloc (a bit flip in memory, or a failing
  * accelerator). W, the shrinker, validates E and fails to decompress it; L faults s in
  * concurrently and fails the same way.
  *
@@ -16,16 +17,14 @@ import type { Op } from "../../kernel/effect.ts";
 import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { swapFree, swapIn, swapOut } from "../../mm/swap.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zsObjWrite } from "../../zsmalloc/obj_rw.ts";
 import { type EntryRef, NO_ENTRY } from "../../zswap/entry_table.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
 import type { ZswapState } from "../../zswap/state.ts";
-import type { Scenario, ScenarioEnv } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude } from "./common.ts";
 
 export interface C24Options {
   /** W's writeback of the LRU's head (test-only: a broken writeback proves the scenario can fail). */
@@ -33,11 +32,16 @@ export interface C24Options {
 }
 
 interface C24State {
-  s: SwpEntry | null;
-  e: EntryRef | null;
+  readonly s: SwpEntry;
+  readonly e: EntryRef | null;
   /** Set once L has released s: from then on E may be gone. */
   released: boolean;
 }
+
+/** Slot s and its entry E, per execution (keyed by the execution's oracle); none if no slot. */
+const state = new WeakMap<object, C24State>();
+
+const TAG = 240;
 
 export function makeC24(o: C24Options = {}): Scenario {
   const writeback = o.writeback ?? shrinkOne;
@@ -49,52 +53,18 @@ export function makeC24(o: C24Options = {}): Scenario {
     arm(env) {
       env.k.finishHooks.push(() => checkCounters(env));
     },
-    actors: (env) => {
+    *prelude(env) {
       const { k, z } = env;
-      const want = testPage(240);
-      const st: C24State = { s: null, e: null, released: false };
-      const prelude = new Work("C24 prelude", function* (): Op<void> {
-        const r = yield* swapOut(k, 0, want, null);
-        if (typeof r === "number") return;
-        st.s = r;
-        yield* shrinkOne(env); // second chance: clears the referenced bit
-        const e = z.tree(r.type).get(r.offset);
-        st.e = e === NO_ENTRY ? null : e;
-        if (st.e !== null) corrupt(z, st.e);
-      });
-      queueWork(k, prelude);
-      return [
-        afterPrelude(k, prelude, "W", 0, function* () {
-          yield* writeback(env);
-          const { s, e } = st;
-          if (s === null || e === null || st.released) return;
-          if (z.tree(s.type).get(s.offset) !== e) {
-            throw new KernelBug("assertion", "C24: a failed writeback dropped the entry", [
-              `slot ${s.type}:${s.offset} is still in use but its (undecompressible) entry is gone from the tree`,
-              ...siteLines("Detected", siteOf(k)),
-            ]);
-          }
-        }),
-        afterPrelude(k, prelude, "L", 1, function* () {
-          const s = st.s;
-          if (s === null) return;
-          const got = yield* swapIn(k, s, null);
-          if (typeof got !== "number" && !sameBytes(got, want)) {
-            throw new KernelBug(
-              "data-loss",
-              `BUG: data corruption: swap slot ${s.type}:${s.offset} returned wrong bytes instead of an I/O error`,
-              [
-                "the page's compressed copy was corrupt; the swap-in must fail (-EIO, SIGBUS), never succeed with other bytes",
-                ...siteLines("Detected", siteOf(k)),
-              ],
-            );
-          }
-          // After -EIO the page table still references s: drop it (the process got SIGBUS).
-          st.released = true;
-          if (typeof got === "number") yield* swapFree(k, s);
-        }),
-      ];
+      // Not through the oracle: s holds garbage once E is corrupted; L checks it itself.
+      const r = yield* swapOut(k, 0, testPage(TAG), null);
+      if (typeof r === "number") return;
+      yield* shrinkOne(env); // second chance: clears the referenced bit
+      const e = z.tree(r.type).get(r.offset);
+      const st: C24State = { s: r, e: e === NO_ENTRY ? null : e, released: false };
+      state.set(env.oracle, st);
+      if (st.e !== null) corrupt(z, st.e);
     },
+    actors: (env) => [actorOf("W", 0, writebackKeeps(env, writeback)), actorOf("L", 1, loadS(env))],
   };
 }
 
@@ -102,6 +72,42 @@ export const C24 = makeC24();
 
 function* shrinkOne(env: ScenarioEnv): Op<void> {
   yield* zswapShrinkerScan(env.k, env.z.rootMemcg, 1);
+}
+
+/** W: writes E back; while s is in use, a failed writeback must leave E in the tree. */
+function* writebackKeeps(env: ScenarioEnv, writeback: (env: ScenarioEnv) => Op<void>): Op<void> {
+  const { k, z } = env;
+  yield* writeback(env);
+  const st = state.get(env.oracle);
+  if (st === undefined || st.e === null || st.released) return;
+  const { s, e } = st;
+  if (z.tree(s.type).get(s.offset) !== e) {
+    throw new KernelBug("assertion", "C24: a failed writeback dropped the entry", [
+      `slot ${s.type}:${s.offset} is still in use but its (undecompressible) entry is gone from the tree`,
+      ...siteLines("Detected", siteOf(k)),
+    ]);
+  }
+}
+
+/** L: faults s in; it must fail (-EIO) or return A, never other bytes. */
+function* loadS({ k, oracle }: ScenarioEnv): Op<void> {
+  const st = state.get(oracle);
+  if (st === undefined) return;
+  const s = st.s;
+  const got = yield* swapIn(k, s, null);
+  if (typeof got !== "number" && !sameBytes(got, testPage(TAG))) {
+    throw new KernelBug(
+      "data-loss",
+      `BUG: data corruption: swap slot ${s.type}:${s.offset} returned wrong bytes instead of an I/O error`,
+      [
+        "the page's compressed copy was corrupt; the swap-in must fail (-EIO, SIGBUS), never succeed with other bytes",
+        ...siteLines("Detected", siteOf(k)),
+      ],
+    );
+  }
+  // After -EIO the page table still references s: drop it (the process got SIGBUS).
+  st.released = true;
+  if (typeof got === "number") yield* swapFree(k, s);
 }
 
 /** Overwrites the entry's compressed bytes with zeros: the sim decompressor then fails. */

@@ -1,6 +1,7 @@
 /**
- * C25. Load of a large folio. A prelude swaps out a 4-page folio (four zswap entries at slots
- * s..s+3) and ages the entries; W, the shrinker, writes one of them back, so the range may be
+ * C25. Load of a large folio. The prelude (on the init task, before W and L exist: see
+ * docs/checking.md, "Reach") swaps out a 4-page folio (four zswap entries at slots s..s+3) and
+ * ages the entries; W, the shrinker, writes one of them back, so the range may be
  * only partly in zswap. L then faults the whole range in as one large folio.
  *
  * zswap does not load large folios: zswap_load() WARNs and returns -EINVAL (K3: true without
@@ -18,7 +19,6 @@ import type { Kernel } from "../../kernel/kernel.ts";
 import { PAGE_SIZE } from "../../kernel/page.ts";
 import { KernelBug } from "../../kernel/report.ts";
 import { siteLines, siteOf } from "../../kernel/site.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import { Folio, folioUnlock } from "../../mm/folio.ts";
 import {
   swapcacheAdd,
@@ -31,43 +31,44 @@ import {
 import { type SwpEntry, swpEntry } from "../../mm/swap_entry.ts";
 import { storageRead } from "../../mm/swap_storage.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
-import { afterPrelude } from "./common.ts";
 
 const NR = 4;
 const TAG = 250;
+
+/** The folio's first slot s, per execution (keyed by the execution's oracle). */
+const slotS = new WeakMap<object, SwpEntry>();
 
 export const C25: Scenario = {
   id: "C25",
   title: "load of a large folio",
   bad: "a large folio is filled partly (from zswap, or from disk while part of the range is in zswap)",
   nrCpus: 2,
-  actors: (env) => {
-    const { k, z, oracle } = env;
-    const st: { s: SwpEntry | null } = { s: null };
-    const prelude = new Work("C25 prelude", function* (): Op<void> {
-      const data = new Uint8Array(NR * PAGE_SIZE);
-      for (let i = 0; i < NR; i++) data.set(testPage(TAG + i), i * PAGE_SIZE);
-      const r = yield* swapOut(k, 0, data, null);
-      if (typeof r === "number") return;
-      st.s = r;
-      for (let i = 0; i < NR; i++) oracle.record(swpEntry(r.type, r.offset + i), testPage(TAG + i));
-      yield* zswapShrinkerScan(k, z.rootMemcg, NR); // second chance: clears the referenced bits
-    });
-    queueWork(k, prelude);
-    return [
-      afterPrelude(k, prelude, "W", 0, function* () {
-        yield* zswapShrinkerScan(k, z.rootMemcg, 1);
-      }),
-      afterPrelude(k, prelude, "L", 1, function* () {
-        if (st.s !== null && (yield* largeSwapIn(k, st.s))) {
-          for (let i = 0; i < NR; i++) oracle.forget(swpEntry(st.s.type, st.s.offset + i));
-        }
-      }),
-    ];
+  *prelude({ k, z, oracle }) {
+    const data = new Uint8Array(NR * PAGE_SIZE);
+    for (let i = 0; i < NR; i++) data.set(testPage(TAG + i), i * PAGE_SIZE);
+    const r = yield* swapOut(k, 0, data, null);
+    if (typeof r === "number") return;
+    slotS.set(oracle, r);
+    for (let i = 0; i < NR; i++) oracle.record(swpEntry(r.type, r.offset + i), testPage(TAG + i));
+    yield* zswapShrinkerScan(k, z.rootMemcg, NR); // second chance: clears the referenced bits
   },
+  actors: (env) => [actorOf("W", 0, shrinkOne(env)), actorOf("L", 1, loadLarge(env))],
 };
+
+/** W: the shrinker, one entry. */
+function* shrinkOne({ k, z }: ScenarioEnv): Op<void> {
+  yield* zswapShrinkerScan(k, z.rootMemcg, 1);
+}
+
+/** L: faults the whole range in as one large folio. */
+function* loadLarge({ k, oracle }: ScenarioEnv): Op<void> {
+  const s = slotS.get(oracle);
+  if (s !== undefined && (yield* largeSwapIn(k, s))) {
+    for (let i = 0; i < NR; i++) oracle.forget(swpEntry(s.type, s.offset + i));
+  }
+}
 
 /**
  * A large-folio swap-in of s..s+NR-1 (swap_read_folio() of an mTHP): zswap_load() first; on

@@ -13,9 +13,11 @@
  * Oracle: KASAN on every pool access; at quiescence the engine's invariants (no released pool
  * on the list, every entry's pool alive) and the data oracle (A and B read back intact).
  */
+import type { Op } from "../../kernel/effect.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
-import { actor, type Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
+import { storeOnly } from "./bodies.ts";
 import { switchCompressor } from "./common.ts";
 
 const state = new WeakMap<object, SwpEntry | null>();
@@ -29,13 +31,11 @@ export const C26: Scenario = {
     state.set(env.oracle, yield* env.oracle.swapOut(env.k, testPage(260)));
     yield* switchCompressor(env, "sim-b");
   },
-  actors: (env) => [
-    actor("W", 0, function* () {
-      yield* env.oracle.swapOut(env.k, testPage(261));
-    }),
-    actor("R", 1, function* () {
-      const a = state.get(env.oracle) ?? null;
-      if (a !== null) yield* env.oracle.swapInAndCheck(env.k, a);
-    }),
-  ],
+  actors: (env) => [actorOf("W", 0, storeOnly(env, 261)), actorOf("R", 1, loadA(env))],
 };
+
+/** R: swaps page A in, freeing the old pool's last entry. */
+function* loadA({ k, oracle }: ScenarioEnv): Op<void> {
+  const a = state.get(oracle) ?? null;
+  if (a !== null) yield* oracle.swapInAndCheck(k, a);
+}

@@ -1,6 +1,6 @@
 /**
- * C27 (not in the reference's list). A partial batch failure. A prelude stores version 1 of a
- * 9-page folio (two store batches: 8 pages and 1) and ages its entries. T then writes
+ * C27 (not in the reference's list). A partial batch failure. The prelude (on the init task,
+ * before T and W exist: see docs/checking.md, "Reach") stores version 1 of a 9-page folio (two store batches: 8 pages and 1) and ages its entries. T then writes
  * version 2 to the same slots, and an entry allocation may fail (an explored decision, both the
  * bulk allocation and its per-entry fallback): the first store batch may already be in the tree
  * when the second fails. The whole folio must then go to disk, with no entry of either version
@@ -13,17 +13,18 @@
  */
 import type { Op } from "../../kernel/effect.ts";
 import { memory } from "../../kernel/memory.ts";
-import { queueWork, Work } from "../../kernel/workqueue.ts";
 import type { SwpEntry } from "../../mm/swap_entry.ts";
 import { zswapShrinkerScan } from "../../zswap/shrinker.ts";
-import type { Scenario } from "../harness.ts";
+import { actorOf, type Scenario, type ScenarioEnv } from "../harness.ts";
 import { nonBatchingDesigns, rewriteFolio, swapOutFolio, testFolio } from "./batching_common.ts";
-import { afterPrelude } from "./common.ts";
 
 /** Two store batches: 8 pages and 1. */
 const NR = 9;
 
 const ENTRY_ALLOCS = ["zswap_entry_bulk", "zswap_entry"];
+
+/** The folio's first slot, per execution (keyed by the execution's oracle). */
+const slotS = new WeakMap<object, SwpEntry | null>();
 
 export const C27: Scenario = {
   id: "C27",
@@ -31,25 +32,24 @@ export const C27: Scenario = {
   bad: "after one store batch fails, entries of the folio (new or stale) stay in zswap, or the failed batch's objects leak",
   nrCpus: 2,
   notApplicable: nonBatchingDesigns(),
-  actors: (env) => {
-    const { k, z, oracle } = env;
-    const st: { s: SwpEntry | null } = { s: null };
-    const prelude = new Work("C27 prelude", function* (): Op<void> {
-      st.s = yield* swapOutFolio(k, oracle, testFolio(NR, 260));
-      yield* zswapShrinkerScan(k, z.rootMemcg, NR); // second chance: clears the referenced bits
-    });
-    queueWork(k, prelude);
-    return [
-      afterPrelude(k, prelude, "T", 0, function* () {
-        if (st.s === null) return;
-        const faultable = memory(k).policy.faultable;
-        for (const label of ENTRY_ALLOCS) faultable.add(label);
-        yield* rewriteFolio(k, oracle, st.s, testFolio(NR, 280));
-        for (const label of ENTRY_ALLOCS) faultable.delete(label);
-      }),
-      afterPrelude(k, prelude, "W", 1, function* () {
-        yield* zswapShrinkerScan(k, z.rootMemcg, 2);
-      }),
-    ];
+  *prelude({ k, z, oracle }) {
+    slotS.set(oracle, yield* swapOutFolio(k, oracle, testFolio(NR, 260)));
+    yield* zswapShrinkerScan(k, z.rootMemcg, NR); // second chance: clears the referenced bits
   },
+  actors: (env) => [actorOf("T", 0, rewriteFailing(env)), actorOf("W", 1, shrinkTwo(env))],
 };
+
+/** T: version 2 to the folio's slots, with entry allocations allowed to fail. */
+function* rewriteFailing({ k, oracle }: ScenarioEnv): Op<void> {
+  const s = slotS.get(oracle) ?? null;
+  if (s === null) return;
+  const faultable = memory(k).policy.faultable;
+  for (const label of ENTRY_ALLOCS) faultable.add(label);
+  yield* rewriteFolio(k, oracle, s, testFolio(NR, 280));
+  for (const label of ENTRY_ALLOCS) faultable.delete(label);
+}
+
+/** W: the shrinker, two entries. */
+function* shrinkTwo({ k, z }: ScenarioEnv): Op<void> {
+  yield* zswapShrinkerScan(k, z.rootMemcg, 2);
+}

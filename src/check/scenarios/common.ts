@@ -2,9 +2,8 @@
 import type { Op } from "../../kernel/effect.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import { memory, registerReclaimHook } from "../../kernel/memory.ts";
-import { flushWork, type Work } from "../../kernel/workqueue.ts";
 import { zswapParamSet } from "../../zswap/zswap.ts";
-import { type Actor, actor, type ScenarioEnv } from "../harness.ts";
+import type { ScenarioEnv } from "../harness.ts";
 import { testPage } from "../oracle.ts";
 
 /**
@@ -37,18 +36,4 @@ export const PREPARE_ALLOCS = ["acomp_ctx buffer", "crypto_acomp", "acomp_req"] 
 /** Switches the compressor (a new pool, or back to a live old one). */
 export function* switchCompressor(env: ScenarioEnv, name: string): Op<number> {
   return yield* zswapParamSet(env.k, "compressor", name);
-}
-
-/** An actor that waits for the scenario's prelude work (its setup) before running `body`. */
-export function afterPrelude(
-  k: Kernel,
-  prelude: Work,
-  name: string,
-  cpu: number,
-  body: () => Op<void>,
-): Actor {
-  return actor(name, cpu, function* () {
-    yield* flushWork(k, prelude);
-    yield* body();
-  });
 }

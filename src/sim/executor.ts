@@ -16,12 +16,14 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { heldLocksLines } from "../kernel/lockdep.ts";
 import { isKernelBug, KernelBug } from "../kernel/report.ts";
 import type { Task } from "../kernel/task.ts";
+import { isZsError } from "../zsmalloc/errors.ts";
 import type { Coverage } from "./coverage.ts";
 import { DecisionLog } from "./decisions.ts";
 import { MigrationWindows, PrunedExecution } from "./footprint.ts";
 import { FairContinuation, SOFTLOCKUP_STEPS, softLockup, stallReport } from "./liveness.ts";
 import type { ChoiceContext, Strategy } from "./strategy.ts";
 import { Trace } from "./trace.ts";
+import { zsmallocBug } from "./zs_report.ts";
 
 /** "pruned": stopped early by the partial-order reduction, as redundant (src/sim/footprint.ts). */
 export type Outcome = "ok" | "bug" | "step-bound" | "pruned";
@@ -109,7 +111,8 @@ export class SimExecutor {
         );
       }
       return this.result("ok", null, "all tasks finished");
-    } catch (e) {
+    } catch (thrown) {
+      const e = isZsError(thrown) ? zsmallocBug(this.k, thrown) : thrown;
       if (isKernelBug(e)) {
         this.trace?.add(this.k.current, "bug", e.title);
         return this.result("bug", e, e.title);

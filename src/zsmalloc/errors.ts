@@ -17,8 +17,27 @@ export const ZS_ENOSPC = -28;
 
 export type ZsErrno = typeof ZS_ENOMEM | typeof ZS_EINVAL | typeof ZS_ENOSPC;
 
+/**
+ * What a misuse is, for the simulator's report: an access through a freed handle or to a
+ * destroyed pool reads freed memory in the kernel (KASAN's use-after-free); anything else
+ * (a forged handle, a short buffer, a bad size) is a caller's bug of another kind.
+ */
+export type ZsMisuse = "use-after-free" | "misuse";
+
 export class ZsError extends Error {
   override readonly name = "ZsError";
+
+  constructor(
+    message: string,
+    readonly misuse: ZsMisuse = "misuse",
+  ) {
+    super(message);
+  }
+}
+
+/** By shape as well as class (a design file may bring its own copy of this module). */
+export function isZsError(e: unknown): e is ZsError {
+  return e instanceof ZsError || (e instanceof Error && e.name === "ZsError" && "misuse" in e);
 }
 
 /** True when a zsMalloc() result is an errno rather than a handle (IS_ERR_VALUE()). */

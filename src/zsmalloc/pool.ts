@@ -253,21 +253,32 @@ function growI32(a: Int32Array, cap: number): Int32Array {
 
 /** Throws unless the pool is alive. */
 export function assertLive(pool: ZsPool, op: string): void {
-  if (pool.destroyed) throw new ZsError(`${op}: pool "${pool.name}" was destroyed`);
+  if (pool.destroyed)
+    throw new ZsError(`${op}: pool "${pool.name}" was destroyed`, "use-after-free");
 }
 
 /** The handle's slot; throws a ZsError naming `op` for a stale, forged or foreign handle. */
 export function liveSlot(pool: ZsPool, handle: number, op: string): number {
-  if (pool.destroyed) throw new ZsError(`${op}: pool "${pool.name}" was destroyed`);
+  assertLive(pool, op);
   const slot = pool.handles.lookup(handle);
-  if (slot < 0) throw new ZsError(badHandleMessage(pool, handle, op));
+  if (slot < 0) throw new ZsError(badHandleMessage(pool, handle, op), handleMisuse(pool, handle));
   return slot;
+}
+
+/** Whether a handle the pool refused was one it issued and freed (stale) or never issued. */
+function stale(pool: ZsPool, handle: number): boolean {
+  const slot = handle & HANDLE_SLOT_MASK;
+  return Number.isInteger(handle) && handle > 0 && handle < 2 ** 31 && slot < pool.handles.used;
+}
+
+function handleMisuse(pool: ZsPool, handle: number): "use-after-free" | "misuse" {
+  return stale(pool, handle) ? "use-after-free" : "misuse";
 }
 
 function badHandleMessage(pool: ZsPool, handle: number, op: string): string {
   const h = pool.handles;
   const slot = handle & HANDLE_SLOT_MASK;
-  if (Number.isInteger(handle) && handle > 0 && handle < 2 ** 31 && slot < h.used) {
+  if (stale(pool, handle)) {
     const state = h.loc[slot]! >= 0 ? `in use again at generation ${h.gen[slot]}` : "free";
     return `${op}: stale handle ${describeHandle(handle)} in pool "${pool.name}": the object was freed (the slot is ${state})`;
   }

@@ -188,7 +188,7 @@ export function kmalloc<T>(
   gfp: Gfp,
   init: () => T,
 ): Op<KObj<T> | null> {
-  return kmallocWith(k, label, gfp, () => kmallocNew(k, label, sizeBytes, init));
+  return kmallocWith(k, label, gfp, () => kmallocNew(k, label, sizeBytes, init), null, null);
 }
 
 /**
@@ -196,11 +196,19 @@ export function kmalloc<T>(
  * made by `make` once the allocation succeeds: for caches whose objects are not `KObj`s in
  * every mode (zswap's entry table, src/zswap/entry_table.ts).
  */
-export function kmallocWith<R>(k: Kernel, label: string, gfp: Gfp, make: () => R): Op<R | null> {
+export function kmallocWith<R, A, B>(
+  k: Kernel,
+  label: string,
+  gfp: Gfp,
+  make: (k: Kernel, a: A, b: B) => R,
+  a: A,
+  b: B,
+): Op<R | null> {
+  // make's data comes as arguments, so that a caller on a hot path need not make a closure.
   if (k.mode === "sim" || kmallocHasChoice(k, label, gfp))
-    return kmallocChoosing(k, label, gfp, make);
+    return kmallocChoosing(k, label, gfp, make, a, b);
   if (gfpMaySleep(gfp)) kmallocMightSleep(k, memory(k), label);
-  return returned(make());
+  return returned(make(k, a, b));
 }
 
 /** Whether the policy may fail this allocation or send it into direct reclaim. */
@@ -226,7 +234,14 @@ function kmallocMightSleep(k: Kernel, mem: Memory, label: string): void {
     fsReclaimMightAcquire(k);
 }
 
-function* kmallocChoosing<R>(k: Kernel, label: string, gfp: Gfp, make: () => R): Op<R | null> {
+function* kmallocChoosing<R, A, B>(
+  k: Kernel,
+  label: string,
+  gfp: Gfp,
+  make: (k: Kernel, a: A, b: B) => R,
+  a: A,
+  b: B,
+): Op<R | null> {
   const mem = memory(k);
   if (gfpMaySleep(gfp)) {
     kmallocMightSleep(k, mem, label);
@@ -247,7 +262,7 @@ function* kmallocChoosing<R>(k: Kernel, label: string, gfp: Gfp, make: () => R):
   } else if (k.current !== null && mem.policy.faultable.has(label)) {
     if ((yield* choose(2, "fault", `fail kmalloc(${label})`)) === 1) return null;
   }
-  return make();
+  return make(k, a, b);
 }
 
 /** The tracked object of a successful kmalloc (with its trace event). */

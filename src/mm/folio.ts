@@ -16,7 +16,9 @@ import type { SwpEntry } from "./swap_entry.ts";
 
 export class Folio implements Waitable {
   owner: Task | null = null;
-  readonly waiters: Task[] = [];
+  /** Tasks waiting for the lock, in order; made by the first waiter (a folio a page is swapped
+   * through on the real paths never has one, so it allocates no array). */
+  waiters: Task[] | null = null;
   uptodate = false;
   dirty = false;
   /** Set when the folio was written back for reclaim (folio_set_reclaim). */
@@ -64,7 +66,7 @@ export function* folioLock(k: Kernel, f: Folio): Op<void> {
   }
   if (f.owner === t)
     throw new KernelBug("deadlock", `INFO: task ${t.name} locks ${f.name} it already holds`);
-  f.waiters.push(t);
+  (f.waiters ??= []).push(t);
   t.blockedOn = f;
   checkWaitCycle(k, t);
   yield* k.blockCurrent(f.name);
@@ -86,7 +88,7 @@ export function folioUnlock(k: Kernel, f: Folio): void {
       `BUG: ${k.task.name} unlocks ${f.name} held by ${f.owner?.name ?? "nobody"}`,
     );
   }
-  const next = f.waiters.shift() ?? null;
+  const next = f.waiters?.shift() ?? null;
   f.owner = next;
   if (next !== null) k.wake(next);
 }

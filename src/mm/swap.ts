@@ -114,17 +114,31 @@ export function swapDevice(k: Kernel, type: number): SwapDevice {
 
 /** Whether every byte of `data` (a page or a folio) is zero: swap_writeout() keeps it out of zswap. */
 export function isZeroFilled(data: Uint8Array): boolean {
-  // Most pages have a non-zero byte near the start: look there before making a view.
-  const head = Math.min(data.length, 64);
-  for (let i = 0; i < head; i++) if (data[i] !== 0) return false;
-  // Compare 4 bytes at a time where alignment allows (32-bit words stay small integers; 64-bit
-  // ones would be BigInts).
-  if (data.byteOffset % 4 === 0 && data.byteLength % 4 === 0) {
-    const w = new Int32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  const n = data.length;
+  // Most pages have a non-zero byte in their first eight: decide those before making a view.
+  for (let i = 0; i < 8 && i < n; i++) if (data[i] !== 0) return false;
+  // Then 32 bytes a step, OR-ing eight 32-bit words (as the kernel's word-at-a-time loop; 64-bit
+  // words would be BigInts): a zero page is read in about half the time of a word-by-word loop,
+  // and every zero page is read to its end.
+  if ((data.byteOffset & 3) === 0 && (n & 31) === 0) {
+    const w = new Int32Array(data.buffer, data.byteOffset, n >>> 2);
+    for (let i = 0; i < w.length; i += 8) {
+      if (
+        (w[i]! |
+          w[i + 1]! |
+          w[i + 2]! |
+          w[i + 3]! |
+          w[i + 4]! |
+          w[i + 5]! |
+          w[i + 6]! |
+          w[i + 7]!) !==
+        0
+      )
+        return false;
+    }
     return true;
   }
-  for (let i = head; i < data.length; i++) if (data[i] !== 0) return false;
+  for (let i = 8; i < n; i++) if (data[i] !== 0) return false;
   return true;
 }
 

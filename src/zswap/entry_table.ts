@@ -220,7 +220,7 @@ export class ZswapEntryTable implements LruLinks {
    * "zswap_entry" allocation), then a fresh entry for `swp`, or null when the allocation fails.
    */
   cacheAlloc(k: Kernel, swp: SwpEntry): Op<EntryRef | null> {
-    return kmallocWith(k, "zswap_entry", GFP_KERNEL, () => this.create(k, swp, true));
+    return kmallocWith(k, "zswap_entry", GFP_KERNEL, createTraced, this, swp);
   }
 
   /**
@@ -407,4 +407,9 @@ function doubleFree(k: Kernel, e: EntryRef): KernelBug {
     "",
     ...siteLines("Second free attempted", site),
   ]);
+}
+
+/** cacheAlloc's kmallocWith maker: a module function, so a store makes no closure. */
+function createTraced(k: Kernel, t: ZswapEntryTable, swp: SwpEntry): EntryRef {
+  return t.create(k, swp, true);
 }

@@ -13,64 +13,40 @@
  * The decompress stub writes nothing, so the pages come back wrong: this measures, it does not
  * check (the run bench verifies its first round). Not a test, not part of `npm run bench`.
  */
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import {
+  benchPages,
+  destinations,
+  loadBuild,
+  N,
+  PAGE_SIZE,
+  phaseTimer,
+  stubCompressor,
+} from "./stub_compressor.mjs";
 
 const [distA, distB, name = "lz4", roundsArg = "40"] = process.argv.slice(2);
 if (distA === undefined || distB === undefined) {
   process.stderr.write("usage: node bench/prof/overhead.mjs DIST_A DIST_B [compressor] [rounds]\n");
   process.exit(2);
 }
-const N = 2048;
-const PAGE_SIZE = 4096;
 const ROUNDS = Number(roundsArg);
 const WARMUP = 5;
-
-const load = async (dist) => {
-  const mod = (file) => import(pathToFileURL(path.resolve(dist, file)).href);
-  return {
-    createZswap: (await mod("src/real/create_zswap.js")).createZswap,
-    registry: (await mod("src/crypto/algorithms/native/index.js")).createNativeCompressorRegistry,
-    corpus: await mod("src/workload/corpus.js"),
-  };
-};
-const builds = [await load(distA), await load(distB)];
-const { generateCorpus, DEFAULT_MIX } = builds[1].corpus;
-const corpus = generateCorpus({ sizeBytes: N * PAGE_SIZE, seed: 1, mix: DEFAULT_MIX });
-const pages = Array.from({ length: N }, (_, i) =>
-  corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
-);
-const real = builds[1].registry().get(name).create();
+const builds = [await loadBuild(distA), await loadBuild(distB)];
+const pages = benchPages(builds[1]);
 const buffer = new Uint8Array(PAGE_SIZE);
-const lengths = new Map(pages.map((p) => [p, real.compress(p, buffer)]));
-// -28 (-ENOSPC) for a page zswap never compressed before: none here, the pages are the same.
-function stubCompress(src) {
-  return lengths.get(src) ?? -28;
-}
-function stubDecompress() {
-  return PAGE_SIZE;
-}
-for (const b of builds) {
-  const proto = Object.getPrototypeOf(b.registry().get(name).create());
-  proto.compress = stubCompress;
-  proto.decompress = stubDecompress;
-}
+const real = builds[1].registry().get(name).create();
+const { compress: stubCompress, decompress: stubDecompress } = stubCompressor(
+  builds,
+  name,
+  pages,
+  real,
+);
 const zs = builds.map((b) => b.createZswap({ compressor: name, cpus: 2, totalRamBytes: 2 ** 36 }));
 const phases = ["stubs", "store0", "load0", "store1", "load1"];
 const cpu = Object.fromEntries(phases.map((p) => [p, 0]));
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e3;
-};
-const out = new Uint8Array(N * PAGE_SIZE);
-const dsts = pages.map((_, i) => out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+const dsts = destinations(pages);
 const slots = new Array(N);
 for (let r = 0; r < WARMUP + ROUNDS; r++) {
-  const timed = (phase, f) => {
-    const c0 = cpuMs();
-    f();
-    if (r >= WARMUP) cpu[phase] += cpuMs() - c0;
-  };
+  const timed = phaseTimer(cpu, r >= WARMUP);
   timed("stubs", () => {
     for (let i = 0; i < N; i++) stubDecompress(buffer, dsts[i], stubCompress(pages[i], buffer));
   });

@@ -16,8 +16,10 @@ import type { SwpEntry } from "./swap_entry.ts";
 
 export class Folio implements Waitable {
   owner: Task | null = null;
-  /** Tasks waiting for the lock, in order; made by the first waiter (a folio a page is swapped
-   * through on the real paths never has one, so it allocates no array). */
+  /**
+   * Tasks waiting for the lock, in order; made by the first waiter (a folio a page is swapped
+   * through on the real paths never has one, so it allocates no array).
+   */
   waiters: Task[] | null = null;
   uptodate = false;
   dirty = false;

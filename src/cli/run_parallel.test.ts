@@ -67,6 +67,8 @@ describe("run --parallel: the command and the process", () => {
   it("a library user that never closes the instance still exits (workers are unref'd)", async () => {
     const script = [
       'import { createZswap } from "./src/real/create_zswap.ts";',
+      'import { cpuWorkerTestHooks } from "./src/real/parallel_options.ts";',
+      "cpuWorkerTestHooks.offloadCompressUs = 0; // every page a job (these compress in 2 us)",
       "const z = createZswap({ cpus: 2, compressor: 'zstd', parallel: true });",
       "const pages = Array.from({ length: 200 }, (_, i) => new Uint8Array(4096).fill(i % 7));",
       "const slots = await Promise.all(pages.map((p) => z.swapOut(p)));",
@@ -97,6 +99,7 @@ describe("run --parallel: the command and the process", () => {
       'import { cpuWorkerTestHooks } from "./src/real/parallel_options.ts";',
       'cpuWorkerTestHooks.handler = new URL("./src/real/engines/failing_codec_test_util.ts", "file://" + process.cwd() + "/");',
       "cpuWorkerTestHooks.help = false;",
+      "cpuWorkerTestHooks.offloadCompressUs = 0;",
       'const { runCommand } = await import("./src/cli/cmd_run.ts");',
       "await runCommand().parseAsync(['node', 'run', '--size', '1M', '--cpus', '2', '--parallel', '--json']);",
     ].join("\n");

@@ -18,10 +18,19 @@ export const cpuWorkerTestHooks: {
   help: boolean;
   /** Overrides OFFLOAD_DECOMPRESS_US (0: every decompression is a job). */
   offloadDecompressUs: number | null;
+  /** Overrides OFFLOAD_COMPRESS_US (0: every compression is a job). */
+  offloadCompressUs: number | null;
+  /** Overrides the number of workers. */
+  workers: number | null;
+  /** Decides which pages are offloaded instead of their measured costs (OffloadPolicy). */
+  offloadChoice: ((op: number) => boolean) | null;
 } = {
   handler: null,
   help: true,
   offloadDecompressUs: null,
+  offloadCompressUs: null,
+  workers: null,
+  offloadChoice: null,
 };
 
 export interface Parallel {
@@ -41,10 +50,12 @@ export function startParallel(
   try {
     const h = cpuWorkerTestHooks;
     workers = CpuWorkers.create({
-      workers: o.cpus,
+      workers: h.workers ?? o.cpus,
       help: h.help,
       ...(h.handler === null ? {} : { handler: h.handler }),
       ...(h.offloadDecompressUs === null ? {} : { offloadDecompressUs: h.offloadDecompressUs }),
+      ...(h.offloadCompressUs === null ? {} : { offloadCompressUs: h.offloadCompressUs }),
+      ...(h.offloadChoice === null ? {} : { offloadChoice: h.offloadChoice }),
     });
   } catch (e) {
     void device?.close();

@@ -4,33 +4,17 @@
  * a job that does not match its call is not used; a failing worker is one clear error.
  */
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { PAGE_SIZE } from "../kernel/page.ts";
 import { DEFAULT_MIX, generateCorpus } from "../workload/corpus.ts";
 import { createZswap } from "./create_zswap.ts";
 import { cpuWorkerTestHooks } from "./parallel_options.ts";
-import {
-  type CreateZswapOptions,
-  type SwapSlot,
-  ZswapError,
-  type ZswapInstance,
-} from "./zswap_instance.ts";
+import { snapshot } from "./parallel_test_util.ts";
+import { type CreateZswapOptions, type SwapSlot, ZswapError } from "./zswap_instance.ts";
 
 const NR_PAGES = 384;
 const corpus = generateCorpus({ sizeBytes: NR_PAGES * PAGE_SIZE, seed: 5, mix: DEFAULT_MIX });
 const page = (i: number) => corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-
-/** Everything a run can be compared by: slots, counters, pool sizes, the zsmalloc classes. */
-function snapshot(z: ZswapInstance, slots: readonly SwapSlot[]) {
-  const s = z.stats();
-  return {
-    slots: slots.map((x) => x.offset),
-    debugfs: s.debugfs,
-    vmstat: s.vmstat,
-    derived: s.derived,
-    classes: z.zsmallocClasses(),
-  };
-}
 
 /** Swaps every page out and back in: one call at a time (each awaited), or all in flight. */
 async function roundTrip(o: CreateZswapOptions, inFlight: boolean) {
@@ -52,6 +36,15 @@ async function roundTrip(o: CreateZswapOptions, inFlight: boolean) {
 }
 
 describe("parallel: same results as one thread", () => {
+  // Every compression a job (OFFLOAD_COMPRESS_US would keep lz4's on the calling thread), so
+  // that the workers' bytes are what is compared; parallel_offload.test.ts covers the choice.
+  before(() => {
+    cpuWorkerTestHooks.offloadCompressUs = 0;
+  });
+  after(() => {
+    cpuWorkerTestHooks.offloadCompressUs = null;
+  });
+
   for (const profile of ["7.3", "6.12"] as const) {
     for (const compressor of ["lz4", "lz4hc", "zstd", "lzo", "deflate"]) {
       it(`${compressor} (${profile})`, async () => {
@@ -149,7 +142,11 @@ describe("parallel: same results as one thread", () => {
 });
 
 describe("parallel: a failing worker", () => {
+  before(() => {
+    cpuWorkerTestHooks.offloadCompressUs = 0;
+  });
   after(() => {
+    cpuWorkerTestHooks.offloadCompressUs = null;
     cpuWorkerTestHooks.handler = null;
     cpuWorkerTestHooks.help = true;
     delete process.env.ZSWAP_TEST_WORKER_FAIL;

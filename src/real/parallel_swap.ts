@@ -39,6 +39,9 @@ const KICK_JOBS = 8;
  */
 const RUN_PER_TURN = 16;
 
+/** Jobs ahead of the oldest call that this thread looks through for one to run itself. */
+const HELP_SCAN = 64;
+
 /** A page's job source: the bytes and op to submit, or null (nothing to prefetch). */
 type Source = (i: number) => { readonly op: number; readonly bytes: Uint8Array } | null;
 
@@ -97,7 +100,7 @@ export class ParallelSwap {
     const name = z.params.enabled ? z.pools[0]?.data.tfmName : undefined;
     const op = name === undefined ? -1 : codecOp("compress", this.kernel, name);
     const source: Source | null =
-      op < 0 || isZeroFilled(page)
+      op < 0 || !this.workers.offloads(op) || isZeroFilled(page)
         ? null
         : (i) => ({ op, bytes: page.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE) });
     return this.enqueue("swap out", run, source, page.length / PAGE_SIZE);
@@ -143,10 +146,39 @@ export class ParallelSwap {
         nrSources: source === null ? 0 : n,
         nextSource: 0,
       };
+      const alone = this.queued === 0 && !this.busy;
       this.queue.push(item);
       this.topUp();
+      if (alone && this.inline(item)) return;
       this.schedule();
     });
+  }
+
+  /**
+   * Runs `item` now if nothing is ahead of it, it has no job to wait for (its compressor is
+   * not offloaded, or it is a call without pages), and no background work is in flight
+   * (which the queue would give a turn of the event loop first). Such a call gains nothing
+   * from the queue and would pay for it (the item, the turns of the event loop): this is what
+   * keeps `parallel` at one thread's speed for a compressor not worth offloading. Returns
+   * whether it ran (or went on asynchronously, holding the queue).
+   */
+  private inline(item: Item): boolean {
+    if (item.jobs.length > 0 || item.nextSource < item.nrSources || this.k.tasks.length > 0)
+      return false;
+    this.shift();
+    this.holdWhile(this.runItem(item));
+    return true;
+  }
+
+  /** An operation went on asynchronously (`pending`): the queue waits until it settles. */
+  private holdWhile(pending: Promise<unknown> | null): void {
+    if (pending === null) return;
+    this.busy = true;
+    const resume = () => {
+      this.busy = false;
+      this.schedule();
+    };
+    pending.then(resume, resume);
   }
 
   private schedule(): void {
@@ -200,12 +232,7 @@ export class ParallelSwap {
       this.shift();
       const pending = this.runItem(item);
       if (pending !== null) {
-        this.busy = true;
-        const resume = () => {
-          this.busy = false;
-          this.schedule();
-        };
-        pending.then(resume, resume);
+        this.holdWhile(pending);
         return;
       }
       ran++;
@@ -233,17 +260,30 @@ export class ParallelSwap {
         return "run";
       }
       if (ran > 0) return "later";
-      // Help only a call alone in the queue (a caller awaiting each call: no wake-up round
-      // trip). With more queued, a job run here (300 us for deflate, more when this thread is
-      // preempted) holds up every call whose job is done meanwhile: measured, half the
-      // throughput for deflate on a loaded machine.
-      const help = this.queued === 1;
-      if (help && this.workers.helpOne(item.jobs)) return "again";
-      return this.workers.waitAll(item.jobs, WAIT_BUDGET_MS, help) ? "again" : "timeout";
+      // Work-sharing: rather than sleep while the workers compress, this thread compresses
+      // too, the oldest job no worker has claimed (the head's first), so that two cores give
+      // zswap plus a worker's worth of compression, not a worker's alone.
+      // Wake a worker first if all sleep and 2 jobs came since the last wake-up (for one job,
+      // the system call costs about what the job does).
+      this.workers.kick(2);
+      if (this.helpNext()) return "again";
+      return this.workers.waitAll(item.jobs, WAIT_BUDGET_MS, false) ? "again" : "timeout";
     } catch (e) {
       this.failAll(e);
       return "failed";
     }
+  }
+
+  /** Runs the oldest unclaimed job of the queue (HELP_SCAN jobs at most) here; whether it did. */
+  private helpNext(): boolean {
+    let scanned = 0;
+    for (let i = this.head; i < this.submitFrom + 1 && i < this.queue.length; i++) {
+      const jobs = (this.queue[i] as Item).jobs;
+      if (this.workers.helpOne(jobs)) return true;
+      scanned += jobs.length;
+      if (scanned >= HELP_SCAN) break;
+    }
+    return false;
   }
 
   private shift(): void {

@@ -19,6 +19,7 @@ import type { CompressorRegistry } from "../../crypto/algorithms/registry.ts";
 import type { CompressorBackend } from "../../crypto/algorithms/types.ts";
 import { PAGE_SIZE } from "../../kernel/page.ts";
 import { codecOp, createHandler, ENOTRECOVERABLE, failureMessage } from "./codec_engine.ts";
+import { OffloadPolicy } from "./offload_policy.ts";
 import { EnginePool, siblingModule } from "./pool.ts";
 import type { EngineHandler } from "./ring.ts";
 
@@ -45,8 +46,15 @@ const WAIT_JOBS = 8;
  * (1-10 us), so their swap-ins decompress on the calling thread, as with one thread.
  */
 export const OFFLOAD_DECOMPRESS_US = 20;
-/** Ops (codec_engine.ts codecOp) have fewer bits than this. */
-const OPS_MAX = 64;
+/**
+ * A compression goes to a worker only when it costs at least this many microseconds (the same
+ * running mean): below it, the job's cost on the calling thread (the copy into the ring, the
+ * comparison, the copy back, the queue) eats what moving the compression saves, and the
+ * workers' part adds CPU the other core would need (docs/multicore.md, "What bounds the
+ * ratio"). Measured on 2 cores: lz4 (5 us a page) and lzo (5.5) lose, zstd (10) and deflate
+ * (200) gain.
+ */
+export const OFFLOAD_COMPRESS_US = 8;
 /** A job running longer than this is a hung engine (a page takes well under a millisecond). */
 export const JOB_TIMEOUT_MS = 10_000;
 
@@ -68,6 +76,10 @@ export interface CpuWorkerStats {
   /** Seconds the handler spent on used jobs, compress and decompress, whichever thread ran them. */
   readonly compressSeconds: number;
   readonly decompressSeconds: number;
+  /** Times a worker went to sleep for want of jobs (each costs a wake-up: a system call). */
+  readonly sleeps: number;
+  /** Times the calling thread slept waiting for a worker's job. */
+  readonly waits: number;
 }
 
 export interface CpuWorkersOptions {
@@ -78,6 +90,10 @@ export interface CpuWorkersOptions {
   readonly help?: boolean;
   /** OFFLOAD_DECOMPRESS_US unless given (tests pass 0: every decompression is a job). */
   readonly offloadDecompressUs?: number;
+  /** OFFLOAD_COMPRESS_US unless given (0: every compression is a job; Infinity: none). */
+  readonly offloadCompressUs?: number;
+  /** Tests: decides instead of the thresholds (the results must not depend on it). */
+  readonly offloadChoice?: (op: number) => boolean;
 }
 
 export class CpuWorkers {
@@ -90,16 +106,18 @@ export class CpuWorkers {
   /** The jobs of the operation now running, in order, and where the next search starts. */
   private current: readonly number[] = [];
   private cursor = 0;
-  private stats = { jobs: 0, used: 0, helped: 0, compressUs: 0, decompressUs: 0 };
-  /** Per op: the running mean of its cost in microseconds (offloads). */
-  private readonly meanUs = new Float64Array(OPS_MAX);
+  private stats = { jobs: 0, used: 0, helped: 0, compressUs: 0, decompressUs: 0, waits: 0 };
+  /** The pool's sleep count when this instance took it (a kept pool carries its count over). */
+  private readonly sleeps0: number;
 
   private constructor(
     pool: EnginePool,
     private readonly helps: boolean,
-    private readonly offloadDecompressUs: number,
+    /** Which ops are worth a job (their running mean costs). */
+    readonly policy: OffloadPolicy,
   ) {
     this.pool = pool;
+    this.sleeps0 = pool.sleeps;
   }
 
   /**
@@ -108,7 +126,13 @@ export class CpuWorkers {
    */
   static create(o: CpuWorkersOptions): CpuWorkers {
     const handler = o.handler ?? siblingModule(import.meta.url, "codec_engine");
-    const offload = o.offloadDecompressUs ?? OFFLOAD_DECOMPRESS_US;
+    const offload = new OffloadPolicy(
+      {
+        compressUs: o.offloadCompressUs ?? OFFLOAD_COMPRESS_US,
+        decompressUs: o.offloadDecompressUs ?? OFFLOAD_DECOMPRESS_US,
+      },
+      o.offloadChoice ?? null,
+    );
     const warm = takeIdle(handler, o.workers);
     if (warm !== null) return new CpuWorkers(warm, o.help ?? true, offload);
     let pool: EnginePool;
@@ -133,15 +157,9 @@ export class CpuWorkers {
     return this.pool.engines;
   }
 
-  /** Whether decompressions of `op` are worth a job (see OFFLOAD_DECOMPRESS_US). */
+  /** Whether `op` is worth a job now (OffloadPolicy: OFFLOAD_COMPRESS_US, OFFLOAD_DECOMPRESS_US). */
   offloads(op: number): boolean {
-    return (this.meanUs[op] ?? 0) >= this.offloadDecompressUs;
-  }
-
-  /** Folds one cost of `op` into its running mean (the last 16 or so count). */
-  private observe(op: number, us: number): void {
-    const m = this.meanUs[op] ?? 0;
-    this.meanUs[op] = m === 0 ? us : m + (us - m) / 16;
+    return this.policy.offloads(op);
   }
 
   /** Slots free for jobs. */
@@ -181,7 +199,7 @@ export class CpuWorkers {
     for (const slot of slots) {
       while (!this.pool.done(slot)) {
         if (help && this.helps && this.pool.help(slot, this.handler())) {
-          this.stats.helped++;
+          this.ranHere(slot);
           break;
         }
         this.checkHealth(slot);
@@ -191,6 +209,7 @@ export class CpuWorkers {
         if (left <= 0) return false;
         this.pool.kick();
         const want = Math.max(1, Math.min(WAIT_JOBS, this.pool.outstanding));
+        this.stats.waits++;
         this.pool.waitCompletion(seen, Math.min(left, WAIT_SLICE_MS), want);
       }
       if (this.pool.result(slot) === -ENOTRECOVERABLE) {
@@ -213,11 +232,17 @@ export class CpuWorkers {
     if (!this.helps) return false;
     for (const slot of slots) {
       if (this.pool.help(slot, this.handler())) {
-        this.stats.helped++;
+        this.ranHere(slot);
         return true;
       }
     }
     return false;
+  }
+
+  /** This thread ran the job in `slot`: its timing is one of the calling thread's costs. */
+  private ranHere(slot: number): void {
+    this.stats.helped++;
+    this.policy.observe(this.opOf[slot] as number, this.pool.serviceUs(slot));
   }
 
   /** The jobs whose results the next compress/decompress calls may take (until `end`). */
@@ -257,14 +282,18 @@ export class CpuWorkers {
       name: b.name,
       compress: (src, dst) => {
         const r = this.take(cop, src, dst);
-        return r === null ? b.compress(src, dst) : r;
+        if (r !== null) return r;
+        const t0 = performance.now();
+        const n = b.compress(src, dst);
+        this.policy.observe(cop, (performance.now() - t0) * 1e3);
+        return n;
       },
       decompress: (src, dst) => {
         const r = this.take(dop, src, dst);
         if (r !== null) return r;
         const t0 = performance.now();
         const n = b.decompress(src, dst);
-        this.observe(dop, (performance.now() - t0) * 1e3);
+        this.policy.observe(dop, (performance.now() - t0) * 1e3);
         return n;
       },
     };
@@ -285,7 +314,6 @@ export class CpuWorkers {
       const us = this.pool.serviceUs(slot);
       if ((op & 1) === 0) this.stats.compressUs += us;
       else this.stats.decompressUs += us;
-      this.observe(op, us);
       return r;
     }
     return null;
@@ -300,6 +328,8 @@ export class CpuWorkers {
       helped: s.helped,
       compressSeconds: s.compressUs / 1e6,
       decompressSeconds: s.decompressUs / 1e6,
+      sleeps: this.pool.sleeps - this.sleeps0,
+      waits: s.waits,
     };
   }
 

@@ -10,6 +10,7 @@ import {
   CTRL_READY,
   CTRL_SHUTDOWN,
   CTRL_SLEEPERS,
+  CTRL_SLEEPS,
   claimSlot,
   type EngineHandler,
   type EngineHandlerModule,
@@ -42,6 +43,7 @@ function loop(r: RingViews, handler: EngineHandler, index: number): void {
     // Count ourselves asleep before the wait: a submitter that rings after reading the count as
     // 0 changed the doorbell before our wait reads it, so the wait returns at once.
     Atomics.add(r.ctrl, CTRL_SLEEPERS, 1);
+    Atomics.add(r.ctrl, CTRL_SLEEPS, 1);
     Atomics.wait(r.ctrl, CTRL_DOORBELL, bell);
     Atomics.sub(r.ctrl, CTRL_SLEEPERS, 1);
   }

@@ -34,6 +34,7 @@ import {
   CTRL_READY,
   CTRL_SHUTDOWN,
   CTRL_SLEEPERS,
+  CTRL_SLEEPS,
   CTRL_SUBMITS,
   CTRL_WAKE_AT,
   claimSlot,
@@ -289,6 +290,11 @@ export class EnginePool {
     if (!claimSlot(this.ring, slot)) return false;
     runSlot(this.ring, handler, slot);
     return true;
+  }
+
+  /** Times engines went to sleep on the doorbell so far (each one is woken again by a system call). */
+  get sleeps(): number {
+    return Atomics.load(this.ring.ctrl, CTRL_SLEEPS);
   }
 
   /** Completions so far (compare before and after a wait). */

@@ -25,7 +25,8 @@ export const CTRL_SLEEPERS = 5; // engines asleep on the doorbell (or about to b
 export const CTRL_SUBMITS = 6; // descriptors submitted so far (written by the submitter only)
 export const CTRL_CLAIMS = 7; // descriptors claimed so far (engines, and a helping submitter)
 export const CTRL_CHAIN_JOBS = 8; // an engine wakes a sleeping one when this many wait unclaimed
-export const CTRL_WORDS = 9;
+export const CTRL_SLEEPS = 9; // times engines went to sleep on the doorbell (each costs a wake-up)
+export const CTRL_WORDS = 10;
 
 /** CTRL_WAKE_AT while no submitter waits: engines then complete without a notify call. */
 export const WAKE_AT_NOBODY = 0x7fffffff;

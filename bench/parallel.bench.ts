@@ -179,7 +179,7 @@ async function libraryRound(compressor: string, parallel: boolean, pages: Uint8A
         await back.drain();
       }
     });
-    return { out, inn };
+    return { out, inn, jobs: z.parallelStats() };
   } finally {
     await z.close();
   }
@@ -191,14 +191,14 @@ async function libraryLine(compressor: string): Promise<void> {
   const pages = Array.from({ length: n }, (_, i) =>
     corpus.pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
   );
-  const one: Array<{ out: Cost; inn: Cost }> = [];
-  const par: Array<{ out: Cost; inn: Cost }> = [];
+  type Round = Awaited<ReturnType<typeof libraryRound>>;
+  const one: Round[] = [];
+  const par: Round[] = [];
   for (let i = 0; i < REPEAT; i++) {
     one.push(await libraryRound(compressor, false, pages));
     par.push(await libraryRound(compressor, true, pages));
   }
-  const med = (xs: Array<{ out: Cost; inn: Cost }>, f: (x: { out: Cost; inn: Cost }) => number) =>
-    medianOf(xs.map(f)).toFixed(1);
+  const med = (xs: Round[], f: (x: Round) => number) => medianOf(xs.map(f)).toFixed(1);
   const phase = (k: "out" | "inn", name: string) => {
     const o = (f: (c: Cost) => number) => Number(med(one, (x) => f(x[k])));
     const p = (f: (c: Cost) => number) => Number(med(par, (x) => f(x[k])));
@@ -211,8 +211,11 @@ async function libraryLine(compressor: string): Promise<void> {
     const split = `${p((c) => c.workers)}+${p((c) => c.background)}`;
     return `${name} one ${o((c) => c.wall)}/${o((c) => c.main)}/${o((c) => c.all)} par ${p((c) => c.wall)}/${p((c) => c.main)}/${p((c) => c.all)} (workers+bg ${split}) us (wall x${(o((c) => c.wall) / p((c) => c.wall)).toFixed(2)}, free 2 cores x${bound.toFixed(2)})`;
   };
+  // Which pages went to the workers (OffloadPolicy), in the last parallel round.
+  const w = par[par.length - 1]?.jobs;
+  const jobs = w ? `; jobs ${w.jobs} (run here ${w.helped}), worker sleeps ${w.sleeps}` : "";
   process.stdout.write(
-    `parallel lib ${compressor.padEnd(8)} ${phase("out", "store")}; ${phase("inn", "load")}\n`,
+    `parallel lib ${compressor.padEnd(8)} ${phase("out", "store")}; ${phase("inn", "load")}${jobs}\n`,
   );
 }
 

@@ -113,7 +113,10 @@ export class ParallelSwap {
    * the operation decompresses on this thread, as with one thread.
    */
   swapIn<T>(type: number, offset: number, nrPages: number, run: () => T): Promise<T> {
-    const source: Source = (i) => this.peekCompressed(type, offset + i);
+    // No decompression offloaded (the usual case: they cost less than a job): no page to look at.
+    const source: Source | null = this.workers.policy.mayOffload(1)
+      ? (i) => this.peekCompressed(type, offset + i)
+      : null;
     return this.enqueue("swap in", run, source, nrPages);
   }
 
@@ -135,6 +138,8 @@ export class ParallelSwap {
     n: number,
   ): Promise<T> {
     if (this.failed !== null) return Promise.reject(this.failure(what, this.failed));
+    if (source === null && this.queued === 0 && !this.busy && this.k.tasks.length === 0)
+      return this.runNow(run);
     return new Promise<T>((resolve, reject) => {
       const item: Item = {
         run,
@@ -146,28 +151,34 @@ export class ParallelSwap {
         nrSources: source === null ? 0 : n,
         nextSource: 0,
       };
-      const alone = this.queued === 0 && !this.busy;
       this.queue.push(item);
       this.topUp();
-      if (alone && this.inline(item)) return;
       this.schedule();
     });
   }
 
   /**
-   * Runs `item` now if nothing is ahead of it, it has no job to wait for (its compressor is
-   * not offloaded, or it is a call without pages), and no background work is in flight
-   * (which the queue would give a turn of the event loop first). Such a call gains nothing
-   * from the queue and would pay for it (the item, the turns of the event loop): this is what
-   * keeps `parallel` at one thread's speed for a compressor not worth offloading. Returns
-   * whether it ran (or went on asynchronously, holding the queue).
+   * Runs a call now, without the queue: nothing is ahead of it, it has no job to wait for
+   * (its compressor is not offloaded, or it is a call without pages), and no background work
+   * is in flight (which the queue would give a turn of the event loop first). Such a call
+   * gains nothing from the queue and would pay for it (an item, closures, turns of the event
+   * loop, and the garbage): this is what keeps `parallel` near one thread's speed for a
+   * compressor not worth offloading.
    */
-  private inline(item: Item): boolean {
-    if (item.jobs.length > 0 || item.nextSource < item.nrSources || this.k.tasks.length > 0)
-      return false;
-    this.shift();
-    this.holdWhile(this.runItem(item));
-    return true;
+  private runNow<T>(run: () => unknown): Promise<T> {
+    let v: unknown;
+    this.inItem = true;
+    try {
+      v = run();
+    } catch (e) {
+      if (!(e instanceof ZswapWouldBlockError)) return Promise.reject(e);
+      v = e.pending;
+    } finally {
+      this.inItem = false;
+    }
+    if (!(v instanceof Promise)) return Promise.resolve(v as T);
+    this.holdWhile(v);
+    return v as Promise<T>;
   }
 
   /** An operation went on asynchronously (`pending`): the queue waits until it settles. */

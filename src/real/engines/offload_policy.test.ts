@@ -52,6 +52,12 @@ describe("OffloadPolicy", () => {
     const p = new OffloadPolicy(limits);
     feed(p, LZ4_D, Array(16).fill(12)); // above 8, under 20
     assert.equal(p.offloads(LZ4_D), false);
+    assert.equal(p.mayOffload(1), false, "no decompression is offloaded");
+    feed(p, LZ4_D, Array(16).fill(30));
+    assert.equal(p.mayOffload(1), true);
+    assert.equal(p.mayOffload(0), false, "nor any compression");
+    feed(p, LZ4_D, Array(16).fill(3));
+    assert.equal(p.mayOffload(1), false, "no longer");
     const always = new OffloadPolicy({ compressUs: 0, decompressUs: 0 });
     assert.equal(always.offloads(LZ4), true);
     const never = new OffloadPolicy({ compressUs: Infinity, decompressUs: Infinity });

@@ -41,6 +41,8 @@ export class OffloadPolicy {
   private readonly window = new Float64Array(OPS_MAX * SAMPLES);
   private readonly filled = new Int32Array(OPS_MAX);
   private readonly scratch = new Float64Array(SAMPLES);
+  /** Per kind (bit 0 of an op), how many ops of that kind are offloaded now. */
+  private readonly nrOffloaded = new Int32Array(2);
 
   constructor(
     private readonly limits: OffloadThresholds,
@@ -55,6 +57,16 @@ export class OffloadPolicy {
     return limit <= 0 || (this.costUs[op] ?? 0) >= limit;
   }
 
+  /**
+   * Whether any op of a kind (0 compress, 1 decompress) may be offloaded now: a swap-in asks
+   * before it looks up what its page's entry holds (a lookup per page for nothing, when no
+   * decompression is).
+   */
+  mayOffload(kind: 0 | 1): boolean {
+    const limit = kind === 0 ? this.limits.compressUs : this.limits.decompressUs;
+    return this.override !== null || limit <= 0 || (this.nrOffloaded[kind] ?? 0) > 0;
+  }
+
   /** Records one timing of `op` on the calling thread, in us. */
   observe(op: number, us: number): void {
     const n = this.filled[op] as number;
@@ -65,7 +77,11 @@ export class OffloadPolicy {
     }
     this.filled[op] = 0;
     this.scratch.set(this.window.subarray(op * SAMPLES, (op + 1) * SAMPLES));
+    const was = this.offloads(op);
     this.costUs[op] = this.scratch.sort()[QUANTILE] as number;
+    const now = this.offloads(op);
+    const kind = op & 1;
+    if (was !== now) this.nrOffloaded[kind] = (this.nrOffloaded[kind] ?? 0) + (now ? 1 : -1);
   }
 
   /** The cost of `op` the choice is made on, us (0 until SAMPLES timings). */

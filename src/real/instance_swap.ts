@@ -32,12 +32,19 @@ export class InstanceSwap {
 
   // --- swap-out -------------------------------------------------------------------------------
 
-  async swapOut(page: Uint8Array): Promise<SwapSlot> {
+  swapOut(page: Uint8Array): Promise<SwapSlot> {
     const par = this.c.par;
-    if (par?.queues) {
+    if (!par?.queues) return this.swapOutNow(page);
+    // Multi-core mode: the queue's promise as it is (see swapIn).
+    try {
       this.checkPage(page);
-      return par.swapOut(page, () => this.swapOutSync(page));
+    } catch (e) {
+      return Promise.reject(e);
     }
+    return par.swapOut(page, () => this.swapOutSync(page));
+  }
+
+  private async swapOutNow(page: Uint8Array): Promise<SwapSlot> {
     const nr = this.checkPage(page);
     const writeErrors = this.writeFailures();
     const r = this.swapOutOp(page, false);
@@ -112,11 +119,24 @@ export class InstanceSwap {
 
   // --- swap-in --------------------------------------------------------------------------------
 
-  async swapIn(slot: SwapSlot, dst?: Uint8Array): Promise<Uint8Array> {
+  swapIn(slot: SwapSlot, dst?: Uint8Array): Promise<Uint8Array> {
+    const par = this.c.par;
+    if (!par?.queues) return this.swapInNow(slot, dst);
+    // Multi-core mode: the queue's promise as it is (an async function around it would cost
+    // every call more turns of the microtask queue: measured with lz4 loads, 0.4 us a call on
+    // the calling thread and 0.8 in all, a sixth of the load).
+    let s: SwapSlot;
+    try {
+      s = SwapSlot.check(slot, this.owner, "swap in");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return par.swapIn(this.c.dev.type, s.offset, s.nrPages, () => this.swapInSync(s, dst));
+  }
+
+  private async swapInNow(slot: SwapSlot, dst?: Uint8Array): Promise<Uint8Array> {
     const c = this.c;
     const s = SwapSlot.check(slot, this.owner, "swap in");
-    if (c.par?.queues)
-      return c.par.swapIn(c.dev.type, s.offset, s.nrPages, () => this.swapInSync(s, dst));
     const out = this.checkDst(s, dst);
     for (let i = this.resumeSwapIn(s, out); i < s.nrPages; i++) {
       const decompressFailBefore = c.z.stats.decompress_fail;

@@ -10,9 +10,11 @@
  * falls back to computing on the calling thread). The compressors are pure functions of those,
  * so the bytes stored are the bytes the calling thread would have made.
  *
- * Waiting for a job: the calling thread first *helps* (runs a job no engine has claimed yet,
- * with its own copy of the handler) rather than sleep while an engine wakes up; otherwise it
- * sleeps on the completion counter, a bounded time, so that it sees an engine that died.
+ * Which pages become jobs: those whose op costs enough on the calling thread (OffloadPolicy,
+ * offload_policy.ts). Waiting for a job: the calling thread first *helps* (runs a job no
+ * engine has claimed yet, with its own copy of the handler; ParallelSwap looks ahead for one)
+ * rather than sleep while an engine works; otherwise it sleeps on the completion counter, a
+ * bounded time, so that it sees an engine that died.
  */
 import type { CryptoKernel } from "../../crypto/algorithms/native/index.ts";
 import type { CompressorRegistry } from "../../crypto/algorithms/registry.ts";
@@ -40,19 +42,20 @@ const CHAIN_JOBS = 4;
  */
 const WAIT_JOBS = 8;
 /**
- * A decompression goes to a worker only when it costs at least this many microseconds (the
- * mean of the last ones with its algorithm, on either side): a job costs the threads 6-10 us
- * of their CPU in all, more than lz4, lzo, zstd or deflate take to decompress a page here
- * (1-10 us), so their swap-ins decompress on the calling thread, as with one thread.
+ * A decompression goes to a worker only when it costs at least this many microseconds on the
+ * calling thread (OffloadPolicy: a low percentile of its last timings there): a job costs the
+ * threads about 6.5 us of CPU in all, and lz4, lzo, zstd and deflate decompress a page here
+ * in 1-10 us; measured with every decompression offloaded, no load gained. So their swap-ins
+ * decompress on the calling thread, as with one thread.
  */
 export const OFFLOAD_DECOMPRESS_US = 20;
 /**
- * A compression goes to a worker only when it costs at least this many microseconds (the same
- * running mean): below it, the job's cost on the calling thread (the copy into the ring, the
- * comparison, the copy back, the queue) eats what moving the compression saves, and the
- * workers' part adds CPU the other core would need (docs/multicore.md, "What bounds the
- * ratio"). Measured on 2 cores: lz4 (5 us a page) and lzo (5.5) lose, zstd (10) and deflate
- * (200) gain.
+ * A compression goes to a worker only when it costs at least this many microseconds on the
+ * calling thread (the same measure): below it, the job's cost on the calling thread (the copy
+ * into the ring, the comparison, the copy back, the queue) eats what moving the compression
+ * saves, and the workers' part adds CPU the other core would need (docs/multicore.md, "Which
+ * pages go to the workers"). Measured on 2 cores: lz4 (5-6.6 us a page) stays; lzo's
+ * JavaScript LZO1X-1 (9-11), zstd (13-25) and deflate (190-200) go.
  */
 export const OFFLOAD_COMPRESS_US = 8;
 /** A job running longer than this is a hung engine (a page takes well under a millisecond). */

@@ -7,7 +7,9 @@
  * lzo1x_decompress_safe; any error is -EINVAL (the factory's kernelNoSpaceErrno). The port
  * gives the kernel's bytes, so the kernel's lengths: minilzo's own compressor hashes into
  * another dictionary and comes out 0.25% shorter on the public corpus (docs/compressors.md).
- * The format is the same, so the binding decompresses the port's output.
+ * The format is the same, so the binding decompresses the port's output. One difference on
+ * corrupt input only: the kernel's decoder also refuses an end marker whose length bits are not
+ * 1, which minilzo accepts (lzo1x_decompress.ts has the kernel's; docs/compressors.md).
  */
 
 import { EINVAL, ENOSPC } from "../../../kernel/errno.ts";

@@ -62,6 +62,8 @@ const cap = Number(flag("--cap") ?? 100_000);
 const only = flag("--only")?.split(",");
 const family = flag("--family") as Family | undefined;
 const json = process.argv.includes("--json");
+// --dpor: without reduction against dynamic partial-order reduction (src/sim/dpor.ts).
+const dpor = process.argv.includes("--dpor");
 const markdown = process.argv.includes("--markdown");
 const clock = () => performance.now();
 const results: CellCompare[] = [];
@@ -70,7 +72,7 @@ let n1 = 0;
 const t0 = clock();
 for (const [d, s, exact] of cells(family)) {
   if (only && !only.includes(`${d}x${s}`)) continue;
-  const r = compareCell(d, s, { bound, cap, exact, clock });
+  const r = compareCell(d, s, { bound, cap, exact, clock, dpor });
   results.push(r);
   n0 += r.without.executions;
   n1 += r.with.executions;

@@ -44,6 +44,11 @@ export interface CheckOptions {
    * src/sim/footprint.ts. The hunt is not affected.
    */
   readonly por?: boolean;
+  /**
+   * Dynamic partial-order reduction (`--dpor`, implies por; default off): sleep sets over step
+   * footprints, src/sim/dpor.ts. Not with a split search (jobs, shards).
+   */
+  readonly dpor?: boolean;
   readonly pctDepth?: number;
   readonly stepsMax?: number;
   /** Shrink a failure (default true). */
@@ -137,7 +142,7 @@ function shrink(
 ): ExploreResult | null {
   const { shrinkBoundMax, shrinkExecutionsMax } = CHECK_DEFAULTS;
   for (let b = 0; b <= shrinkBoundMax; b++) {
-    const d = dfs(b, { por: porOf(o) });
+    const d = dfs(b, { por: porOf(o), dpor: o.dpor === true });
     const r = hunt(design, scenario, d, shrinkExecutionsMax, o, `shrink(bound ${b})`);
     if (r.verdict === "bug" && r.failing?.bug && bugClass(r.failing.bug.kind) === cls) return r;
   }
@@ -227,7 +232,7 @@ function huntPhase(
 /** Phase 2 (auto and dfs, when nothing was found): bounded exhaustive search. */
 export function verifyPhase(run: CellRun): PhaseResult {
   const { design, scenario, o, s } = run;
-  const d = dfs(o.bound ?? CHECK_DEFAULTS.bound, { por: porOf(o) });
+  const d = dfs(o.bound ?? CHECK_DEFAULTS.bound, { por: porOf(o), dpor: o.dpor === true });
   return verifyResult(o, hunt(design, scenario, d, dfsCap(o), o, d.name, s.coverage), s.how);
 }
 
@@ -236,7 +241,7 @@ export function dfsCap(o: CheckOptions): number {
 }
 
 export function porOf(o: CheckOptions): boolean {
-  return o.por ?? CHECK_DEFAULTS.por;
+  return o.dpor === true || (o.por ?? CHECK_DEFAULTS.por);
 }
 
 /**
@@ -250,9 +255,15 @@ export function verifyResult(
 ): PhaseResult {
   const bound = o.bound ?? CHECK_DEFAULTS.bound;
   const por = porOf(o);
-  const name = dfsName(bound, { por });
+  const dpor = o.dpor === true;
+  const name = dfsName(bound, { por, dpor });
   // What the search was: the reduction is named, so the verdict never claims more.
-  const upTo = `up to bound ${bound}${por ? " with partial-order reduction" : ""}`;
+  const reduction = dpor
+    ? " with dynamic partial-order reduction"
+    : por
+      ? " with partial-order reduction"
+      : "";
+  const upTo = `up to bound ${bound}${reduction}`;
   const cap = dfsCap(o);
   const counts = { executions: r.executions, stepBoundHits: r.stepBoundHits };
   const before = huntHow ? ` (+ ${huntHow})` : "";

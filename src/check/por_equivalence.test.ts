@@ -38,11 +38,34 @@ describe("partial-order reduction: the same verdicts and bug classes", () => {
     });
   }
 
+  // Dynamic partial-order reduction (src/sim/dpor.ts): UAF, WARN, lockdep, leak, hung task,
+  // verified cells.
+  for (const [d, s] of [
+    ["D0", "C1"],
+    ["D0", "C2"],
+    ["D1", "C3"],
+    ["D5", "C8"],
+    ["D4-nounlock", "C1"],
+    ["D7", "C1"],
+    ["D7", "C11"],
+  ] as const) {
+    it(`${d} x ${s} with --dpor`, () => {
+      const r = compareCell(d, s, { dpor: true });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.ok(r.with.executions <= r.without.executions);
+    });
+  }
+
   it("a check says when its search was reduced", () => {
     const on = checkCell("D7", "C1", { strategy: "dfs" });
     assert.match(
       on.how,
       /^verified up to bound 2 with partial-order reduction: \d+ executions, exhaustive/,
+    );
+    const dyn = checkCell("D7", "C1", { strategy: "dfs", dpor: true });
+    assert.match(
+      dyn.how,
+      /^verified up to bound 2 with dynamic partial-order reduction: \d+ executions, exhaustive/,
     );
     const off = checkCell("D7", "C1", { strategy: "dfs", por: false });
     assert.match(off.how, /^verified up to bound 2: \d+ executions, exhaustive/);

@@ -46,15 +46,22 @@ export interface CompareOptions {
   /** Exact mode (lockdep's ordering checks off). */
   readonly exact?: boolean;
   readonly clock?: () => number;
+  /** Compare without reduction against dynamic partial-order reduction (`--dpor`), not `--por`. */
+  readonly dpor?: boolean;
 }
+
+/** Which reduction a walk uses. */
+export type Reduction = "none" | "por" | "dpor";
 
 /** Walks the whole dfs tree of `design` x `scenario` (see the file comment). */
 export function walkTree(
   design: string,
   scenario: string,
-  por: boolean,
+  reduction: boolean | Reduction,
   o: CompareOptions = {},
 ): TreeWalk {
+  const dpor = reduction === "dpor";
+  const por = reduction === true || reduction === "por" || dpor;
   const clock = o.clock ?? (() => 0);
   const t0 = clock();
   const program = scenarioProgram(designByName(design), scenarioById(scenario), {
@@ -62,7 +69,7 @@ export function walkTree(
   });
   const lockdep = new LockdepGraph();
   const config = { ...program.config, lockdep };
-  const ex = dfs(o.bound ?? 2, { por });
+  const ex = dfs(o.bound ?? 2, { por, dpor });
   const cap = o.cap ?? 100_000;
   const classes = new Set<BugClass>();
   let firstBug: BugClass | null = null;
@@ -75,7 +82,7 @@ export function walkTree(
     lockdep.execution = i;
     const k = new Kernel(config);
     program.setup(k);
-    const r = new SimExecutor(k, strategy, { por }).run();
+    const r = new SimExecutor(k, strategy, { por, dpor }).run();
     ex.done?.(r.log, r.steps);
     if (r.outcome === "pruned") {
       pruned++;
@@ -108,7 +115,7 @@ export function walkTree(
  */
 export function compareCell(design: string, scenario: string, o: CompareOptions = {}): CellCompare {
   const without = walkTree(design, scenario, false, o);
-  const withPor = walkTree(design, scenario, true, o);
+  const withPor = walkTree(design, scenario, o.dpor ? "dpor" : "por", o);
   const sameVerdict =
     without.firstBug !== null
       ? withPor.firstBug !== null

@@ -18,6 +18,7 @@ export interface CheckFlags {
   bound: string;
   dfsExecutions: string;
   por?: boolean;
+  dpor?: boolean;
   stepsMax: string;
   shrink: boolean;
   lockdep: boolean;
@@ -63,6 +64,7 @@ export function options(f: CheckFlags, progress: CheckOptions["onProgress"]): Ch
     bound: int("bound", f.bound, 0, 64),
     dfsExecutionsMax: int("dfs-executions", f.dfsExecutions, 1),
     ...(f.por !== undefined ? { por: f.por } : {}),
+    ...(f.dpor === true ? { dpor: true } : {}),
     stepsMax: int("steps-max", f.stepsMax, 10),
     shrink: f.shrink,
     lockdep: f.lockdep,

@@ -239,6 +239,10 @@ export function checkCommand(): Command {
     )
     .option("--no-por", "dfs without reduction: every execution within the bound")
     .option(
+      "--dpor",
+      "also dynamic partial-order reduction (implies --por; --jobs 1, no --shard): sleep sets over step footprints skip executions that only reorder independent steps",
+    )
+    .option(
       "--steps-max <n>",
       "steps the strategy decides per execution; then a fair continuation tells a livelock from a long execution (hit: inconclusive)",
       String(CHECK_DEFAULTS.stepsMax),
@@ -304,12 +308,20 @@ Examples:
   zswap-ts check -d D7 -s C4 --shard 0/3     one third of it, into a file; then zswap-ts merge
   zswap-ts replay <token>                    the same report again`,
     )
-    .action(async (f: CheckFlags) => {
+    .action(async (f: CheckFlags, cmd: Command) => {
       stop = Interrupts.install("check"); // stays until exit: the command is the process's work
       const oneCell = f.scenario !== undefined && !f.matrix && !f.selftest && !f.list;
       if (!oneCell && (f.html !== undefined || f.traceJson !== undefined || f.wide))
         throw new UsageError("--html, --trace-json and --wide go with one cell (--scenario)");
-      const jobs = int("jobs", f.jobs, 1, 1024);
+      let jobs = int("jobs", f.jobs, 1, 1024);
+      if (f.dpor === true) {
+        if (f.por === false) throw new UsageError("--dpor implies --por; drop --no-por");
+        // Its sleep sets learn from earlier executions: a unit alone would not search the same.
+        if (f.shard !== undefined) throw new UsageError("--dpor does not split: drop --shard");
+        if (jobs > 1 && cmd.getOptionValueSource("jobs") !== "default")
+          throw new UsageError("--dpor runs on one thread: use --jobs 1");
+        jobs = 1;
+      }
       if (f.shard !== undefined) {
         process.exitCode = await runShard(f, options(f, undefined));
         return;

@@ -31,10 +31,12 @@ export function* cpuUp(k: Kernel, cpu: number): Op<number> {
 }
 
 function* cpuUpLocked(k: Kernel, cpu: number): Op<number> {
+  k.fp?.read("cpus");
   if (!k.cpus.present.has(cpu)) return -EINVAL;
   const hp = cpuhp(k);
   yield* mutexLock(k, hp.addRemoveLock);
   yield* cpusWriteLock(k);
+  k.fp?.read("cpus");
   const ret = k.cpus.isOnline(cpu) ? 0 : yield* bringUp(k, hp, cpu);
   cpusWriteUnlock(k);
   yield* mutexUnlockAndYield(k, hp.addRemoveLock);
@@ -43,15 +45,21 @@ function* cpuUpLocked(k: Kernel, cpu: number): Op<number> {
 
 function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
   k.note(`cpu_up cpu${cpu}`);
+  k.fp?.read("cpuhp");
   const steps = hp.ordered();
+  k.fp?.read("cpuhp");
   const prepare = steps.filter((s) => s.state < CPUHP_BRINGUP_CPU);
+  k.fp?.read("cpuhp");
   const online = steps.filter((s) => s.state > CPUHP_BRINGUP_CPU);
   let ret = yield* runSteps(k, hp, cpu, prepare);
   if (ret !== 0) {
+    k.fp?.write("cpuhp");
     hp.cpuState[cpu] = CPUHP_OFFLINE;
     return ret;
   }
+  k.fp?.write("cpuhp");
   hp.cpuState[cpu] = CPUHP_BRINGUP_CPU;
+  k.fp?.write("cpus");
   k.cpus.online.add(cpu);
   k.note(`cpu${cpu} online`);
   ret = yield* runSteps(k, hp, cpu, online);
@@ -61,6 +69,7 @@ function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
     yield* takeDown(k, hp, cpu);
     return ret;
   }
+  k.fp?.write("cpuhp");
   hp.cpuState[cpu] = CPUHP_ONLINE;
   return 0;
 }
@@ -71,11 +80,13 @@ function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
  */
 function* runSteps(k: Kernel, hp: Cpuhp, cpu: number, steps: CpuhpStep[]): Op<number> {
   for (const [i, sp] of steps.entries()) {
+    k.fp?.write("cpuhp");
     hp.cpuState[cpu] = sp.state;
     const ret = yield* invokeStep(k, sp, cpu, true);
     if (ret === 0) continue;
     k.note(`cpu_up cpu${cpu}: ${sp.name} failed (${ret}), rolling back`);
     for (const done of steps.slice(0, i).reverse()) {
+      k.fp?.write("cpuhp");
       hp.cpuState[cpu] = done.state;
       yield* invokeStep(k, done, cpu, false);
     }
@@ -93,16 +104,20 @@ export function* cpuDown(k: Kernel, cpu: number): Op<number> {
 }
 
 function* cpuDownLocked(k: Kernel, cpu: number): Op<number> {
+  k.fp?.read("cpus");
   if (!k.cpus.present.has(cpu)) return -EINVAL;
   const hp = cpuhp(k);
   yield* mutexLock(k, hp.addRemoveLock);
   let ret = 0;
+  k.fp?.read("cpus");
   if (k.cpus.isOnline(cpu) && k.cpus.online.size === 1) ret = -EBUSY;
   else if (k.cpus.isOnline(cpu)) {
     yield* cpusWriteLock(k);
     k.note(`cpu_down cpu${cpu}`);
+    k.fp?.read("cpuhp");
     const online = hp.ordered().filter((s) => s.state > CPUHP_BRINGUP_CPU);
     for (const sp of online.reverse()) {
+      k.fp?.write("cpuhp");
       hp.cpuState[cpu] = sp.state;
       yield* invokeStep(k, sp, cpu, false);
     }
@@ -119,24 +134,34 @@ function* cpuDownLocked(k: Kernel, cpu: number): Op<number> {
 
 /** The CPU dies: out of the online mask, tasks migrated off, then the dead callbacks. */
 function* takeDown(k: Kernel, hp: Cpuhp, cpu: number): Op<void> {
+  k.fp?.write("cpus");
   k.cpus.online.delete(cpu);
+  k.fp?.write("cpuhp");
   hp.cpuState[cpu] = CPUHP_BRINGUP_CPU;
   k.note(`cpu${cpu} dead`);
   yield* migrateTasksOff(k, cpu);
+  k.fp?.read("cpuhp");
   const prepare = hp.ordered().filter((s) => s.state < CPUHP_BRINGUP_CPU);
   for (const sp of prepare.reverse()) {
+    k.fp?.write("cpuhp");
     hp.cpuState[cpu] = sp.state;
     yield* invokeStep(k, sp, cpu, false);
   }
+  k.fp?.write("cpuhp");
   hp.cpuState[cpu] = CPUHP_OFFLINE;
 }
 
 /** Every task on the dying CPU moves to an online CPU (a "migrate" choice; 0: the lowest). */
 function* migrateTasksOff(k: Kernel, cpu: number): Op<void> {
+  k.fp?.read("cpus");
   const targets = k.cpus.onlineList();
+  k.fp?.read("tasks");
   for (const t of k.tasks) {
+    k.fp?.read(`task:${t.id}`);
+    k.fp?.read(`cpu:${t.id}`);
     if (t.state !== "done") t.cpuReads++;
     if (t.cpu !== cpu) continue;
+    k.fp?.write(`cpu:${t.id}`);
     if (t.state === "done") {
       t.cpu = targets[0] as number;
       continue;

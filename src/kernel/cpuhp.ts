@@ -104,9 +104,11 @@ export function cpuhp(k: Kernel): Cpuhp {
  * forever (label "worker_pool": leave it out of leak checks).
  */
 function* workqueuePrepareCpu(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
+  k.fp?.write("cpuhp");
   if (hp.workerPools[cpu]) return 0;
   const pool = yield* kmalloc(k, "worker_pool", 512, GFP_KERNEL, () => ({ cpu }));
   if (pool === null) return -ENOMEM;
+  k.fp?.write("cpuhp");
   hp.workerPools[cpu] = true;
   return 0;
 }
@@ -117,6 +119,8 @@ function* workqueuePrepareCpu(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
 
 /** Where a CPU is in its hotplug life: "prepared" means PREPARE states done, not yet online. */
 export function cpuhpState(k: Kernel, cpu: number): "offline" | "prepared" | "online" {
+  k.fp?.read("cpus");
+  k.fp?.read("cpuhp");
   if (k.cpus.isOnline(cpu)) return "online";
   return (cpuhp(k).cpuState[cpu] ?? CPUHP_OFFLINE) > CPUHP_OFFLINE ? "prepared" : "offline";
 }
@@ -194,6 +198,7 @@ function* invokeCallback(
  */
 export function* invokeStep(k: Kernel, sp: CpuhpStep, cpu: number, bringup: boolean): Op<number> {
   if (!sp.multi) return yield* invokeCallback(k, sp, cpu, bringup, null);
+  k.fp?.read("cpuhp");
   const nodes = [...sp.instances];
   for (const [i, node] of nodes.entries()) {
     const ret = yield* invokeCallback(k, sp, cpu, bringup, node);
@@ -227,6 +232,7 @@ function* addInstance(k: Kernel, state: number, node: unknown): Op<number> {
   }
   yield* mutexLock(k, hp.stateMutex);
   let ret = 0;
+  k.fp?.read("cpuhp");
   if (sp.startup !== null) {
     for (const cpu of presentCpus(k)) {
       if ((hp.cpuState[cpu] as number) < state) continue;
@@ -236,6 +242,7 @@ function* addInstance(k: Kernel, state: number, node: unknown): Op<number> {
       break;
     }
   }
+  k.fp?.write("cpuhp");
   if (ret === 0) sp.instances.unshift(node);
   else k.note(`cpuhp_state_add_instance ${sp.name} failed (${ret}): node not added`);
   yield* mutexUnlockAndYield(k, hp.stateMutex);
@@ -253,6 +260,7 @@ function* rollbackInstall(
 ): Op<void> {
   for (const cpu of presentCpus(k)) {
     if (cpu >= failedCpu) break;
+    k.fp?.read("cpuhp");
     if ((hp.cpuState[cpu] as number) >= sp.state) yield* invokeCallback(k, sp, cpu, false, node);
   }
 }
@@ -268,6 +276,7 @@ function* removeInstance(k: Kernel, state: number, node: unknown): Op<number> {
   if (sp === undefined || !sp.multi) return -EINVAL;
   yield* cpusReadLock(k);
   yield* mutexLock(k, hp.stateMutex);
+  k.fp?.read("cpuhp");
   const index = sp.instances.indexOf(node);
   if (index < 0) throw unregisteredNodeBug(k, sp);
   if (sp.teardown !== null) {
@@ -275,6 +284,7 @@ function* removeInstance(k: Kernel, state: number, node: unknown): Op<number> {
       if ((hp.cpuState[cpu] as number) >= state) yield* invokeCallback(k, sp, cpu, false, node);
     }
   }
+  k.fp?.write("cpuhp");
   sp.instances.splice(sp.instances.indexOf(node), 1);
   yield* mutexUnlockAndYield(k, hp.stateMutex);
   cpusReadUnlock(k);

@@ -3,6 +3,7 @@
  * detectors share. Subsystems (locks, memory, hotplug, RCU, ...) live in their own files and
  * keep their state on the objects they manage; this class only holds what everything needs.
  */
+import type { AccessSink } from "./access.ts";
 import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
 import { heldLocksLines, LockdepGraph } from "./lockdep.ts";
@@ -102,6 +103,11 @@ export class Kernel {
    * from `tasks`).
    */
   onSpawn: ((name: string, cpu: number, body: Op<unknown>) => Task) | null = null;
+  /**
+   * The current step's footprint (src/kernel/access.ts): set by the simulator when it reduces by
+   * footprints, null otherwise (real mode always), so annotations cost nothing there.
+   */
+  fp: AccessSink | null = null;
   /** Called after all tasks finish; detectors (leaks, oracles) run here. */
   readonly finishHooks: Array<() => void> = [];
 
@@ -121,6 +127,8 @@ export class Kernel {
       throw new RangeError(`Cannot spawn task '${name}' on CPU ${cpu}: it is not online`);
     }
     if (this.onSpawn !== null) return this.onSpawn(name, cpu, body);
+    // The new task's id and its place among the candidates depend on who spawns first.
+    this.fp?.write("tasks");
     const task = new Task(this.tasks.length, name, cpu, body);
     this.tasks.push(task);
     return task;
@@ -138,6 +146,7 @@ export class Kernel {
   get cpu(): number {
     const t = this.task;
     t.cpuReads++;
+    this.fp?.read(`cpu:${t.id}`);
     return t.cpu;
   }
 
@@ -153,12 +162,15 @@ export class Kernel {
     }
     t.state = "blocked";
     t.waitingFor = waitingFor;
+    // Blocking and waking one task are dependent: the waker must run after the sleeper.
+    this.fp?.write(`task:${t.id}`);
     return yield { t: "block", label: `wait ${waitingFor}` };
   }
 
   /** Makes a blocked task runnable; `value` is what its blocking yield returns. */
   wake(t: Task, value?: unknown): void {
     if (t.state !== "blocked") throw new Error(`wake: task ${t.name} is ${t.state}, not blocked`);
+    this.fp?.write(`task:${t.id}`);
     t.state = "runnable";
     t.waitingFor = null;
     // Woken means no longer waiting, even before it runs: wait-for checks must not see it.

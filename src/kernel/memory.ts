@@ -113,6 +113,8 @@ export class Memory {
 
   newObj<T>(k: Kernel, label: string, sizeBytes: number, data: T): KObj<T> {
     const site = k.instrumented ? siteOf(k) : UNRECORDED_SITE;
+    // Ids only name objects (reports, traces, footprint keys): allocations commute.
+    k.fp?.add("kmalloc");
     const obj = new KObj(this.nextId++, slabKind(label, sizeBytes), site, data);
     if (this.trackLive) this.live.add(obj);
     return obj;
@@ -306,6 +308,7 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
       ...siteLines("Second free attempted", site),
     ]);
   }
+  k.fp?.write(`o${obj.id}`);
   obj.freeSite = site;
   const mem = memory(k);
   if (mem.trackLive) mem.live.delete(obj);
@@ -327,6 +330,11 @@ export function kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void>
  * appears in the report. A freed object gives a KASAN slab-use-after-free report.
  */
 export function use<T>(k: Kernel, obj: KObj<T>, access: string): T {
+  // "read ..." accesses and the per-CPU lookups (whose slot perCpuPtr marks) read; others write.
+  if (k.fp !== null) {
+    if (access.startsWith("read") || access.endsWith("cpu_ptr")) k.fp.read(`o${obj.id}`);
+    else k.fp.write(`o${obj.id}`);
+  }
   if (obj.freeSite !== null) {
     // A poisoned pointer has no freeSite field: it lands here too, and is reported as KMSAN does.
     if (obj instanceof UninitValue) throw kmsanReport(k, obj, `dereference (${access})`);

@@ -39,6 +39,7 @@ export function* allocPercpu<T>(
 /** per_cpu_ptr(pcp, cpu). */
 export function perCpuPtr<T>(k: Kernel, pcp: Percpu<T>, cpu: number, access = "per_cpu_ptr"): T {
   const area = use(k, pcp, access);
+  k.fp?.write(`o${pcp.id}@${cpu}`);
   const slot = area.slots[cpu];
   if (slot === undefined) throw new RangeError(`per_cpu_ptr: CPU ${cpu} is not possible`);
   return slot;

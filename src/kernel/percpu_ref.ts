@@ -167,7 +167,8 @@ export function percpuRefExit(k: Kernel, ref: PercpuRef): void {
 }
 
 /** percpu_ref_is_zero(): only a ref in atomic mode (killed, switch done) can be zero. */
-export function percpuRefIsZero(ref: PercpuRef): boolean {
+export function percpuRefIsZero(ref: PercpuRef, k?: Kernel): boolean {
+  k?.fp?.read(`o${ref.data.id}`);
   if (!ref.killed || ref.switching) return false;
   return ref.count === 0;
 }

@@ -39,7 +39,10 @@ export function preemptEnable(k: Kernel): void {
 
 /** migrate_disable(): nests; the current task stays on its CPU until the matching enable. */
 export function migrateDisable(k: Kernel): void {
-  k.task.migrateDisableDepth++;
+  const t = k.task;
+  // CPU offline reads every task's pinning (pinnedTasks).
+  k.fp?.write(`pin:${t.id}`);
+  t.migrateDisableDepth++;
 }
 
 /** migrate_enable(): wakes a CPU offline waiting for this task to unpin. */
@@ -51,13 +54,17 @@ export function migrateEnable(k: Kernel): void {
       ...siteLines("migrate_enable called", siteOf(k)),
     ]);
   }
+  k.fp?.write(`pin:${t.id}`);
   t.migrateDisableDepth--;
   if (t.migrateDisableDepth === 0) wakeUnpinWaiters(k, k.cpu);
 }
 
 /** Tasks pinned (migration disabled) on `cpu` that have not exited. */
 export function pinnedTasks(k: Kernel, cpu: number): Task[] {
+  k.fp?.read("tasks");
   return k.tasks.filter((t) => {
+    k.fp?.read(`pin:${t.id}`);
+    k.fp?.read(`cpu:${t.id}`);
     if (t.migrateDisableDepth === 0 || t.state === "done") return false;
     t.cpuReads++;
     return t.cpu === cpu;
@@ -75,6 +82,7 @@ function unpinWaiters(k: Kernel): UnpinWaiter[] {
 
 function wakeUnpinWaiters(k: Kernel, cpu: number): void {
   const waiters = unpinWaiters(k);
+  k.fp?.write("unpin");
   for (let i = waiters.length - 1; i >= 0; i--) {
     const w = waiters[i] as UnpinWaiter;
     if (w.cpu !== cpu || w.task.state !== "blocked") continue;
@@ -93,6 +101,7 @@ export function* waitCpuUnpinned(k: Kernel, cpu: number): Op<void> {
   for (let rounds = 0; pinnedTasks(k, cpu).length > 0; rounds++) {
     if (rounds > 10_000) throw new Error(`waitCpuUnpinned(cpu${cpu}): more than 10,000 wakeups`);
     k.note(`wait for pinned tasks on cpu${cpu}`);
+    k.fp?.write("unpin");
     unpinWaiters(k).push({ task: t, cpu });
     t.blockedOn = { name: `cpu${cpu} pinned tasks`, holders: () => pinnedTasks(k, cpu) };
     checkWaitCycle(k, t);

@@ -40,7 +40,10 @@ function rcu(k: Kernel): RcuState {
 
 /** rcu_read_lock(): nests; does not disable preemption (preemptible RCU). */
 export function rcuReadLock(k: Kernel): void {
-  k.task.rcuReadDepth++;
+  const t = k.task;
+  // synchronize_rcu() reads every task's depth.
+  k.fp?.write(`rcu:${t.id}`);
+  t.rcuReadDepth++;
 }
 
 /** rcu_read_unlock(): leaving the outermost section may end waiting grace periods. */
@@ -52,9 +55,13 @@ export function rcuReadUnlock(k: Kernel): void {
       ...siteLines("rcu_read_unlock called", siteOf(k)),
     ]);
   }
+  k.fp?.write(`rcu:${t.id}`);
   t.rcuReadDepth--;
   if (t.rcuReadDepth > 0) return;
   const state = rcu(k);
+  // Readers commute with each other; a reader that ends a grace period's wait does not.
+  k.fp?.read("rcu");
+  if (state.waiters.length > 0) k.fp?.write("rcu");
   for (let i = state.waiters.length - 1; i >= 0; i--) {
     const w = state.waiters[i] as GracePeriodWaiter;
     if (!w.pending.delete(t) || w.pending.size > 0) continue;
@@ -77,6 +84,9 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
   yield* sched("synchronize_rcu");
   const t = k.task;
   const state = rcu(k);
+  k.fp?.write("rcu");
+  k.fp?.read("tasks");
+  if (k.fp) for (const r of k.tasks) k.fp.read(`rcu:${r.id}`);
   const pending = new Set(k.tasks.filter((r) => r !== t && r.rcuReadDepth > 0));
   if (pending.size > 0) {
     state.waiters.push({ task: t, pending });
@@ -85,6 +95,7 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
     yield* k.blockCurrent("rcu grace period");
     t.blockedOn = null;
   }
+  k.fp?.write("rcu");
   state.completed++;
 }
 
@@ -95,6 +106,8 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
 export function callRcu(k: Kernel, fn: (k: Kernel) => Op<void>): void {
   const cur = k.current;
   if (cur !== null) cur.cpuReads++;
+  if (cur !== null) k.fp?.read(`cpu:${cur.id}`);
+  k.fp?.read("cpus");
   const cpu =
     cur !== null && k.cpus.isOnline(cur.cpu) ? cur.cpu : (k.cpus.onlineList()[0] as number);
   k.note("call_rcu");

@@ -30,6 +30,7 @@ export class Spinlock {
 /** spin_lock(): disables preemption, then takes the lock. Never sleeps. */
 export function spinLock(k: Kernel, s: Spinlock): void {
   preemptDisable(k);
+  k.fp?.write(`spin:${s.name}`);
   // lockdep first, as in the kernel: a recursive acquisition is reported before it would spin.
   lockAcquire(k, s.cls, s.name);
   if (s.owner !== null) throw lockupReport(k, s, s.owner);
@@ -39,6 +40,7 @@ export function spinLock(k: Kernel, s: Spinlock): void {
 
 /** spin_trylock(): takes the lock if it is free; preemption stays enabled on failure. */
 export function spinTrylock(k: Kernel, s: Spinlock): boolean {
+  k.fp?.write(`spin:${s.name}`);
   if (s.owner !== null) return false;
   preemptDisable(k);
   lockAcquire(k, s.cls, s.name, { trylock: true });
@@ -60,6 +62,7 @@ export function spinUnlock(k: Kernel, s: Spinlock): void {
       ],
     );
   }
+  k.fp?.write(`spin:${s.name}`);
   lockRelease(k, s.name);
   traceLock(k, "spin_unlock", s.name, true);
   s.owner = null;
@@ -72,6 +75,7 @@ export function spinIsLocked(s: Spinlock): boolean {
 
 /** lockdep_assert_held(): for functions named ...Locked. */
 export function spinAssertHeld(k: Kernel, s: Spinlock): void {
+  k.fp?.read(`spin:${s.name}`);
   if (s.owner !== k.task) {
     throw new KernelBug("assertion", `WARNING: lockdep_assert_held(${s.name}) failed`, [
       `held by ${s.owner?.name ?? "nobody"}, not by ${k.task.name}`,

@@ -55,6 +55,8 @@ export class Task {
    * reduction (src/sim/footprint.ts) skips migrations that nothing reads before the next one.
    */
   cpuReads = 0;
+  /** Whether the simulator has run a step of it (its first step depends on its spawn). */
+  started = false;
 
   constructor(
     /** Set again only by `reuse`. */

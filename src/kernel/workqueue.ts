@@ -46,9 +46,11 @@ export class Work {
 
 /** queue_work(system_unbound_wq, work): false if it was already pending. */
 export function queueWork(k: Kernel, work: Work): boolean {
+  k.fp?.write(`work:${work.name}`);
   if (work.pending) return false;
   work.pending = true;
   const instance = ++work.queued;
+  k.fp?.read("cpus");
   const cpu = k.cpus.onlineList()[0] as number;
   const task = k.spawn(`kworker/u:${work.name}`, cpu, workerBody(k, work, instance));
   work.workers.set(instance, task);
@@ -62,13 +64,16 @@ export function workPending(work: Work): boolean {
 }
 
 function* workerBody(k: Kernel, work: Work, instance: number): Op<void> {
+  k.fp?.write(`work:${work.name}`);
   if (work.running !== null)
     yield* waitInstance(k, work, instance - 1, `${work.name} #${instance - 1}`);
+  k.fp?.write(`work:${work.name}`);
   work.running = k.task;
   work.pending = false;
   lockAcquire(k, work.lockdepClass, work.lockdepClass);
   yield* work.fn(k);
   lockRelease(k, work.lockdepClass);
+  k.fp?.write(`work:${work.name}`);
   work.running = null;
   work.finished = instance;
   work.workers.delete(instance);
@@ -86,6 +91,7 @@ export function* flushWork(k: Kernel, work: Work): Op<void> {
   lockAcquire(k, work.lockdepClass, work.lockdepClass);
   lockRelease(k, work.lockdepClass);
   yield* sched(`flush_work ${work.name}`);
+  k.fp?.write(`work:${work.name}`);
   const target = work.queued;
   if (work.finished >= target) return;
   yield* waitInstance(k, work, target, `flush_work(${work.name})`);

@@ -91,6 +91,7 @@ let lastKernel: Kernel | null = null;
 let lastState: SwapState | null = null;
 
 export function swapState(k: Kernel): SwapState {
+  k.fp?.sticky("swap"); // coarse footprint: the swap layer's state (src/kernel/access.ts)
   if (k === lastKernel) return lastState as SwapState;
   const s = k.subsystem("swap", () => new SwapState());
   lastKernel = k;

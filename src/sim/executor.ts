@@ -11,6 +11,7 @@
  * Past the step bound an execution gets a fair continuation that decides whether it is a
  * liveness bug or only a long execution (see liveness.ts).
  */
+import { AccessSink, type Footprint, READ, WRITE } from "../kernel/access.ts";
 import { type ChoiceKind, type Effect, pointLabel } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { heldLocksLines } from "../kernel/lockdep.ts";
@@ -19,6 +20,7 @@ import type { Task } from "../kernel/task.ts";
 import { isZsError } from "../zsmalloc/errors.ts";
 import type { Coverage } from "./coverage.ts";
 import { DecisionLog } from "./decisions.ts";
+import { type DporNodeInfo, SleepSet } from "./dpor.ts";
 import { MigrationWindows, PrunedExecution } from "./footprint.ts";
 import { FairContinuation, SOFTLOCKUP_STEPS, softLockup, stallReport } from "./liveness.ts";
 import type { ChoiceContext, Strategy } from "./strategy.ts";
@@ -58,6 +60,27 @@ export interface ExecutorOptions {
   readonly coverage?: Coverage;
   /** Partial-order reduction (src/sim/footprint.ts): skip executions with unobserved migrations. */
   readonly por?: boolean;
+  /**
+   * Dynamic partial-order reduction (src/sim/dpor.ts): sleep sets over step footprints. Needs a
+   * strategy with `dporInfo` (the dfs).
+   */
+  readonly dpor?: boolean;
+  /** Record every step's task and footprint in `steps` (the commutation test). */
+  readonly footprints?: boolean;
+  /** Footprint keys to ignore: a deliberately incomplete sink, for tests. */
+  readonly footprintDrop?: (key: string) => boolean;
+}
+
+/** One step of an execution, as `footprints: true` records it. */
+export interface StepRecord {
+  readonly taskId: number;
+  readonly fp: Footprint;
+  /** The task's state right after the step. */
+  readonly after: "runnable" | "blocked" | "done";
+  /** Whether a schedule decision chose this step (not a forced continuation). */
+  readonly decided: boolean;
+  /** The CPU the task ran the step on. */
+  readonly cpu: number;
 }
 
 export const STEPS_MAX_DEFAULT = 100_000;
@@ -84,6 +107,18 @@ export class SimExecutor {
   private streak = 0;
   /** With partial-order reduction: the migrations not yet observed (null once the fair part runs). */
   private windows: MigrationWindows | null;
+  /** Footprints of the running step, when dpor or footprints are on. */
+  private readonly sink: AccessSink | null;
+  /** With dpor: the sleep set (null once the fair part runs). */
+  private sleep: SleepSet | null;
+  /** The task whose step ran last, and the dfs node of the decision that scheduled it. */
+  private stepTask: Task | null = null;
+  private stepInfo: DporNodeInfo | null = null;
+  private stepDecided = false;
+  private stepCpu = -1;
+  /** With `footprints`: every step. */
+  readonly steps: StepRecord[] = [];
+  private readonly recordSteps: boolean;
 
   constructor(
     private readonly k: Kernel,
@@ -93,7 +128,12 @@ export class SimExecutor {
     this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
     this.coverage = options.coverage ?? null;
     this.trace = options.trace ? new Trace() : null;
-    this.windows = options.por ? new MigrationWindows() : null;
+    this.windows = options.por || options.dpor ? new MigrationWindows() : null;
+    this.sleep = options.dpor ? new SleepSet() : null;
+    this.recordSteps = options.footprints === true;
+    this.sink =
+      options.dpor || this.recordSteps ? new AccessSink(options.footprintDrop ?? null) : null;
+    k.fp = this.sink;
     k.trace = this.trace;
     k.stepOpsMax = STEP_OPS_MAX;
   }
@@ -145,11 +185,14 @@ export class SimExecutor {
       this.k.stepOps = 0;
       if (this.trace) this.trace.step = this.step;
       this.k.current = cur;
+      this.stepTask = cur;
       const value = cur.resumeValue;
       cur.resumeValue = undefined;
       const r = cur.body.next(value);
       if (r.done) {
         cur.state = "done";
+        // Others read whether a task ended (hotplug's task walk, the stall report).
+        this.sink?.write(`task:${cur.id}`);
         if (this.windows?.endsUnobserved(cur)) {
           throw new PrunedExecution(`${cur.name} ended on a CPU nothing read since it migrated`);
         }
@@ -176,6 +219,7 @@ export class SimExecutor {
     if (this.fair === null) {
       this.fair = new FairContinuation(this.step);
       this.windows = null;
+      this.sleep = null;
       return;
     }
     if (!this.fair.over(this.step)) return;
@@ -258,31 +302,99 @@ export class SimExecutor {
    */
   private pickNext(prev: Task | null): Task | null {
     if (prev !== null && prev.state === "runnable" && !prev.preemptible) return prev;
+    const ended = this.sink === null || this.stepTask === null ? null : this.sink.take();
+    if (ended !== null && this.recordSteps) this.recordStep(ended);
     const candidates: Task[] = [];
     if (prev !== null && prev.state === "runnable") candidates.push(prev);
     for (const t of this.k.tasks) if (t.state === "runnable" && t !== prev) candidates.push(t);
     let next: Task | null = null;
+    let info: DporNodeInfo | null = null;
     if (candidates.length === 1) next = candidates[0] as Task;
     else if (candidates.length > 1) {
       const ids = candidates.map((t) => t.id);
       const v = this.choose(candidates.length, "schedule", "pick next task", prev, ids);
       next = candidates[v] as Task;
+      if (this.sleep !== null && this.fair === null) info = this.strategy.dporInfo?.() ?? null;
       if (this.trace !== null) this.traceSchedule(prev, next, v, candidates.length);
     }
+    let migrated = false;
     if (prev !== null && prev !== next && prev.state !== "done") {
       if (prev.state === "runnable" && this.fair === null) {
         this.preemptions++;
         this.coverage?.preempt(this.lastPoint);
       }
-      this.maybeMigrate(prev);
+      migrated = this.maybeMigrate(prev);
     }
+    if (ended !== null) this.endStep(ended as Map<string, number>, prev, migrated);
+    if (next !== null && this.sink !== null)
+      this.startStep(next, info, candidates.length > 1, migrated);
     return next;
   }
 
-  private maybeMigrate(t: Task): void {
-    if (!t.migratable) return;
+  /** Records the step that just ended (its migration, if any, joins its footprint later). */
+  private recordStep(fp: Footprint): void {
+    const t = this.stepTask as Task;
+    const cpu = this.stepCpu;
+    this.steps.push({ taskId: t.id, fp, after: t.state, decided: this.stepDecided, cpu });
+  }
+
+  /** The step of `stepTask` ended with footprint `fp` (its migration, if any, included). */
+  private endStep(fp: Map<string, number>, prev: Task | null, migrated: boolean): void {
+    const t = this.stepTask as Task;
+    // A migration is the moved task's write of its CPU, at the end of its step.
+    // It reads the online mask: where the task can go depends on which CPUs are up.
+    if (migrated && prev !== null) {
+      fp.set(`cpu:${prev.id}`, (fp.get(`cpu:${prev.id}`) ?? 0) | WRITE);
+      fp.set("cpus", (fp.get("cpus") ?? 0) | READ);
+    }
+    if (this.sleep === null) return;
+    this.sleep.stepped(fp);
+    const runnable = t.state === "runnable";
+    this.stepInfo?.record(t.id, fp, runnable, runnable && !t.preemptible);
+  }
+
+  /**
+   * `next` is about to run a step. With dpor: the options explored before it at this decision
+   * may fall asleep, and a sleeping `next` stops the execution (see src/sim/dpor.ts), unless the
+   * task switched away from migrated here (its twin has no switch there).
+   */
+  private startStep(
+    next: Task,
+    info: DporNodeInfo | null,
+    decided: boolean,
+    migrated: boolean,
+  ): void {
+    const ran = this.stepTask;
+    this.stepInfo = info;
+    this.stepDecided = decided;
+    this.stepCpu = next.cpu;
+    this.sink?.startStep(next.id);
+    // A woken task's step depends on the step that woke it (which wrote task:<id>).
+    this.sink?.read(`task:${next.id}`);
+    // A task exists from its spawn on: its first step depends on the step that spawned it.
+    if (!next.started) {
+      next.started = true;
+      this.sink?.read("tasks");
+    }
+    const sleep = this.sleep;
+    if (sleep === null) return;
+    if (info !== null)
+      sleep.decided(info, next.id, ran?.id ?? null, ran !== null && ran.state === "runnable");
+    if (!sleep.has(next.id)) return;
+    if (migrated) {
+      sleep.wake(next.id);
+      return;
+    }
+    throw new PrunedExecution(
+      `${next.name} is asleep: this order of independent steps was explored in an equivalent execution`,
+    );
+  }
+
+  /** Whether `t` moved. */
+  private maybeMigrate(t: Task): boolean {
+    if (!t.migratable) return false;
     const others = this.k.cpus.onlineList().filter((c) => c !== t.cpu);
-    if (others.length === 0) return;
+    if (others.length === 0) return false;
     const redundant = this.windows?.redundantMove(t) ?? false;
     const v = this.choose(
       others.length + 1,
@@ -294,7 +406,7 @@ export class SimExecutor {
     );
     if (v === 0) {
       this.trace?.choice(t, `migrate = 0: stays on cpu${t.cpu}`, "migrate", 0);
-      return;
+      return false;
     }
     const to = others[v - 1] as number;
     this.trace?.add(t, "migrate", `cpu${t.cpu} -> cpu${to} (migrate = ${v})`, {
@@ -303,6 +415,8 @@ export class SimExecutor {
     });
     t.cpu = to;
     this.windows?.moved(t);
+    this.sleep?.wake(t.id);
+    return true;
   }
 
   /** The scheduler's choice, joined to the scheduling point it answers (see Trace.choice). */

@@ -83,6 +83,7 @@ export function explore(
   let stepBoundHits = 0;
   let pruned = 0;
   const por = exploration.por === true;
+  const dpor = exploration.dpor === true;
   // Tokens of the executions that added lock-order edges: a circular-locking report may rest on
   // them, and its replay runs them first (see replayComposite).
   const contributed = new Map<number, string>();
@@ -102,7 +103,7 @@ export function explore(
       };
     }
     lockdep.execution = i;
-    const r = runWithConfig(program, config, strategy, { ...options, trace: false, por });
+    const r = runWithConfig(program, config, strategy, { ...options, trace: false, por, dpor });
     exploration.done?.(r.log, r.steps);
     options.coverage?.execution(r.log.values);
     if (r.outcome === "step-bound") stepBoundHits++;

@@ -4,20 +4,28 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { KernelBug } from "../kernel/report.ts";
 import type { Program } from "./explore.ts";
 
-/** Two tasks increment a shared counter; with `racy`, a yield splits the read-modify-write. */
-export function lostUpdate(racy: boolean, nrCpus = 2): Program {
+/**
+ * Two tasks increment a shared counter; with `racy`, a yield splits the read-modify-write. The
+ * counter's accesses are annotated for the footprints (src/kernel/access.ts) unless `untracked`
+ * (a program whose footprints are incomplete: the dynamic reduction must then miss the bug).
+ */
+export function lostUpdate(racy: boolean, nrCpus = 2, untracked = false): Program {
   return {
     name: racy ? "lost-update (racy)" : "lost-update (atomic)",
     config: { nrCpus },
     setup(k: Kernel) {
       const shared = { counter: 0 };
+      const fp = () => (untracked ? null : k.fp);
       function* incr(): Op<void> {
         yield* sched("start");
         if (racy) {
+          fp()?.read("counter");
           const v = shared.counter;
           yield* sched("after read");
+          fp()?.write("counter");
           shared.counter = v + 1;
         } else {
+          fp()?.write("counter");
           shared.counter++;
           yield* sched("after increment");
         }

@@ -8,6 +8,7 @@
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
 import type { Rng } from "../util/rng.ts";
+import type { DporNodeInfo } from "./dpor.ts";
 
 export interface ChoiceContext {
   /** For "schedule": the candidate task ids, in option order (option 0 first). */
@@ -29,6 +30,11 @@ export interface Strategy {
   readonly name: string;
   /** Answers one decision with an index in 0..n-1 (n >= 2). */
   choose(n: number, kind: ChoiceKind, ctx: ChoiceContext): number;
+  /**
+   * The dynamic partial-order reduction's record of the schedule decision just answered (the dfs
+   * keeps one per node of its tree, src/sim/dpor.ts); absent in strategies that do not reduce.
+   */
+  dporInfo?(): DporNodeInfo | null;
 }
 
 /**
@@ -39,6 +45,8 @@ export interface ExplorationStrategy {
   readonly name: string;
   /** Whether executions run with partial-order reduction (src/sim/footprint.ts). */
   readonly por?: boolean;
+  /** Whether they also run with dynamic partial-order reduction (src/sim/dpor.ts). */
+  readonly dpor?: boolean;
   next(executionIndex: number): Strategy | null;
   /** Called after each execution with its decision log and step count. */
   done?(log: DecisionLogView, steps: number): void;

@@ -25,6 +25,7 @@
  * execution's decisions, and `dfsUnit` runs one block exactly as `dfs` runs it.
  */
 import type { ChoiceKind } from "../kernel/effect.ts";
+import { DporNodeInfo } from "./dpor.ts";
 import type { ChoiceContext, ExplorationStrategy, Strategy } from "./strategy.ts";
 
 export interface DfsNode {
@@ -35,11 +36,15 @@ export interface DfsNode {
   readonly costly: boolean;
   /** With reduction: a non-zero answer here is redundant, never tried. */
   readonly redundant: boolean;
+  /** With dpor, at "schedule" decisions: the options explored here (shared by the copies). */
+  readonly info?: DporNodeInfo;
 }
 
 export interface DfsOptions {
   /** Partial-order reduction (src/sim/footprint.ts; default false). */
   readonly por?: boolean;
+  /** Dynamic partial-order reduction (src/sim/dpor.ts; implies por; default false). */
+  readonly dpor?: boolean;
 }
 
 export class NondeterminismError extends Error {
@@ -50,8 +55,16 @@ class DfsRun implements Strategy {
   readonly name = "dfs";
   readonly nodes: DfsNode[] = [];
   private pos = 0;
+  private lastInfo: DporNodeInfo | null = null;
 
-  constructor(private readonly prefix: readonly DfsNode[]) {}
+  constructor(
+    private readonly prefix: readonly DfsNode[],
+    private readonly dpor = false,
+  ) {}
+
+  dporInfo(): DporNodeInfo | null {
+    return this.lastInfo;
+  }
 
   choose(n: number, kind: ChoiceKind, ctx: ChoiceContext): number {
     const i = this.pos++;
@@ -66,7 +79,12 @@ class DfsRun implements Strategy {
       }
       value = p.value;
     }
-    this.nodes.push({ value, n, kind, costly, redundant: ctx.redundant === true });
+    const redundant = ctx.redundant === true;
+    if (this.dpor && kind === "schedule") {
+      const info = p?.info ?? new DporNodeInfo();
+      this.lastInfo = info;
+      this.nodes.push({ value, n, kind, costly, redundant, info });
+    } else this.nodes.push({ value, n, kind, costly, redundant });
     return value;
   }
 }
@@ -117,7 +135,12 @@ export function dfs(bound: number, o: DfsOptions = {}): DfsExploration {
 
 /** The exploration's name, which reports print. */
 export function dfsName(bound: number, o: DfsOptions = {}): string {
-  return `dfs(preemption bound ${bound}${o.por ? ", partial-order reduction" : ""})`;
+  const reduction = o.dpor
+    ? ", dynamic partial-order reduction"
+    : o.por
+      ? ", partial-order reduction"
+      : "";
+  return `dfs(preemption bound ${bound}${reduction})`;
 }
 
 /** One block of the dfs order: see "Units" above. */
@@ -158,15 +181,17 @@ function dfsFrom(bound: number, start: DfsNode[], floor: number, o: DfsOptions):
     throw new RangeError(`dfs bound: expected an integer >= 0, got ${bound}`);
   let last: DfsRun | null = null;
   let exhausted = false;
-  const por = o.por === true;
+  const dpor = o.dpor === true;
+  const por = o.por === true || dpor;
   const self: DfsExploration = {
     name: dfsName(bound, o),
     por,
+    dpor,
     bound,
     executions: 0,
     next(i: number): Strategy | null {
       if (i === 0) {
-        last = new DfsRun(start);
+        last = new DfsRun(start, dpor);
         self.executions = 1;
         return last;
       }
@@ -176,13 +201,13 @@ function dfsFrom(bound: number, start: DfsNode[], floor: number, o: DfsOptions):
         exhausted = true;
         return null;
       }
-      last = new DfsRun(prefix);
+      last = new DfsRun(prefix, dpor);
       self.executions++;
       return last;
     },
     lastNodes: () => last?.nodes ?? [],
     coverage: () =>
-      `verified up to bound ${bound}${por ? " with partial-order reduction" : ""}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
+      `verified up to bound ${bound}${dpor ? " with dynamic partial-order reduction" : por ? " with partial-order reduction" : ""}: ${self.executions - (exhausted ? 0 : 1)} executions, exhaustive`,
   };
   return self;
 }

@@ -102,7 +102,7 @@ function* zswapPoolRelease(k: Kernel, pool: PoolObj): Op<void> {
   // walk of zswap_total_pages()) may still be inside their RCU read-side sections.
   if (zswapState(k).design.releaseGracePeriod !== false) yield* synchronizeRcu(k);
   const p = use(k, pool, "read pool->ref");
-  if (p.ref === null || !percpuRefIsZero(p.ref)) {
+  if (p.ref === null || !percpuRefIsZero(p.ref, k)) {
     throw new KernelBug(
       "warning",
       `WARNING: zswap pool ${p.name} released with a non-zero reference count`,

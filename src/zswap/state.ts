@@ -100,6 +100,7 @@ let lastKernel: Kernel | null = null;
 let lastState: ZswapState | null = null;
 
 export function zswapState(k: Kernel): ZswapState {
+  k.fp?.sticky("zswap"); // coarse footprint: zswap's global state (src/kernel/access.ts)
   if (k === lastKernel) return lastState as ZswapState;
   const z = k.subsystems.get("zswap") as ZswapState | undefined;
   if (z === undefined) throw new Error("zswap is not set up on this kernel (call zswapInit first)");

@@ -23,7 +23,7 @@ import { DecisionLog } from "./decisions.ts";
 import { type DporNodeInfo, SleepSet } from "./dpor.ts";
 import { MigrationWindows, PrunedExecution } from "./footprint.ts";
 import { FairContinuation, SOFTLOCKUP_STEPS, softLockup, stallReport } from "./liveness.ts";
-import type { ChoiceContext, Strategy } from "./strategy.ts";
+import type { ChoiceContext, SleepingOptions, Strategy } from "./strategy.ts";
 import { Trace } from "./trace.ts";
 import { zsmallocBug } from "./zs_report.ts";
 
@@ -84,6 +84,14 @@ export interface StepRecord {
 }
 
 export const STEPS_MAX_DEFAULT = 100_000;
+
+/** What a migration touches, as a footprint: the task's CPU, and the online mask it reads. */
+function MIGRATION_FP(id: number): Footprint {
+  return new Map([
+    [`cpu:${id}`, WRITE],
+    ["cpus", READ],
+  ]);
+}
 /** Kernel operations one step may run before it is a loop without a preemption point. */
 export const STEP_OPS_MAX = 1_000_000;
 
@@ -274,6 +282,7 @@ export class SimExecutor {
     cur: Task | null,
     taskIds?: number[],
     redundant = false,
+    sleeping: SleepingOptions | null = null,
   ): number {
     const currentTaskId = cur?.id ?? null;
     // Literals rather than spreads: this runs at every decision.
@@ -283,6 +292,7 @@ export class SimExecutor {
         : { currentTaskId, step: this.step, label, taskIds };
     // Rare (a migration nothing reads the CPU after): the spread costs nothing measurable.
     if (redundant) ctx = { ...ctx, redundant };
+    if (sleeping !== null) ctx = { ...ctx, ...sleeping };
     // The fair continuation is deterministic: it is neither asked of the strategy nor logged.
     if (this.fair !== null) return this.fair.choose(kind, ctx);
     const v = this.strategy.choose(n, kind, ctx);
@@ -304,6 +314,9 @@ export class SimExecutor {
     if (prev !== null && prev.state === "runnable" && !prev.preemptible) return prev;
     const ended = this.sink === null || this.stepTask === null ? null : this.sink.take();
     if (ended !== null && this.recordSteps) this.recordStep(ended);
+    // The sleep set the decision sees: after the step that just ended (its migration, if the
+    // decision brings one, is applied in endStep).
+    if (ended !== null) this.sleep?.stepped(ended);
     const candidates: Task[] = [];
     if (prev !== null && prev.state === "runnable") candidates.push(prev);
     for (const t of this.k.tasks) if (t.state === "runnable" && t !== prev) candidates.push(t);
@@ -312,7 +325,16 @@ export class SimExecutor {
     if (candidates.length === 1) next = candidates[0] as Task;
     else if (candidates.length > 1) {
       const ids = candidates.map((t) => t.id);
-      const v = this.choose(candidates.length, "schedule", "pick next task", prev, ids);
+      const sleeping = this.sleepingOptions(prev, candidates);
+      const v = this.choose(
+        candidates.length,
+        "schedule",
+        "pick next task",
+        prev,
+        ids,
+        false,
+        sleeping,
+      );
       next = candidates[v] as Task;
       if (this.sleep !== null && this.fair === null) info = this.strategy.dporInfo?.() ?? null;
       if (this.trace !== null) this.traceSchedule(prev, next, v, candidates.length);
@@ -348,7 +370,7 @@ export class SimExecutor {
       fp.set("cpus", (fp.get("cpus") ?? 0) | READ);
     }
     if (this.sleep === null) return;
-    this.sleep.stepped(fp);
+    if (migrated && prev !== null) this.sleep.stepped(MIGRATION_FP(prev.id));
     const runnable = t.state === "runnable";
     this.stepInfo?.record(t.id, fp, runnable, runnable && !t.preemptible);
   }
@@ -388,6 +410,26 @@ export class SimExecutor {
     throw new PrunedExecution(
       `${next.name} is asleep: this order of independent steps was explored in an equivalent execution`,
     );
+  }
+
+  /**
+   * With dpor: the options of this decision whose task is asleep, and how many options the
+   * migrate decision that follows a switch away from `prev` has (0: none, or only redundant
+   * moves): the dfs skips a sleeping option whose whole subtree would be stopped (src/sim/dpor.ts).
+   */
+  private sleepingOptions(prev: Task | null, candidates: readonly Task[]): SleepingOptions | null {
+    const sleep = this.sleep;
+    if (sleep === null || sleep.size === 0 || this.fair !== null) return null;
+    const asleep: number[] = [];
+    for (let i = 0; i < candidates.length; i++)
+      if (sleep.has((candidates[i] as Task).id)) asleep.push(i);
+    if (asleep.length === 0) return null;
+    let moveOptions = 0;
+    if (prev !== null && prev.state !== "done" && prev.migratable) {
+      const others = this.k.cpus.onlineList().filter((c) => c !== prev.cpu).length;
+      if (others > 0 && !(this.windows?.redundantMove(prev) ?? false)) moveOptions = others + 1;
+    }
+    return { asleep, moveOptions };
   }
 
   /** Whether `t` moved. */

@@ -10,6 +10,17 @@ import type { ChoiceKind } from "../kernel/effect.ts";
 import type { Rng } from "../util/rng.ts";
 import type { DporNodeInfo } from "./dpor.ts";
 
+/** With dynamic partial-order reduction, at a "schedule" decision (src/sim/dpor.ts). */
+export interface SleepingOptions {
+  /** The options whose task is asleep: choosing one stops the execution... */
+  readonly asleep: readonly number[];
+  /**
+   * ...unless the task switched away from then migrates: its migrate decision's option count,
+   * 0 when there is none or a move would be redundant (then the whole subtree is stopped).
+   */
+  readonly moveOptions: number;
+}
+
 export interface ChoiceContext {
   /** For "schedule": the candidate task ids, in option order (option 0 first). */
   readonly taskIds?: readonly number[];
@@ -24,6 +35,8 @@ export interface ChoiceContext {
    * is redundant (an equivalent, cheaper execution is searched anyway).
    */
   readonly redundant?: boolean;
+  readonly asleep?: readonly number[];
+  readonly moveOptions?: number;
 }
 
 export interface Strategy {

@@ -38,6 +38,9 @@ export interface DfsNode {
   readonly redundant: boolean;
   /** With dpor, at "schedule" decisions: the options explored here (shared by the copies). */
   readonly info?: DporNodeInfo;
+  /** With dpor: the options asleep here, and the option count of the migrate decision after. */
+  readonly asleep?: readonly number[];
+  readonly moveOptions?: number;
 }
 
 export interface DfsOptions {
@@ -83,7 +86,14 @@ class DfsRun implements Strategy {
     if (this.dpor && kind === "schedule") {
       const info = p?.info ?? new DporNodeInfo();
       this.lastInfo = info;
-      this.nodes.push({ value, n, kind, costly, redundant, info });
+      const asleep = ctx.asleep ?? [];
+      const moveOptions = ctx.moveOptions ?? 0;
+      // A new decision whose option 0 is asleep with nothing to explore under it: the first
+      // option awake instead (option 0 is not the running task then, so none costs anything).
+      if (p === undefined && moveOptions === 0 && asleep.includes(0)) {
+        while (value + 1 < n && asleep.includes(value)) value++;
+      }
+      this.nodes.push({ value, n, kind, costly, redundant, info, asleep, moveOptions });
     } else this.nodes.push({ value, n, kind, costly, redundant });
     return value;
   }
@@ -108,6 +118,11 @@ function backtrack(nodes: readonly DfsNode[], bound: number, floor = -1): DfsNod
     const node = nodes[i] as DfsNode;
     if (node.redundant) continue;
     for (let v = node.value + 1; v < node.n; v++) {
+      if (node.asleep?.includes(v)) {
+        const next = sleepingBranch(nodes, i, v, (spent[i] as number) + cost(node, v), bound);
+        if (next !== null) return next;
+        continue;
+      }
       if ((spent[i] as number) + cost(node, v) <= bound) {
         const prefix = nodes.slice(0, i).map((x) => ({ ...x }));
         prefix.push({ ...node, value: v });
@@ -116,6 +131,28 @@ function backtrack(nodes: readonly DfsNode[], bound: number, floor = -1): DfsNod
     }
   }
   return null;
+}
+
+/**
+ * Option v of schedule decision i is asleep (src/sim/dpor.ts): its executions are stopped unless
+ * the task switched away from migrates right after, so the search goes straight to the first
+ * move (value 1 of the migrate decision that follows), or skips v when no move is possible or
+ * the bound has no room for one.
+ */
+function sleepingBranch(
+  nodes: readonly DfsNode[],
+  i: number,
+  v: number,
+  spent: number,
+  bound: number,
+): DfsNode[] | null {
+  const node = nodes[i] as DfsNode;
+  const moves = node.moveOptions ?? 0;
+  if (moves === 0 || spent + 1 > bound) return null;
+  const prefix = nodes.slice(0, i).map((x) => ({ ...x }));
+  prefix.push({ ...node, value: v });
+  prefix.push({ value: 1, n: moves, kind: "migrate", costly: true, redundant: false });
+  return prefix;
 }
 
 export interface DfsExploration extends ExplorationStrategy {

@@ -21,6 +21,36 @@
  * with adjacent independent steps swapped and checks that nothing observable changes.
  */
 
+/**
+ * Keys made once and reused: a footprint is a Map, and a fresh concatenation would be hashed
+ * again at every access (the simulator makes several per step).
+ */
+const idKeys = new Map<string, string[]>();
+const nameKeys = new Map<string, Map<string, string>>();
+const slotKeys: string[][] = [];
+
+/** `prefix + id`, e.g. idKey("o", 3) = "o3", idKey("task:", 1) = "task:1". */
+export function idKey(prefix: string, id: number): string {
+  let keys = idKeys.get(prefix);
+  if (keys === undefined) idKeys.set(prefix, (keys = []));
+  return (keys[id] ??= `${prefix}${id}`);
+}
+
+/** `prefix + name`, e.g. nameKey("mutex:", "zswap_init_lock"). */
+export function nameKey(prefix: string, name: string): string {
+  let keys = nameKeys.get(prefix);
+  if (keys === undefined) nameKeys.set(prefix, (keys = new Map()));
+  let key = keys.get(name);
+  if (key === undefined) keys.set(name, (key = `${prefix}${name}`));
+  return key;
+}
+
+/** The key of per-CPU object `id`'s slot of `cpu`: "o<id>@<cpu>". */
+export function slotKey(id: number, cpu: number): string {
+  const keys = (slotKeys[id] ??= []);
+  return (keys[cpu] ??= `o${id}@${cpu}`);
+}
+
 export const READ = 1;
 export const WRITE = 2;
 export const ADD = 4;

@@ -5,6 +5,7 @@
  * completion, which the device's interrupt handler signals (crypto_req_done()). The caller is
  * asleep meanwhile, so it can be migrated, and its CPU can even go down.
  */
+import { nameKey } from "./access.ts";
 import type { Op } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { mightSleep } from "./memory.ts";
@@ -28,7 +29,7 @@ export class Completion implements Waitable {
 export function* waitForCompletion(k: Kernel, c: Completion): Op<void> {
   mightSleep(k, `wait_for_completion(${c.name})`);
   const t = k.task;
-  k.fp?.write(`completion:${c.name}`);
+  k.fp?.write(nameKey("completion:", c.name));
   if (c.done === 0) {
     c.waiters.push(t);
     t.blockedOn = c;
@@ -36,13 +37,13 @@ export function* waitForCompletion(k: Kernel, c: Completion): Op<void> {
     yield* k.blockCurrent(c.name);
     t.blockedOn = null;
   }
-  k.fp?.write(`completion:${c.name}`);
+  k.fp?.write(nameKey("completion:", c.name));
   c.done--;
 }
 
 /** complete(): wakes the first waiter, or lets the next wait return at once. */
 export function complete(k: Kernel, c: Completion): void {
-  k.fp?.write(`completion:${c.name}`);
+  k.fp?.write(nameKey("completion:", c.name));
   c.done++;
   const t = c.waiters.shift();
   if (t !== undefined) k.wake(t);

@@ -5,6 +5,7 @@
  * teardowns ("dead" callbacks) in reverse state order. The states and their callbacks are in
  * cpuhp.ts (see its header for what is modelled and what is simplified).
  */
+import { idKey } from "./access.ts";
 import {
   CPUHP_BRINGUP_CPU,
   CPUHP_OFFLINE,
@@ -157,11 +158,11 @@ function* migrateTasksOff(k: Kernel, cpu: number): Op<void> {
   const targets = k.cpus.onlineList();
   k.fp?.read("tasks");
   for (const t of k.tasks) {
-    k.fp?.read(`task:${t.id}`);
-    k.fp?.read(`cpu:${t.id}`);
+    k.fp?.read(idKey("task:", t.id));
+    k.fp?.read(idKey("cpu:", t.id));
     if (t.state !== "done") t.cpuReads++;
     if (t.cpu !== cpu) continue;
-    k.fp?.write(`cpu:${t.id}`);
+    k.fp?.write(idKey("cpu:", t.id));
     if (t.state === "done") {
       t.cpu = targets[0] as number;
       continue;

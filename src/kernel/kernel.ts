@@ -3,7 +3,7 @@
  * detectors share. Subsystems (locks, memory, hotplug, RCU, ...) live in their own files and
  * keep their state on the objects they manage; this class only holds what everything needs.
  */
-import type { AccessSink } from "./access.ts";
+import { type AccessSink, idKey } from "./access.ts";
 import { CpuMasks } from "./cpus.ts";
 import type { Op } from "./effect.ts";
 import { heldLocksLines, LockdepGraph } from "./lockdep.ts";
@@ -146,7 +146,7 @@ export class Kernel {
   get cpu(): number {
     const t = this.task;
     t.cpuReads++;
-    this.fp?.read(`cpu:${t.id}`);
+    this.fp?.read(idKey("cpu:", t.id));
     return t.cpu;
   }
 
@@ -163,14 +163,14 @@ export class Kernel {
     t.state = "blocked";
     t.waitingFor = waitingFor;
     // Blocking and waking one task are dependent: the waker must run after the sleeper.
-    this.fp?.write(`task:${t.id}`);
+    this.fp?.write(idKey("task:", t.id));
     return yield { t: "block", label: `wait ${waitingFor}` };
   }
 
   /** Makes a blocked task runnable; `value` is what its blocking yield returns. */
   wake(t: Task, value?: unknown): void {
     if (t.state !== "blocked") throw new Error(`wake: task ${t.name} is ${t.state}, not blocked`);
-    this.fp?.write(`task:${t.id}`);
+    this.fp?.write(idKey("task:", t.id));
     t.state = "runnable";
     t.waitingFor = null;
     // Woken means no longer waiting, even before it runs: wait-for checks must not see it.

@@ -13,6 +13,7 @@
  * allocations are eligible is set by the scenario (`faultable`, `reclaimable`), so the
  * explorer spends its decisions where the scenario says failures matter.
  */
+import { idKey } from "./access.ts";
 import { choose, NO_EFFECTS, type Op, pointLabel, returned, sched } from "./effect.ts";
 import { type Kernel, sleepInAtomicBug } from "./kernel.ts";
 import { kmsanReport, UninitValue } from "./kmsan.ts";
@@ -308,7 +309,7 @@ export function kfree(k: Kernel, obj: KObj | null | undefined): void {
       ...siteLines("Second free attempted", site),
     ]);
   }
-  k.fp?.write(`o${obj.id}`);
+  k.fp?.write(idKey("o", obj.id));
   obj.freeSite = site;
   const mem = memory(k);
   if (mem.trackLive) mem.live.delete(obj);
@@ -332,8 +333,8 @@ export function kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void>
 export function use<T>(k: Kernel, obj: KObj<T>, access: string): T {
   // "read ..." accesses and the per-CPU lookups (whose slot perCpuPtr marks) read; others write.
   if (k.fp !== null) {
-    if (access.startsWith("read") || access.endsWith("cpu_ptr")) k.fp.read(`o${obj.id}`);
-    else k.fp.write(`o${obj.id}`);
+    if (access.startsWith("read") || access.endsWith("cpu_ptr")) k.fp.read(idKey("o", obj.id));
+    else k.fp.write(idKey("o", obj.id));
   }
   if (obj.freeSite !== null) {
     // A poisoned pointer has no freeSite field: it lands here too, and is reported as KMSAN does.

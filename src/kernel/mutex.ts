@@ -5,6 +5,7 @@
  * stealing). That only removes schedules where a newcomer overtakes a waiter, which the
  * lifecycle bugs do not depend on.
  */
+import { nameKey } from "./access.ts";
 import { NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
@@ -46,7 +47,7 @@ export function mutexInit(k: Kernel, m: Mutex): void {
       ...siteLines("mutex_init called", site),
     ]);
   }
-  k.fp?.write(`mutex:${m.name}`);
+  k.fp?.write(nameKey("mutex:", m.name));
   m.waiters.length = 0;
   m.inits++;
 }
@@ -68,7 +69,7 @@ export function mutexLock(k: Kernel, m: Mutex): Op<void> {
 
 /** A free mutex becomes the current task's; then the "lock" point. */
 function mutexTakeFree(k: Kernel, m: Mutex): Op<void> {
-  k.fp?.write(`mutex:${m.name}`);
+  k.fp?.write(nameKey("mutex:", m.name));
   m.owner = k.task;
   traceLock(k, "mutex_lock", m.name);
   // The label is looked up only when some point is on (never in real mode).
@@ -78,7 +79,7 @@ function mutexTakeFree(k: Kernel, m: Mutex): Op<void> {
 function* mutexLockSlow(k: Kernel, m: Mutex): Op<void> {
   if (k.mode === "sim") yield* sched(pointLabel("mutex_lock", m.name));
   const t = k.task;
-  k.fp?.write(`mutex:${m.name}`);
+  k.fp?.write(nameKey("mutex:", m.name));
   lockAcquire(k, m.cls, m.name);
   if (m.owner === null) {
     yield* mutexTakeFree(k, m);
@@ -96,7 +97,7 @@ function* mutexLockSlow(k: Kernel, m: Mutex): Op<void> {
 /** mutex_trylock(): takes the mutex if it is free; never sleeps. */
 export function mutexTrylock(k: Kernel, m: Mutex): boolean {
   const t = k.task;
-  k.fp?.write(`mutex:${m.name}`);
+  k.fp?.write(nameKey("mutex:", m.name));
   if (m.owner !== null) return false;
   lockAcquire(k, m.cls, m.name, { trylock: true });
   m.owner = t;
@@ -107,7 +108,7 @@ export function mutexTrylock(k: Kernel, m: Mutex): boolean {
 /** mutex_unlock(): only the owner may unlock; hands off to the first waiter. */
 export function mutexUnlock(k: Kernel, m: Mutex): void {
   const t = k.task;
-  k.fp?.write(`mutex:${m.name}`);
+  k.fp?.write(nameKey("mutex:", m.name));
   if (m.owner !== t) {
     throw new KernelBug(
       "assertion",
@@ -138,7 +139,7 @@ export function mutexIsLocked(m: Mutex): boolean {
 
 /** lockdep_assert_held(): for functions named ...Locked. */
 export function mutexAssertHeld(k: Kernel, m: Mutex): void {
-  k.fp?.read(`mutex:${m.name}`);
+  k.fp?.read(nameKey("mutex:", m.name));
   if (m.owner !== k.task) {
     throw new KernelBug("assertion", `WARNING: lockdep_assert_held(${m.name}) failed`, [
       `held by ${m.owner?.name ?? "nobody"}`,

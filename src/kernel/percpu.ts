@@ -5,6 +5,7 @@
  * free_percpu does); each slot is a plain value of T. `rawCpuPtr` reads the current task's CPU
  * at this instant: the task may migrate at its next effect, which is the root of scenario C1.
  */
+import { slotKey } from "./access.ts";
 import type { Op } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { __GFP_ZERO, type Gfp, type KObj, kfree, kmalloc, use } from "./memory.ts";
@@ -39,7 +40,7 @@ export function* allocPercpu<T>(
 /** per_cpu_ptr(pcp, cpu). */
 export function perCpuPtr<T>(k: Kernel, pcp: Percpu<T>, cpu: number, access = "per_cpu_ptr"): T {
   const area = use(k, pcp, access);
-  k.fp?.write(`o${pcp.id}@${cpu}`);
+  k.fp?.write(slotKey(pcp.id, cpu));
   const slot = area.slots[cpu];
   if (slot === undefined) throw new RangeError(`per_cpu_ptr: CPU ${cpu} is not possible`);
   return slot;

@@ -20,6 +20,7 @@
  * killed and no switch in flight". The kernel detects a put below zero only once it is in
  * atomic mode; the model reports it at once.
  */
+import { idKey } from "./access.ts";
 import { NO_EFFECTS, type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { GFP_KERNEL, type KObj, kfree, kmalloc, use } from "./memory.ts";
@@ -168,7 +169,7 @@ export function percpuRefExit(k: Kernel, ref: PercpuRef): void {
 
 /** percpu_ref_is_zero(): only a ref in atomic mode (killed, switch done) can be zero. */
 export function percpuRefIsZero(ref: PercpuRef, k?: Kernel): boolean {
-  k?.fp?.read(`o${ref.data.id}`);
+  k?.fp?.read(idKey("o", ref.data.id));
   if (!ref.killed || ref.switching) return false;
   return ref.count === 0;
 }

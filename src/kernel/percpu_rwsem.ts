@@ -17,6 +17,7 @@
  * Simplifications: one counter per task instead of per-CPU counters, and no rcu_sync fast path
  * (it only changes cost, not who may enter).
  */
+import { nameKey } from "./access.ts";
 import { type Op, pointLabel, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
@@ -61,7 +62,7 @@ export function* percpuDownRead(k: Kernel, s: PercpuRwsem): Op<void> {
   mightSleep(k, `percpu_down_read(${s.name})`);
   yield* sched(pointLabel("percpu_down_read", s.name));
   const t = k.task;
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   lockAcquire(k, s.cls, s.name, { read: true, recursiveRead: false });
   if (s.writer === null) {
     addReader(s, t);
@@ -83,7 +84,7 @@ export function* percpuDownRead(k: Kernel, s: PercpuRwsem): Op<void> {
 
 /** percpu_down_read_trylock(): enters for read unless a writer is pending or holds it. */
 export function percpuDownReadTrylock(k: Kernel, s: PercpuRwsem): boolean {
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   if (s.writer !== null) return false;
   lockAcquire(k, s.cls, s.name, { read: true, trylock: true });
   addReader(s, k.task);
@@ -94,7 +95,7 @@ export function percpuDownReadTrylock(k: Kernel, s: PercpuRwsem): boolean {
 /** percpu_up_read(): the last reader out lets a draining writer in. */
 export function percpuUpRead(k: Kernel, s: PercpuRwsem): void {
   const t = k.task;
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   const depth = s.readers.get(t);
   if (depth === undefined) {
     throw new KernelBug("assertion", `WARNING: percpu_up_read(${s.name}) without a read hold`, [
@@ -118,7 +119,7 @@ export function* percpuDownWrite(k: Kernel, s: PercpuRwsem): Op<void> {
   mightSleep(k, `percpu_down_write(${s.name})`);
   yield* sched(`percpu_down_write ${s.name}`);
   const t = k.task;
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   lockAcquire(k, s.cls, s.name);
   if (s.writer !== null) {
     s.waiters.push({ task: t, read: false });
@@ -140,7 +141,7 @@ export function* percpuDownWrite(k: Kernel, s: PercpuRwsem): Op<void> {
     yield* k.blockCurrent(`${s.name} (readers to leave)`);
     t.blockedOn = null;
   }
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   s.writerHolds = true;
   traceLock(k, "percpu_down_write", s.name);
 }
@@ -148,7 +149,7 @@ export function* percpuDownWrite(k: Kernel, s: PercpuRwsem): Op<void> {
 /** percpu_up_write(): lets in the queued readers up to the first queued writer. */
 export function percpuUpWrite(k: Kernel, s: PercpuRwsem): void {
   const t = k.task;
-  k.fp?.write(`rwsem:${s.name}`);
+  k.fp?.write(nameKey("rwsem:", s.name));
   if (s.writer !== t || !s.writerHolds) {
     throw new KernelBug("assertion", `WARNING: percpu_up_write(${s.name}) by a non-owner`, [
       `${t.name}/${t.id} releases ${s.name}, whose writer is ${s.writer?.name ?? "nobody"}`,

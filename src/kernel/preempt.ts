@@ -13,6 +13,7 @@
  * Simplification: preempt_enable() is not itself a preemption point here (it is sync); the
  * task's next effect is. Nothing in between can observe the difference.
  */
+import { idKey } from "./access.ts";
 import type { Op } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { KernelBug } from "./report.ts";
@@ -41,7 +42,7 @@ export function preemptEnable(k: Kernel): void {
 export function migrateDisable(k: Kernel): void {
   const t = k.task;
   // CPU offline reads every task's pinning (pinnedTasks).
-  k.fp?.write(`pin:${t.id}`);
+  k.fp?.write(idKey("pin:", t.id));
   t.migrateDisableDepth++;
 }
 
@@ -54,7 +55,7 @@ export function migrateEnable(k: Kernel): void {
       ...siteLines("migrate_enable called", siteOf(k)),
     ]);
   }
-  k.fp?.write(`pin:${t.id}`);
+  k.fp?.write(idKey("pin:", t.id));
   t.migrateDisableDepth--;
   if (t.migrateDisableDepth === 0) wakeUnpinWaiters(k, k.cpu);
 }
@@ -63,8 +64,8 @@ export function migrateEnable(k: Kernel): void {
 export function pinnedTasks(k: Kernel, cpu: number): Task[] {
   k.fp?.read("tasks");
   return k.tasks.filter((t) => {
-    k.fp?.read(`pin:${t.id}`);
-    k.fp?.read(`cpu:${t.id}`);
+    k.fp?.read(idKey("pin:", t.id));
+    k.fp?.read(idKey("cpu:", t.id));
     if (t.migrateDisableDepth === 0 || t.state === "done") return false;
     t.cpuReads++;
     return t.cpu === cpu;

@@ -13,6 +13,7 @@
  * call_rcu() callbacks run after a grace period on an "rcu_callback" task, with preemption
  * disabled, because the kernel runs them from softirq context: a callback must not sleep.
  */
+import { idKey } from "./access.ts";
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { mightSleep } from "./memory.ts";
@@ -42,7 +43,7 @@ function rcu(k: Kernel): RcuState {
 export function rcuReadLock(k: Kernel): void {
   const t = k.task;
   // synchronize_rcu() reads every task's depth.
-  k.fp?.write(`rcu:${t.id}`);
+  k.fp?.write(idKey("rcu:", t.id));
   t.rcuReadDepth++;
 }
 
@@ -55,7 +56,7 @@ export function rcuReadUnlock(k: Kernel): void {
       ...siteLines("rcu_read_unlock called", siteOf(k)),
     ]);
   }
-  k.fp?.write(`rcu:${t.id}`);
+  k.fp?.write(idKey("rcu:", t.id));
   t.rcuReadDepth--;
   if (t.rcuReadDepth > 0) return;
   const state = rcu(k);
@@ -86,7 +87,7 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
   const state = rcu(k);
   k.fp?.write("rcu");
   k.fp?.read("tasks");
-  if (k.fp) for (const r of k.tasks) k.fp.read(`rcu:${r.id}`);
+  if (k.fp) for (const r of k.tasks) k.fp.read(idKey("rcu:", r.id));
   const pending = new Set(k.tasks.filter((r) => r !== t && r.rcuReadDepth > 0));
   if (pending.size > 0) {
     state.waiters.push({ task: t, pending });
@@ -106,7 +107,7 @@ export function* synchronizeRcu(k: Kernel): Op<void> {
 export function callRcu(k: Kernel, fn: (k: Kernel) => Op<void>): void {
   const cur = k.current;
   if (cur !== null) cur.cpuReads++;
-  if (cur !== null) k.fp?.read(`cpu:${cur.id}`);
+  if (cur !== null) k.fp?.read(idKey("cpu:", cur.id));
   k.fp?.read("cpus");
   const cpu =
     cur !== null && k.cpus.isOnline(cur.cpu) ? cur.cpu : (k.cpus.onlineList()[0] as number);

@@ -7,6 +7,7 @@
  * is reported earlier, by might_sleep() or `k.blockCurrent`): that is reported as the lockup it
  * would be in the kernel.
  */
+import { nameKey } from "./access.ts";
 import type { Kernel } from "./kernel.ts";
 import { heldLocksLines, lockAcquire, lockRelease } from "./lockdep.ts";
 import { preemptDisable, preemptEnable } from "./preempt.ts";
@@ -30,7 +31,7 @@ export class Spinlock {
 /** spin_lock(): disables preemption, then takes the lock. Never sleeps. */
 export function spinLock(k: Kernel, s: Spinlock): void {
   preemptDisable(k);
-  k.fp?.write(`spin:${s.name}`);
+  k.fp?.write(nameKey("spin:", s.name));
   // lockdep first, as in the kernel: a recursive acquisition is reported before it would spin.
   lockAcquire(k, s.cls, s.name);
   if (s.owner !== null) throw lockupReport(k, s, s.owner);
@@ -40,7 +41,7 @@ export function spinLock(k: Kernel, s: Spinlock): void {
 
 /** spin_trylock(): takes the lock if it is free; preemption stays enabled on failure. */
 export function spinTrylock(k: Kernel, s: Spinlock): boolean {
-  k.fp?.write(`spin:${s.name}`);
+  k.fp?.write(nameKey("spin:", s.name));
   if (s.owner !== null) return false;
   preemptDisable(k);
   lockAcquire(k, s.cls, s.name, { trylock: true });
@@ -62,7 +63,7 @@ export function spinUnlock(k: Kernel, s: Spinlock): void {
       ],
     );
   }
-  k.fp?.write(`spin:${s.name}`);
+  k.fp?.write(nameKey("spin:", s.name));
   lockRelease(k, s.name);
   traceLock(k, "spin_unlock", s.name, true);
   s.owner = null;
@@ -75,7 +76,7 @@ export function spinIsLocked(s: Spinlock): boolean {
 
 /** lockdep_assert_held(): for functions named ...Locked. */
 export function spinAssertHeld(k: Kernel, s: Spinlock): void {
-  k.fp?.read(`spin:${s.name}`);
+  k.fp?.read(nameKey("spin:", s.name));
   if (s.owner !== k.task) {
     throw new KernelBug("assertion", `WARNING: lockdep_assert_held(${s.name}) failed`, [
       `held by ${s.owner?.name ?? "nobody"}, not by ${k.task.name}`,

@@ -12,6 +12,7 @@
  * holding a lock that the work function takes is reported as circular locking even when no
  * execution deadlocks.
  */
+import { nameKey } from "./access.ts";
 import { type Op, sched } from "./effect.ts";
 import type { Kernel } from "./kernel.ts";
 import { lockAcquire, lockRelease } from "./lockdep.ts";
@@ -46,7 +47,7 @@ export class Work {
 
 /** queue_work(system_unbound_wq, work): false if it was already pending. */
 export function queueWork(k: Kernel, work: Work): boolean {
-  k.fp?.write(`work:${work.name}`);
+  k.fp?.write(nameKey("work:", work.name));
   if (work.pending) return false;
   work.pending = true;
   const instance = ++work.queued;
@@ -64,16 +65,16 @@ export function workPending(work: Work): boolean {
 }
 
 function* workerBody(k: Kernel, work: Work, instance: number): Op<void> {
-  k.fp?.write(`work:${work.name}`);
+  k.fp?.write(nameKey("work:", work.name));
   if (work.running !== null)
     yield* waitInstance(k, work, instance - 1, `${work.name} #${instance - 1}`);
-  k.fp?.write(`work:${work.name}`);
+  k.fp?.write(nameKey("work:", work.name));
   work.running = k.task;
   work.pending = false;
   lockAcquire(k, work.lockdepClass, work.lockdepClass);
   yield* work.fn(k);
   lockRelease(k, work.lockdepClass);
-  k.fp?.write(`work:${work.name}`);
+  k.fp?.write(nameKey("work:", work.name));
   work.running = null;
   work.finished = instance;
   work.workers.delete(instance);
@@ -91,7 +92,7 @@ export function* flushWork(k: Kernel, work: Work): Op<void> {
   lockAcquire(k, work.lockdepClass, work.lockdepClass);
   lockRelease(k, work.lockdepClass);
   yield* sched(`flush_work ${work.name}`);
-  k.fp?.write(`work:${work.name}`);
+  k.fp?.write(nameKey("work:", work.name));
   const target = work.queued;
   if (work.finished >= target) return;
   yield* waitInstance(k, work, target, `flush_work(${work.name})`);

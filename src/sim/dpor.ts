@@ -32,7 +32,8 @@ import { conflicts, type Footprint, unionFootprint } from "../kernel/access.ts";
 
 /** What the dfs learned about one option of a schedule decision (its first step). */
 export interface StepSummary {
-  fp: Footprint;
+  /** Owned by the summary (a copy of the first variant's footprint, then merged into). */
+  fp: Map<string, number>;
   /** Whether some variant of the step ended with the task runnable (preempted, not blocked). */
   runnableAfter: boolean;
   /** Whether some variant ended runnable with preemption disabled (no switch possible there). */
@@ -46,10 +47,10 @@ export class DporNodeInfo {
   record(taskId: number, fp: Footprint, runnableAfter: boolean, pinnedAfter: boolean): void {
     const old = this.explored.get(taskId);
     if (old === undefined) {
-      this.explored.set(taskId, { fp, runnableAfter, pinnedAfter });
+      this.explored.set(taskId, { fp: new Map(fp), runnableAfter, pinnedAfter });
       return;
     }
-    old.fp = unionFootprint(old.fp, fp);
+    for (const [key, m] of fp) old.fp.set(key, (old.fp.get(key) ?? 0) | m);
     old.runnableAfter ||= runnableAfter;
     old.pinnedAfter ||= pinnedAfter;
   }

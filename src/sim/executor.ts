@@ -11,7 +11,7 @@
  * Past the step bound an execution gets a fair continuation that decides whether it is a
  * liveness bug or only a long execution (see liveness.ts).
  */
-import { AccessSink, type Footprint, READ, WRITE } from "../kernel/access.ts";
+import { AccessSink, type Footprint, idKey, READ, WRITE } from "../kernel/access.ts";
 import { type ChoiceKind, type Effect, pointLabel } from "../kernel/effect.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { heldLocksLines } from "../kernel/lockdep.ts";
@@ -88,7 +88,7 @@ export const STEPS_MAX_DEFAULT = 100_000;
 /** What a migration touches, as a footprint: the task's CPU, and the online mask it reads. */
 function MIGRATION_FP(id: number): Footprint {
   return new Map([
-    [`cpu:${id}`, WRITE],
+    [idKey("cpu:", id), WRITE],
     ["cpus", READ],
   ]);
 }
@@ -200,7 +200,7 @@ export class SimExecutor {
       if (r.done) {
         cur.state = "done";
         // Others read whether a task ended (hotplug's task walk, the stall report).
-        this.sink?.write(`task:${cur.id}`);
+        this.sink?.write(idKey("task:", cur.id));
         if (this.windows?.endsUnobserved(cur)) {
           throw new PrunedExecution(`${cur.name} ended on a CPU nothing read since it migrated`);
         }
@@ -366,7 +366,7 @@ export class SimExecutor {
     // A migration is the moved task's write of its CPU, at the end of its step.
     // It reads the online mask: where the task can go depends on which CPUs are up.
     if (migrated && prev !== null) {
-      fp.set(`cpu:${prev.id}`, (fp.get(`cpu:${prev.id}`) ?? 0) | WRITE);
+      fp.set(idKey("cpu:", prev.id), (fp.get(idKey("cpu:", prev.id)) ?? 0) | WRITE);
       fp.set("cpus", (fp.get("cpus") ?? 0) | READ);
     }
     if (this.sleep === null) return;
@@ -392,7 +392,7 @@ export class SimExecutor {
     this.stepCpu = next.cpu;
     this.sink?.startStep(next.id);
     // A woken task's step depends on the step that woke it (which wrote task:<id>).
-    this.sink?.read(`task:${next.id}`);
+    this.sink?.read(idKey("task:", next.id));
     // A task exists from its spawn on: its first step depends on the step that spawned it.
     if (!next.started) {
       next.started = true;

@@ -1,12 +1,14 @@
 /**
  * `npx tsx scripts/commute.ts [--seeds n] [--only DxC,...] [--pairs n]`: the commutation test
- * (src/check/commute.ts) over the lifecycle matrix on D7 and the engine scenarios: for `n` random
+ * (src/check/commute.ts) over the lifecycle matrix, the engine and the batching scenarios: for `n` random
  * executions of each cell, every adjacent pair of steps the footprints call independent is
  * swapped and run again; prints the pairs swapped and every swap that changed something.
  */
 import { commuteExecution, randomBase } from "../src/check/commute.ts";
 import { zswapDigest } from "../src/check/commute_digest.ts";
+import { DESIGN_COLUMNS } from "../src/check/expected.ts";
 import { scenarioProgram } from "../src/check/harness.ts";
+import { BATCHING_SCENARIOS } from "../src/check/scenarios/batching.ts";
 import { ENGINE_SCENARIOS } from "../src/check/scenarios/engine.ts";
 import { LIFECYCLE_SCENARIOS, scenarioById } from "../src/check/scenarios/index.ts";
 import { deriveSeed } from "../src/util/rng.ts";
@@ -21,8 +23,11 @@ const pairsMax = Number(flag("--pairs") ?? 1_000_000);
 const only = flag("--only")?.split(",");
 const cells: Array<[string, string]> = [];
 for (const s of LIFECYCLE_SCENARIOS)
-  for (const d of ["D0", "D7"]) if (!s.notApplicable?.includes(d)) cells.push([d, s.id]);
+  for (const d of DESIGN_COLUMNS) if (!s.notApplicable?.includes(d)) cells.push([d, s.id]);
 for (const s of [...ENGINE_SCENARIOS, scenarioById("C26")]) cells.push(["D7", s.id]);
+for (const s of BATCHING_SCENARIOS)
+  for (const d of ["D7-batch", "D7-batch-v7"])
+    if (!s.notApplicable?.includes(d)) cells.push([d, s.id]);
 let total = 0;
 let bad = 0;
 for (const [d, s] of cells) {

@@ -62,6 +62,7 @@ export class AccessSink {
   private cur = new Map<string, number>();
   /** Per task id: keys every later step of the task writes too (see `sticky`). */
   private readonly stickyKeys = new Map<number, Set<string>>();
+  private readonly stickyReads = new Map<number, Set<string>>();
   /** The task running the current step (set by the simulator). */
   taskId = -1;
 
@@ -81,9 +82,19 @@ export class AccessSink {
     set.add(key);
   }
 
-  /** Starts the step of task `id`: its sticky keys are written again. */
+  /** `sticky` for a read: every later step of the task reads `key` too. */
+  stickyRead(key: string): void {
+    this.read(key);
+    let map = this.stickyReads.get(this.taskId);
+    if (map === undefined) this.stickyReads.set(this.taskId, (map = new Set()));
+    map.add(key);
+  }
+
+  /** Starts the step of task `id`: its sticky keys are accessed again. */
   startStep(id: number): void {
     this.taskId = id;
+    const reads = this.stickyReads.get(id);
+    if (reads !== undefined) for (const key of reads) this.read(key);
     const set = this.stickyKeys.get(id);
     if (set !== undefined) for (const key of set) this.write(key);
   }

@@ -279,6 +279,8 @@ export function kmallocNew<T>(k: Kernel, label: string, sizeBytes: number, init:
 export function* directReclaim(k: Kernel): Op<void> {
   const mem = memory(k);
   const id = k.task.id;
+  // The hooks share their callers' state (a scenario's page cursor, the LRU they scan).
+  k.fp?.write("reclaim");
   mem.inReclaim.add(id);
   lockAcquire(k, FS_RECLAIM, FS_RECLAIM);
   k.note("enter direct reclaim");
@@ -332,9 +334,11 @@ export function kfreeAndYield(k: Kernel, obj: KObj | null | undefined): Op<void>
  */
 export function use<T>(k: Kernel, obj: KObj<T>, access: string): T {
   // "read ..." accesses and the per-CPU lookups (whose slot perCpuPtr marks) read; others write.
+  // Sticky: the caller keeps `data` and may use it in its later steps without calling use().
   if (k.fp !== null) {
-    if (access.startsWith("read") || access.endsWith("cpu_ptr")) k.fp.read(idKey("o", obj.id));
-    else k.fp.write(idKey("o", obj.id));
+    if (access.startsWith("read") || access.endsWith("cpu_ptr"))
+      k.fp.stickyRead(idKey("o", obj.id));
+    else k.fp.sticky(idKey("o", obj.id));
   }
   if (obj.freeSite !== null) {
     // A poisoned pointer has no freeSite field: it lands here too, and is reported as KMSAN does.

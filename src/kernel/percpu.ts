@@ -40,7 +40,7 @@ export function* allocPercpu<T>(
 /** per_cpu_ptr(pcp, cpu). */
 export function perCpuPtr<T>(k: Kernel, pcp: Percpu<T>, cpu: number, access = "per_cpu_ptr"): T {
   const area = use(k, pcp, access);
-  k.fp?.write(slotKey(pcp.id, cpu));
+  k.fp?.sticky(slotKey(pcp.id, cpu)); // the slot pointer is kept across preemption points
   const slot = area.slots[cpu];
   if (slot === undefined) throw new RangeError(`per_cpu_ptr: CPU ${cpu} is not possible`);
   return slot;

@@ -92,6 +92,7 @@ function* abort(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio): Op
 
 /** The submitted write and end_swap_bio_write(), which holds the folio lock. */
 function* writeEndIo(k: Kernel, dev: ReturnType<typeof swapDevice>, folio: Folio): Op<void> {
+  k.fp?.sticky("swap"); // it holds the folio and the device its spawner took (src/kernel/access.ts)
   const ret = yield* storageWrite(dev.storage, folio.swap.offset, folio.page(0));
   if (ret < 0) {
     // The data is only in the folio now: redirty it and keep it in the swap cache.

@@ -47,18 +47,18 @@ describe("commutation: independent steps commute", () => {
   }
 
   it("swapped enough pairs to mean something", () => {
-    assert.ok(total > 40, `only ${total} swaps`);
+    assert.ok(total > 20, `only ${total} swaps`);
   });
 
-  // With zswap's and the swap layer's coarse sticky keys most engine steps conflict anyway, so a
-  // knocked-out finer key shows only where those keys do not already order the steps.
+  // Sticky keys (zswap, swap, objects, per-CPU slots) already order most steps of tasks that
+  // touched the same state, so a knocked-out key shows only where nothing else orders the steps.
   it("fires when zswap's state is left out of the footprints", () => {
     const r = swaps("D7", "C20", 3, (key) => key === "zswap");
     assert.ok(r.failures.length > 0, `${r.swapped} swaps, none changed anything`);
   });
 
-  it("fires when wake-ups are left out of the footprints", () => {
-    const r = swaps("D7", "C18", 3, (key) => key.startsWith("task:"));
+  it("fires when kmalloc'd objects are left out of the footprints", () => {
+    const r = swaps("D0", "C6", 6, (key) => /^o\d/.test(key));
     assert.ok(r.failures.length > 0, `${r.swapped} swaps, none changed anything`);
   });
 });

@@ -258,13 +258,6 @@ function trySwap(
   if (run.r.outcome !== "bug" && run.steps.length !== seq.length)
     return `ran ${run.steps.length} steps, not ${seq.length}`;
   const got = perTask(run.r.trace as Trace);
-  if ((globalThis as Record<string, unknown>).COMMUTE_DEBUG) {
-    for (const [id, lines] of want) {
-      const other = got.get(id) ?? [];
-      if (lines.join("|") !== other.join("|"))
-        console.log(id, "WANT", lines.slice(8, 20), "GOT", other.slice(8, 20));
-    }
-  }
   for (const [id, lines] of want) {
     const other = got.get(id) ?? [];
     const n = Math.max(lines.length, other.length);

@@ -46,11 +46,9 @@ function* cpuUpLocked(k: Kernel, cpu: number): Op<number> {
 
 function* bringUp(k: Kernel, hp: Cpuhp, cpu: number): Op<number> {
   k.note(`cpu_up cpu${cpu}`);
-  k.fp?.read("cpuhp");
+  k.fp?.read("cpuhp"); // one read covers the step's three looks at the steps list
   const steps = hp.ordered();
-  k.fp?.read("cpuhp");
   const prepare = steps.filter((s) => s.state < CPUHP_BRINGUP_CPU);
-  k.fp?.read("cpuhp");
   const online = steps.filter((s) => s.state > CPUHP_BRINGUP_CPU);
   let ret = yield* runSteps(k, hp, cpu, prepare);
   if (ret !== 0) {

@@ -22,7 +22,7 @@ export function zsmallocBug(k: Kernel, e: ZsError): KernelBug {
   const site = siteOf(k);
   const op = /^(zs\w+):/.exec(e.message)?.[1];
   const where = op === undefined ? whereOf(site) : kernelName(op);
-  const details = [`${e.message}`, "", ...siteLines("Accessed", site)];
+  const details = [e.message, "", ...siteLines("Accessed", site)];
   if (e.misuse === "use-after-free")
     return new KernelBug("use-after-free", `BUG: KASAN: slab-use-after-free in ${where}`, details);
   return new KernelBug("assertion", `kernel BUG in ${where}: zsmalloc misuse`, details);

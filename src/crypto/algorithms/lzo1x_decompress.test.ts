@@ -158,7 +158,8 @@ describe("lzo1x_decompress: the kernel's lzo1x_decompress_safe", () => {
     assert.equal(compress(new Uint8Array(4096), 1).length, 41);
   });
 
-  // Pinned from a userspace build of the kernel's lib/lzo/lzo1x_compress.c (x86-64 paths) on
+  // Pinned from a userspace C transcription of the kernel's lib/lzo/lzo1x_compress.c (x86-64 paths;
+  // the unchecked build, which writes the same bytes whenever the output fits) on
   // these inputs: the port writes the kernel's bytes for both versions. (On the public corpus of
   // ../shared/fidelity the same comparison covered 8,192 pages, all identical.)
   test("both versions write the kernel's bytes (hashes from the kernel's C)", () => {
